@@ -1,0 +1,404 @@
+//! Normalisation with an offset map.
+//!
+//! Matching runs on a normalised copy of the text (full-width → half-width,
+//! case folded, zero-width characters dropped, optionally traditional →
+//! simplified, and for the keyword view also noise characters removed), but
+//! every finding is reported in the *original* text. The map from normalised
+//! to original offsets is sparse: it stores a breakpoint only where the
+//! difference between the two offsets changes, so ordinary Chinese text costs
+//! one entry per full-width punctuation mark and nothing per ideograph.
+//!
+//! Every character of the normalised copy comes from exactly one character of
+//! the original (no character is split or merged), which is what makes the
+//! map exact.
+
+use std::sync::OnceLock;
+
+/// What one original character becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    /// Dropped everywhere (zero-width characters, soft hyphen, BOM).
+    Drop,
+    /// Becomes this character; `noise` says whether it may sit between the
+    /// characters of a noise-tolerant keyword.
+    Char { c: char, noise: bool },
+}
+
+/// Noise characters after folding: white space and the punctuation people
+/// put between characters to dodge a filter (`机 密`, `机-密`, `机*密`,
+/// `机·密`). Sentence and clause breaks (`。，；：！？、`) are not noise, so a
+/// keyword is never joined across them.
+fn is_noise(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\n'
+            | '\r'
+            | '\u{b}'
+            | '\u{c}'
+            | '*'
+            | '-'
+            | '_'
+            | '.'
+            | '~'
+            | '|'
+            | '/'
+            | '\\'
+            | '+'
+            | '='
+            | '#'
+            | '^'
+            | '`'
+            | '\''
+            | '"'
+            | '·'
+            | '•'
+            | '・'
+            | '‧'
+            | '∙'
+            | '—'
+            | '–'
+            | '―'
+            | '﹡'
+    )
+}
+
+fn fold_char(c: char, t2s: Option<&T2s>) -> Fold {
+    let c = match c {
+        // Zero-width space/joiners, word joiner, BOM, soft hyphen.
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => return Fold::Drop,
+        // Full-width ASCII variants.
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        // Ideographic and other wide spaces.
+        '\u{3000}' | '\u{A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => ' ',
+        '\u{FFE5}' => '¥',
+        _ => c,
+    };
+    let c = if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else if let Some(t) = t2s {
+        t.map(c)
+    } else {
+        c
+    };
+    let c = if !c.is_ascii() && c.is_uppercase() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) => l,
+            _ => c,
+        }
+    } else {
+        c
+    };
+    Fold::Char { c, noise: is_noise(c) }
+}
+
+/// Folds a keyword or allow phrase the way text is folded for matching.
+/// `strip_noise` removes noise characters; `t2s` maps traditional to
+/// simplified characters.
+pub fn fold_keyword(text: &str, strip_noise: bool, t2s: bool) -> String {
+    let table = if t2s { Some(T2s::get()) } else { None };
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if let Fold::Char { c, noise } = fold_char(ch, table) {
+            if !(strip_noise && noise) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Checks that `original` spells `keyword_stripped` (already folded with
+/// noise stripped) with at most `max_noise` noise characters in each gap
+/// between two characters, and none before the first or after the last.
+pub(crate) fn matches_with_noise(original: &str, keyword_stripped: &str, max_noise: u8, t2s: bool) -> bool {
+    let table = if t2s { Some(T2s::get()) } else { None };
+    let mut want = keyword_stripped.chars();
+    let mut gap = 0u32;
+    let mut started = false;
+    for ch in original.chars() {
+        match fold_char(ch, table) {
+            Fold::Drop => {}
+            Fold::Char { c, noise } => {
+                if noise {
+                    gap += 1;
+                    if !started || gap > u32::from(max_noise) {
+                        return false;
+                    }
+                } else {
+                    if want.next() != Some(c) {
+                        return false;
+                    }
+                    started = true;
+                    gap = 0;
+                }
+            }
+        }
+    }
+    gap == 0 && want.next().is_none()
+}
+
+/// Traditional → simplified table for CJK Unified Ideographs (and extension
+/// A), built once from the `fast2s` crate's character table.
+pub(crate) struct T2s {
+    table: Box<[char]>,
+}
+
+const T2S_FIRST: u32 = 0x3400;
+const T2S_LAST: u32 = 0x9FFF;
+
+impl T2s {
+    pub(crate) fn get() -> &'static T2s {
+        static TABLE: OnceLock<T2s> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let table = (T2S_FIRST..=T2S_LAST)
+                .map(|u| {
+                    let c = char::from_u32(u).unwrap_or(' ');
+                    let mut buf = [0u8; 4];
+                    let s = fast2s::convert(c.encode_utf8(&mut buf));
+                    let mut it = s.chars();
+                    match (it.next(), it.next()) {
+                        (Some(m), None) => m,
+                        _ => c,
+                    }
+                })
+                .collect();
+            T2s { table }
+        })
+    }
+
+    #[inline]
+    fn map(&self, c: char) -> char {
+        let u = c as u32;
+        if (T2S_FIRST..=T2S_LAST).contains(&u) {
+            self.table[(u - T2S_FIRST) as usize]
+        } else {
+            c
+        }
+    }
+}
+
+/// Sparse map from offsets in a normalised copy back to the original.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct OffsetMap {
+    /// Breakpoints (normalised offset, original offset), sorted by the first.
+    /// From a breakpoint up to the next, offsets advance in step.
+    points: Vec<(u32, u32)>,
+}
+
+impl OffsetMap {
+    fn note(&mut self, norm: usize, orig: usize) {
+        let p = (norm as u32, orig as u32);
+        match self.points.last_mut() {
+            Some(last) if last.0 == p.0 => *last = p,
+            Some(last) if last.1.wrapping_sub(last.0) == p.1.wrapping_sub(p.0) => {}
+            _ => self.points.push(p),
+        }
+    }
+
+    /// Original offset of the character that starts at `norm`.
+    pub(crate) fn start(&self, norm: usize) -> usize {
+        let n = norm as u32;
+        let i = self.points.partition_point(|p| p.0 <= n);
+        if i == 0 {
+            norm
+        } else {
+            let (a, b) = self.points[i - 1];
+            (b + (n - a)) as usize
+        }
+    }
+}
+
+/// A normalised copy of a text with its map back to the original.
+#[derive(Debug, Default)]
+pub(crate) struct View {
+    pub(crate) text: String,
+    pub(crate) map: OffsetMap,
+}
+
+impl View {
+    /// Maps a normalised span back to the original span. The end is the end
+    /// of the original character that produced the last normalised one.
+    pub(crate) fn original_span(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        let o_start = self.map.start(start);
+        if end <= start {
+            return (o_start, o_start);
+        }
+        let mut last = end - 1;
+        while !self.text.is_char_boundary(last) {
+            last -= 1;
+        }
+        let o_last = self.map.start(last);
+        let len = original[o_last..].chars().next().map_or(0, char::len_utf8);
+        (o_start, o_last + len)
+    }
+}
+
+/// The two normalised views the scanner uses: `stripped` (noise removed; the
+/// keyword automaton runs on it) and `full` (noise kept; patterns run on it,
+/// so that separate numbers are never glued together).
+pub(crate) struct Views {
+    pub(crate) stripped: View,
+    pub(crate) full: Option<View>,
+}
+
+/// Builds both views in one pass. Runs of characters that normalisation
+/// leaves alone (almost all ideographs) are copied as slices.
+pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
+    let table = if t2s { Some(T2s::get()) } else { None };
+    let bytes = text.as_bytes();
+    let mut stripped = View {
+        text: String::with_capacity(text.len()),
+        map: OffsetMap::default(),
+    };
+    let mut full = View {
+        text: String::with_capacity(if want_full { text.len() } else { 0 }),
+        map: OffsetMap::default(),
+    };
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Fast path: bytes that are their own normalised form and not noise.
+        if b < 0x80 {
+            if !(b.is_ascii_uppercase() || ASCII_NOISE[b as usize]) {
+                i += 1;
+                continue;
+            }
+        } else if (0xE4..=0xE9).contains(&b) && table.is_none() {
+            // CJK Unified Ideographs U+4E00..U+9FFF: three bytes, untouched.
+            i += 3;
+            continue;
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        let len = ch.len_utf8();
+        let fold = fold_char(ch, table);
+        if fold == (Fold::Char { c: ch, noise: false }) {
+            i += len;
+            continue;
+        }
+        // Flush the untouched run, then write this character by hand.
+        let run = &text[run_start..i];
+        stripped.text.push_str(run);
+        if want_full {
+            full.text.push_str(run);
+        }
+        if let Fold::Char { c, noise } = fold {
+            if want_full {
+                full.text.push(c);
+            }
+            if !noise {
+                stripped.text.push(c);
+            }
+        }
+        i += len;
+        run_start = i;
+        stripped.map.note(stripped.text.len(), i);
+        if want_full {
+            full.map.note(full.text.len(), i);
+        }
+    }
+    let run = &text[run_start..];
+    stripped.text.push_str(run);
+    if want_full {
+        full.text.push_str(run);
+    }
+    Views {
+        stripped,
+        full: want_full.then_some(full),
+    }
+}
+
+const ASCII_NOISE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = matches!(
+            b as u8,
+            b' ' | b'\t'
+                | b'\n'
+                | b'\r'
+                | 0x0b
+                | 0x0c
+                | b'*'
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'~'
+                | b'|'
+                | b'/'
+                | b'\\'
+                | b'+'
+                | b'='
+                | b'#'
+                | b'^'
+                | b'`'
+                | b'\''
+                | b'"'
+        );
+        b += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_views(text: &str) {
+        let v = normalise(text, false, true);
+        let full = v.full.unwrap();
+        // Every character of each view maps back to a character boundary of
+        // the original, in order.
+        for view in [&v.stripped, &full] {
+            let mut prev = 0;
+            for (n, _) in view.text.char_indices() {
+                let o = view.map.start(n);
+                assert!(text.is_char_boundary(o), "{text:?}: {n} -> {o}");
+                assert!(o >= prev);
+                prev = o;
+            }
+        }
+    }
+
+    #[test]
+    fn folds_width_case_and_zero_width() {
+        let v = normalise("ＡＢＣ１２３\u{200B}机\u{3000}密Xy", false, true);
+        assert_eq!(v.full.unwrap().text, "abc123机 密xy");
+        assert_eq!(v.stripped.text, "abc123机密xy");
+    }
+
+    #[test]
+    fn maps_spans_back_to_the_original() {
+        let text = "前文，机 密★１年";
+        let v = normalise(text, false, true);
+        let s = &v.stripped;
+        let start = s.text.find("机密").unwrap();
+        let (a, b) = s.original_span(text, start, start + "机密".len());
+        assert_eq!(&text[a..b], "机 密");
+        let full = v.full.unwrap();
+        let start = full.text.find("1年").unwrap();
+        let (a, b) = full.original_span(text, start, start + "1年".len());
+        assert_eq!(&text[a..b], "１年");
+        check_views(text);
+        check_views("a\u{200B}\u{200B}b  ＣＤ，，");
+    }
+
+    #[test]
+    fn traditional_to_simplified() {
+        assert_eq!(fold_keyword("機密文件", true, true), "机密文件");
+        let v = normalise("絕密★", true, false);
+        assert_eq!(v.stripped.text, "绝密★");
+    }
+
+    #[test]
+    fn noise_bounds() {
+        assert!(matches_with_noise("机 密", "机密", 3, false));
+        assert!(matches_with_noise("机-*-密", "机密", 3, false));
+        assert!(!matches_with_noise("机    密", "机密", 3, false));
+        assert!(!matches_with_noise("机。密", "机密", 3, false));
+        assert!(matches_with_noise("機 密", "机密", 3, true));
+        assert!(!matches_with_noise("機密", "机密", 3, false));
+    }
+}

@@ -1,0 +1,619 @@
+//! The scanner: one Aho-Corasick automaton for every keyword and allow
+//! phrase of every rule, one `RegexSet` pass to find which patterns occur at
+//! all, validators, hotwords, and findings located in the original text.
+
+use crate::normalize::{self, fold_keyword, View};
+use crate::rules::{Matcher, Rule, RuleError, RuleSet};
+use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
+use crate::validators::{Check, Validator};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Characters of context shown either side of a match.
+const CONTEXT_CHARS: usize = 20;
+
+/// Errors building a scanner from a rule set.
+#[derive(Debug, thiserror::Error)]
+pub enum ScannerError {
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("cannot build the keyword automaton ({keywords} keywords): {message}")]
+    Automaton { keywords: usize, message: String },
+    #[error("{origin}: rule `{rule}`: pattern too large to compile: {message}")]
+    Pattern { origin: String, rule: String, message: String },
+}
+
+/// What one automaton pattern stands for (several rules may share a keyword).
+#[derive(Debug)]
+enum Target {
+    Keyword {
+        rule: u32,
+        /// The keyword folded without noise stripping (what an unbroken
+        /// occurrence must fold to).
+        strict: Box<str>,
+        /// The keyword folded with noise stripped, for noise-tolerant rules.
+        stripped: Box<str>,
+    },
+    Allow {
+        rule: u32,
+    },
+}
+
+#[derive(Debug)]
+struct CompiledPattern {
+    rule: u32,
+    regex: Regex,
+    validator: Option<Validator>,
+}
+
+/// A compiled rule set, ready to scan any number of texts from any number
+/// of threads.
+///
+/// ```
+/// use baomi_core::{Scanner, Verdict};
+/// let scanner = Scanner::shipped();
+/// let report = scanner.scan("本文件为机密★5年，请妥善保管。");
+/// assert_eq!(report.verdict(), Verdict::Withhold);
+/// assert_eq!(report.findings[0].matched, "机密★5年");
+/// let report = scanner.scan("依据《中华人民共和国保守国家秘密法》开展保密审查。");
+/// assert_eq!(report.verdict(), Verdict::Clear);
+/// ```
+#[derive(Debug)]
+pub struct Scanner {
+    rules: Vec<Rule>,
+    automaton: Option<AhoCorasick>,
+    targets: Vec<Vec<Target>>,
+    patterns: Vec<CompiledPattern>,
+    pattern_set: Option<RegexSet>,
+    /// Whether any rule asks for traditional → simplified folding.
+    t2s: bool,
+    folded_hotwords: Vec<Vec<String>>,
+    fingerprint: String,
+}
+
+/// A match before it becomes a finding, in original-text offsets.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    rule: u32,
+    start: usize,
+    end: usize,
+    /// Validator said only "plausible": needs a hotword.
+    weak: bool,
+}
+
+/// A rule example that did not behave as its rule file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub rule: String,
+    pub origin: String,
+    pub example: String,
+    /// True for a `tests.hit` example that was not found, false for a
+    /// `tests.miss` example that was.
+    pub expected_hit: bool,
+}
+
+impl Scanner {
+    /// Compiles a checked rule set.
+    pub fn new(set: RuleSet) -> Result<Scanner, ScannerError> {
+        let fingerprint = set.fingerprint().to_string();
+        let rules = set.rules;
+        let t2s = rules.iter().any(|r| r.traditional);
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut strings: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut add = |text: String, target: Target| {
+            let id = *ids.entry(text).or_insert_with_key(|k| {
+                strings.push(k.clone());
+                targets.push(Vec::new());
+                strings.len() - 1
+            });
+            targets[id].push(target);
+        };
+        let mut patterns = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let ri = i as u32;
+            match &rule.matcher {
+                Matcher::Keywords(words) => {
+                    for w in words {
+                        add(
+                            fold_keyword(w, true, t2s),
+                            Target::Keyword {
+                                rule: ri,
+                                strict: fold_keyword(w, false, rule.traditional).into(),
+                                stripped: fold_keyword(w, true, rule.traditional).into(),
+                            },
+                        );
+                    }
+                }
+                Matcher::Pattern { pattern, validator } => {
+                    let regex = Regex::new(pattern).map_err(|e| ScannerError::Pattern {
+                        origin: rule.origin.clone(),
+                        rule: rule.id.to_string(),
+                        message: e.to_string(),
+                    })?;
+                    patterns.push(CompiledPattern {
+                        rule: ri,
+                        regex,
+                        validator: *validator,
+                    });
+                }
+            }
+            for a in &rule.allow {
+                add(fold_keyword(a, true, t2s), Target::Allow { rule: ri });
+            }
+        }
+        let automaton = if strings.is_empty() {
+            None
+        } else {
+            let total: usize = strings.iter().map(String::len).sum();
+            // A full DFA is fastest but its size grows with states × byte
+            // classes; past a few hundred kilobytes of keywords the
+            // contiguous NFA keeps memory bounded (100k keywords < 300 MiB).
+            let kind = if total <= 160_000 {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            };
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(kind))
+                    .build(&strings)
+                    .map_err(|e| ScannerError::Automaton {
+                        keywords: strings.len(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        let pattern_set = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSet::new(patterns.iter().map(|p| p.regex.as_str())).map_err(|e| ScannerError::Pattern {
+                    origin: "rule set".into(),
+                    rule: "(all patterns)".into(),
+                    message: e.to_string(),
+                })?,
+            )
+        };
+        let folded_hotwords = rules
+            .iter()
+            .map(|r| r.hotwords.iter().map(|h| fold_keyword(h, true, r.traditional)).collect())
+            .collect();
+        Ok(Scanner {
+            rules,
+            automaton,
+            targets,
+            patterns,
+            pattern_set,
+            t2s,
+            folded_hotwords,
+            fingerprint,
+        })
+    }
+
+    /// The shipped rule sets.
+    pub fn shipped() -> Scanner {
+        Scanner::new(RuleSet::shipped()).expect("shipped rules compile; the test suite checks them")
+    }
+
+    /// Loads rules from a folder of `*.toml` files (or one file).
+    pub fn from_dir(path: &Path) -> Result<Scanner, ScannerError> {
+        Scanner::new(RuleSet::from_path(path)?)
+    }
+
+    /// Loads rules from TOML text; `name` appears in error messages.
+    pub fn from_str(name: &str, toml: &str) -> Result<Scanner, ScannerError> {
+        Scanner::new(RuleSet::from_str(name, toml)?)
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Identifies the rule set (hex SHA-256 of the rule files).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Scans a plain text as the body of a document.
+    pub fn scan(&self, text: &str) -> Report {
+        Report {
+            findings: self.scan_segment(text, &SegmentInfo::default()),
+        }
+    }
+
+    /// Scans one text segment of a document; findings carry the segment's
+    /// location (part, page, paragraph, …) plus line and column.
+    pub fn scan_segment(&self, text: &str, info: &SegmentInfo) -> Vec<Finding> {
+        self.scan_window(
+            text,
+            info,
+            Window {
+                line_base: 1,
+                column_base: 0,
+                report_from: 0,
+                report_to: text.len(),
+            },
+        )
+    }
+
+    /// Runs every rule's `tests.hit` and `tests.miss` examples and returns
+    /// the ones that misbehave (empty when all pass).
+    pub fn test_examples(&self) -> Vec<ExampleFailure> {
+        let mut failures = Vec::new();
+        for rule in &self.rules {
+            let cases = rule
+                .hit_examples
+                .iter()
+                .map(|e| (e, true))
+                .chain(rule.miss_examples.iter().map(|e| (e, false)));
+            for (example, expected_hit) in cases {
+                let hit = self.scan(example).findings.iter().any(|f| f.rule == rule.id);
+                if hit != expected_hit {
+                    failures.push(ExampleFailure {
+                        rule: rule.id.to_string(),
+                        origin: rule.origin.clone(),
+                        example: example.clone(),
+                        expected_hit,
+                    });
+                }
+            }
+        }
+        failures
+    }
+
+    /// Scans `text`, reporting only findings that start inside
+    /// `report_from..report_to` (the stream scanner overlaps its chunks).
+    pub(crate) fn scan_window(&self, text: &str, info: &SegmentInfo, window: Window) -> Vec<Finding> {
+        let views = normalise_for(self, text);
+        let mut candidates = Vec::new();
+        let mut allowed: Vec<(u32, usize, usize)> = Vec::new();
+        if let Some(ac) = &self.automaton {
+            self.keyword_candidates(ac, text, &views.stripped, &mut candidates, &mut allowed);
+        }
+        if let (Some(set), Some(full)) = (&self.pattern_set, &views.full) {
+            for i in set.matches(&full.text).iter() {
+                self.pattern_candidates(&self.patterns[i], text, full, &mut candidates);
+            }
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        allowed.sort_unstable();
+        // Per rule, keep the longest of overlapping same-rule matches that
+        // contain one another (国务院 over 务院 when both are keywords).
+        candidates.sort_unstable_by_key(|c| (c.rule, c.start, std::cmp::Reverse(c.end)));
+        let lines = LineIndex::new(text);
+        let mut findings = Vec::new();
+        let mut last: Option<(u32, usize)> = None;
+        for c in candidates {
+            let reach = match last {
+                Some((r, end)) if r == c.rule => {
+                    if c.end <= end {
+                        continue;
+                    }
+                    end.max(c.end)
+                }
+                _ => c.end,
+            };
+            last = Some((c.rule, reach));
+            if c.start < window.report_from || c.start >= window.report_to {
+                continue;
+            }
+            if is_allowed(&allowed, &c) {
+                continue;
+            }
+            let rule = &self.rules[c.rule as usize];
+            let hotword = !rule.hotwords.is_empty() && self.hotword_near(c.rule as usize, text, c.start, c.end);
+            if (rule.require_hotword || c.weak) && !hotword {
+                continue;
+            }
+            let confidence = match (c.weak, rule.hotwords.is_empty(), hotword) {
+                (true, _, _) => Confidence::Low,
+                (false, true, _) | (false, false, true) => Confidence::High,
+                (false, false, false) => Confidence::Medium,
+            };
+            findings.push(self.finding(rule, text, info, &lines, &window, c, confidence));
+        }
+        findings.sort_by_key(|f| f.span.start);
+        findings
+    }
+
+    fn keyword_candidates(
+        &self,
+        ac: &AhoCorasick,
+        text: &str,
+        view: &View,
+        candidates: &mut Vec<Candidate>,
+        allowed: &mut Vec<(u32, usize, usize)>,
+    ) {
+        for m in ac.find_overlapping_iter(&view.text) {
+            let (start, end) = view.original_span(text, m.start(), m.end());
+            for target in &self.targets[m.pattern().as_usize()] {
+                match target {
+                    Target::Allow { rule } => allowed.push((*rule, start, end)),
+                    Target::Keyword { rule, strict, stripped } => {
+                        let r = &self.rules[*rule as usize];
+                        let original = &text[start..end];
+                        let ok = original == &**strict
+                            || if r.max_noise > 0 {
+                                normalize::matches_with_noise(original, stripped, r.max_noise, r.traditional)
+                            } else {
+                                fold_keyword(original, false, r.traditional) == **strict
+                            };
+                        if ok {
+                            candidates.push(Candidate {
+                                rule: *rule,
+                                start,
+                                end,
+                                weak: false,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn pattern_candidates(&self, p: &CompiledPattern, text: &str, view: &View, candidates: &mut Vec<Candidate>) {
+        let hay = view.text.as_bytes();
+        for m in p.regex.find_iter(&view.text) {
+            // A digit run is never part of a longer digit run: no word
+            // boundaries exist in Chinese, but digits do have edges.
+            let starts_digit = hay[m.start()].is_ascii_digit();
+            let ends_digit = hay[m.end() - 1].is_ascii_digit() || hay[m.end() - 1] == b'x';
+            if (starts_digit && m.start() > 0 && hay[m.start() - 1].is_ascii_digit())
+                || (ends_digit && hay.get(m.end()).is_some_and(u8::is_ascii_digit))
+            {
+                continue;
+            }
+            let check = p.validator.map_or(Check::Pass, |v| v.check(m.as_str()));
+            if check == Check::Fail {
+                continue;
+            }
+            let (start, end) = view.original_span(text, m.start(), m.end());
+            candidates.push(Candidate {
+                rule: p.rule,
+                start,
+                end,
+                weak: check == Check::Weak,
+            });
+        }
+    }
+
+    fn hotword_near(&self, rule: usize, text: &str, start: usize, end: usize) -> bool {
+        let window = self.rules[rule].hotword_window;
+        let before = back_chars(text, start, window);
+        let after = forward_chars(text, end, window);
+        let around = fold_keyword(&text[before..after], true, self.rules[rule].traditional);
+        self.folded_hotwords[rule].iter().any(|h| around.contains(h.as_str()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        rule: &Rule,
+        text: &str,
+        info: &SegmentInfo,
+        lines: &LineIndex,
+        window: &Window,
+        c: Candidate,
+        confidence: Confidence,
+    ) -> Finding {
+        let (line, line_start) = lines.line_of(c.start);
+        let mut column = text[line_start..c.start].chars().count() as u64 + 1;
+        if line == 0 {
+            column += window.column_base;
+        }
+        let before = back_chars(text, c.start, CONTEXT_CHARS);
+        let after = forward_chars(text, c.end, CONTEXT_CHARS);
+        Finding {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            basis: rule.basis.clone(),
+            matched: text[c.start..c.end].to_string(),
+            confidence,
+            location: Location {
+                part: info.part.unwrap_or(crate::types::Part::Body),
+                line: window.line_base + line as u64,
+                column,
+                page: info.page,
+                paragraph: info.paragraph,
+                cell: info.cell.clone(),
+                author: info.author.clone(),
+                detail: info.detail.clone(),
+            },
+            context: printable(&text[before..after]),
+            span: Span {
+                start: c.start,
+                end: c.end,
+            },
+        }
+    }
+}
+
+fn normalise_for(scanner: &Scanner, text: &str) -> normalize::Views {
+    normalize::normalise(text, scanner.t2s, scanner.pattern_set.is_some())
+}
+
+/// Which part of a text a scan reports, and where that text sits in its
+/// segment (for streamed chunks).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// Line number of the text's first line.
+    pub(crate) line_base: u64,
+    /// Characters on the first line before the text begins.
+    pub(crate) column_base: u64,
+    pub(crate) report_from: usize,
+    pub(crate) report_to: usize,
+}
+
+/// True when a same-rule allow phrase occurrence covers the candidate.
+fn is_allowed(allowed: &[(u32, usize, usize)], c: &Candidate) -> bool {
+    let from = allowed.partition_point(|a| a.0 < c.rule);
+    allowed[from..]
+        .iter()
+        .take_while(|a| a.0 == c.rule && a.1 <= c.start)
+        .any(|a| a.2 >= c.end)
+}
+
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line number and the byte offset where that line starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        (line, self.starts[line])
+    }
+}
+
+pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
+    text[..from].char_indices().rev().take(n).last().map_or(from, |(i, _)| i)
+}
+
+pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
+    text[from..].char_indices().nth(n).map_or(text.len(), |(i, _)| from + i)
+}
+
+/// Makes context safe to show on a terminal or a page: newlines become ⏎,
+/// other control characters become spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .filter(|&c| c != '\r')
+        .map(|c| match c {
+            '\n' => '⏎',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Part, Verdict};
+
+    fn rules(extra: &str) -> Scanner {
+        Scanner::from_str("t.toml", extra).unwrap()
+    }
+
+    const KW: &str = r#"
+[[rule]]
+id = "k"
+title = "t"
+category = "state-secret"
+severity = "block"
+basis = "b"
+keywords = ["机密", "国家秘密"]
+noise = true
+allow = ["保守国家秘密法"]
+tests.hit = ["机密"]
+tests.miss = ["公开"]
+"#;
+
+    #[test]
+    fn finds_keywords_without_word_boundaries() {
+        let s = rules(KW);
+        let r = s.scan("本文件属于机密文件");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].matched, "机密");
+        assert_eq!(r.findings[0].location.column, 6);
+        assert_eq!(r.verdict(), Verdict::Withhold);
+    }
+
+    #[test]
+    fn noise_between_characters_is_bounded() {
+        let s = rules(KW);
+        assert_eq!(s.scan("机 密").findings[0].matched, "机 密");
+        assert_eq!(s.scan("机\u{200B}密").findings.len(), 1);
+        assert_eq!(s.scan("机-*-密").findings.len(), 1);
+        assert!(s.scan("机     密").findings.is_empty());
+        assert!(s.scan("机。密").findings.is_empty());
+        assert!(s.scan("机，密").findings.is_empty());
+    }
+
+    #[test]
+    fn strict_rules_do_not_skip_noise() {
+        let s = rules(&KW.replace("noise = true\n", ""));
+        assert!(s.scan("机 密").findings.is_empty());
+        assert_eq!(s.scan("机\u{200B}密").findings.len(), 1, "zero-width is always dropped");
+    }
+
+    #[test]
+    fn allow_phrases_suppress_only_inside_matches() {
+        let s = rules(KW);
+        assert!(s.scan("依据《中华人民共和国保守国家秘密法》").findings.is_empty());
+        let r = s.scan("依据保守国家秘密法，本件涉及国家秘密");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].location.column, 15);
+    }
+
+    #[test]
+    fn location_and_context() {
+        let s = rules(KW);
+        let text = "第一行\n第二行有机密内容";
+        let r = s.scan_segment(text, &SegmentInfo::new(Part::Comment));
+        let f = &r[0];
+        assert_eq!((f.location.line, f.location.column), (2, 5));
+        assert_eq!(f.location.part, Part::Comment);
+        assert_eq!(f.context, "第一行⏎第二行有机密内容");
+        assert_eq!(&text[f.span.start..f.span.end], "机密");
+    }
+
+    const ID: &str = r#"
+[[rule]]
+id = "id"
+title = "t"
+category = "personal-info"
+severity = "block"
+basis = "b"
+pattern = '[0-9]{17}[0-9x]'
+validator = "cn-ric"
+hotwords = ["身份证"]
+tests.hit = ["11010519491231002X"]
+tests.miss = ["11010519491231002Y"]
+"#;
+
+    #[test]
+    fn patterns_validate_and_use_hotwords() {
+        let s = rules(ID);
+        let r = s.scan("身份证号：１１０１０５１９４９１２３１００２Ｘ");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].matched, "１１０１０５１９４９１２３１００２Ｘ");
+        assert_eq!(r.findings[0].confidence, Confidence::High);
+        let r = s.scan("编号11010519491231002X");
+        assert_eq!(r.findings[0].confidence, Confidence::Medium);
+        assert!(s.scan("编号36042619910102009X").findings.is_empty());
+        assert!(s.scan("9911010519491231002X").findings.is_empty(), "inside a longer number");
+    }
+
+    #[test]
+    fn scanner_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Scanner>();
+    }
+}
+
+#[cfg(test)]
+mod shipped_rule_tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_rule_example_behaves() {
+        let failures = Scanner::shipped().test_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}
