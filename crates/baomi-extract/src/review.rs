@@ -1,0 +1,214 @@
+//! Reviewing a whole file: read, detect, extract, scan every segment, and
+//! assemble the [`DocumentReport`], failing closed on anything unreadable.
+
+use crate::text::{stream_text, TextSink};
+use crate::{detect, extract, find_doc_number, guess_title, ExtractError, Extracted, Format, Limits};
+use baomi_core::{DocumentReport, Part, Scanner, SegmentInfo, StreamScan, Verdict};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::path::Path;
+
+/// Reviews one file on disk. Never panics on bad input and never returns
+/// `clear` for something that was not fully read: every failure is an
+/// `error` report whose message names the file and what to do.
+pub fn review_file(path: &Path, scanner: &Scanner, limits: &Limits) -> DocumentReport {
+    let shown = path.display().to_string();
+    match review_file_inner(path, scanner, limits) {
+        Ok(report) => report,
+        Err((sha, e)) => DocumentReport::failed(shown.clone(), sha, format!("{shown}: {e}")),
+    }
+}
+
+fn review_file_inner(path: &Path, scanner: &Scanner, limits: &Limits) -> Result<DocumentReport, (String, ExtractError)> {
+    let no_sha = |e: ExtractError| (String::new(), e);
+    let mut file = File::open(path).map_err(|e| no_sha(e.into()))?;
+    let meta = file.metadata().map_err(|e| no_sha(e.into()))?;
+    if !meta.is_file() {
+        return Err(no_sha(ExtractError::Unsupported(
+            "not a regular file (a folder, device, FIFO or socket)".into(),
+        )));
+    }
+    if meta.len() > limits.max_file_bytes {
+        return Err(no_sha(ExtractError::TooLarge {
+            size: meta.len(),
+            limit: limits.max_file_bytes,
+        }));
+    }
+    if meta.len() <= limits.max_in_memory_bytes {
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        (&mut file)
+            .take(limits.max_in_memory_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| no_sha(e.into()))?;
+        if bytes.len() as u64 <= limits.max_in_memory_bytes {
+            return Ok(review_bytes(&path.display().to_string(), &bytes, scanner, limits));
+        }
+        // The file grew while we read it: fall through to streaming.
+    }
+    review_large_text(path, &mut file, scanner, limits)
+}
+
+/// Hex SHA-256 of a byte string.
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reviews a document held in memory (an HTTP upload, a file already read).
+/// `name` is used for format detection by extension and in messages.
+pub fn review_bytes(name: &str, bytes: &[u8], scanner: &Scanner, limits: &Limits) -> DocumentReport {
+    let sha = sha256_hex(bytes);
+    match extract(Path::new(name), bytes, limits) {
+        Ok(ex) => assemble(name, sha, ex, scanner),
+        Err(e) => DocumentReport::failed(name, sha, format!("{name}: {e}")),
+    }
+}
+
+fn assemble(name: &str, sha256: String, ex: Extracted, scanner: &Scanner) -> DocumentReport {
+    let mut findings = Vec::new();
+    for seg in &ex.segments {
+        findings.extend(scanner.scan_segment(&seg.text, &seg.info));
+    }
+    let body = || ex.segments.iter().filter(|s| s.info.part == Some(Part::Body));
+    let doc_number = body()
+        .chain(ex.segments.iter())
+        .find_map(|s| find_doc_number(&s.text));
+    let title = ex
+        .title
+        .clone()
+        .or_else(|| body().find_map(|s| guess_title(&s.text, false)));
+    let mut report = DocumentReport {
+        path: name.to_string(),
+        sha256,
+        title,
+        doc_number,
+        verdict: Verdict::Error,
+        coverage: ex.coverage,
+        findings,
+        error: None,
+    };
+    report.decide();
+    report
+}
+
+/// Plain text too large to hold in memory: hash it in one pass, then stream
+/// it through the scanner in bounded memory.
+fn review_large_text(path: &Path, file: &mut File, scanner: &Scanner, limits: &Limits) -> Result<DocumentReport, (String, ExtractError)> {
+    let mut hasher = Sha256::new();
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    file.rewind().map_err(|e| (String::new(), e.into()))?;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| (String::new(), e.into()))?;
+        if n == 0 {
+            break;
+        }
+        if head.len() < 4096 {
+            head.extend_from_slice(&buf[..n.min(4096 - head.len())]);
+        }
+        hasher.update(&buf[..n]);
+    }
+    let sha = hex(&hasher.finalize());
+    let format = detect(path, &head).map_err(|e| (sha.clone(), e))?;
+    if !matches!(format, Format::Text | Format::Markdown) {
+        return Err((
+            sha,
+            ExtractError::TooLarge {
+                size: file.metadata().map(|m| m.len()).unwrap_or(0),
+                limit: limits.max_in_memory_bytes,
+            },
+        ));
+    }
+    struct Sink<'a> {
+        scanner: &'a Scanner,
+        scan: StreamScan<'a>,
+        head: String,
+    }
+    impl TextSink for Sink<'_> {
+        fn text(&mut self, text: &str) {
+            if self.head.len() < 16 << 10 {
+                let end = text.char_indices().nth(4000).map_or(text.len(), |(i, _)| i);
+                self.head.push_str(&text[..end]);
+            }
+            self.scan.push(text);
+        }
+        fn restart(&mut self) {
+            self.scan = StreamScan::new(self.scanner, SegmentInfo::new(Part::Body));
+            self.head.clear();
+        }
+    }
+    let mut sink = Sink {
+        scanner,
+        scan: StreamScan::new(scanner, SegmentInfo::new(Part::Body)),
+        head: String::new(),
+    };
+    let encoding = stream_text(file, &mut sink).map_err(|e| (sha.clone(), e))?;
+    let result = sink.scan.finish();
+    let mut report = DocumentReport {
+        path: path.display().to_string(),
+        sha256: sha,
+        title: guess_title(&sink.head, format == Format::Markdown),
+        doc_number: find_doc_number(&sink.head),
+        verdict: Verdict::Error,
+        coverage: Default::default(),
+        findings: result.findings,
+        error: None,
+    };
+    report.coverage.saw(Part::Body);
+    if encoding != crate::TextEncoding::Utf8 {
+        report.coverage.notes.push(format!("decoded as {}", encoding.name()));
+    }
+    if result.dropped > 0 {
+        report
+            .coverage
+            .notes
+            .push(format!("{} further findings were not listed (cap reached)", result.dropped));
+    }
+    report.decide();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn large_text_is_streamed_with_the_same_findings() {
+        let scanner = Scanner::shipped();
+        let mut f = tempfile::NamedTempFile::with_suffix(".txt").unwrap();
+        let line = "普通的一行文字，没有任何问题。\n";
+        for _ in 0..2000 {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        f.write_all("本件机密★1年\n".as_bytes()).unwrap();
+        f.flush().unwrap();
+        let small = Limits {
+            max_in_memory_bytes: 1024,
+            ..Limits::default()
+        };
+        let streamed = review_file(f.path(), &scanner, &small);
+        let whole = review_file(f.path(), &scanner, &Limits::default());
+        assert_eq!(streamed.verdict, Verdict::Withhold);
+        assert_eq!(streamed.findings, whole.findings);
+        assert_eq!(streamed.findings[0].location.line, 2001);
+        assert_eq!(streamed.sha256, whole.sha256);
+    }
+
+    #[test]
+    fn unreadable_inputs_are_errors_naming_the_file() {
+        let scanner = Scanner::shipped();
+        let r = review_file(Path::new("/no/such/file.txt"), &scanner, &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error);
+        assert!(r.error.unwrap().starts_with("/no/such/file.txt: cannot read file"));
+        let dir = tempfile::tempdir().unwrap();
+        let r = review_file(dir.path(), &scanner, &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error);
+        let r = review_bytes("x.doc", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0], &scanner, &Limits::default());
+        assert!(r.error.unwrap().contains("save it as .docx"));
+    }
+}
