@@ -1,1 +1,42 @@
-fn main(){}
+//! The `baomi` command: parses arguments and wires the crates together.
+//! Each subcommand lives in its own module under `src/cli/`.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Pre-publication secrecy review (保密审查): scan drafts for state-secret
+/// markings, internal markings and personal data before they are published.
+#[derive(Parser)]
+#[command(name = "baomi", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files and folders; exit 0 if all clear, 1 if any need review or
+    /// must be withheld, 2 if any could not be read.
+    Scan(cli::scan::ScanArgs),
+    /// Check or list rule sets.
+    #[command(subcommand)]
+    Rules(cli::rules::RulesCommand),
+}
+
+fn main() -> ExitCode {
+    cli::init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => cli::scan::run(args),
+        Command::Rules(cmd) => cli::rules::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

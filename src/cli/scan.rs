@@ -1,0 +1,112 @@
+//! `baomi scan PATH...`: review files and folders and print the result.
+
+use super::output::{self, Format};
+use baomi_core::{DocumentReport, Verdict};
+use baomi_extract::{review_file, Limits};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan (folders recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Folder of rule files (*.toml) or one file; default: the shipped rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let scanner = super::load_scanner(args.rules.as_deref())?;
+    let files = collect(&args.paths);
+    let limits = Limits::default();
+    let reports = review_all(&files, &scanner, &limits, args.jobs);
+    output::print(&reports, args.format, &scanner)?;
+    Ok(exit_code(&reports))
+}
+
+/// What to scan: an explicit path is taken as given (a symlink named on the
+/// command line is followed); folders are walked without following symlinks,
+/// and anything met there that is not a regular file is reported as an
+/// error entry rather than skipped silently.
+pub enum Item {
+    File(PathBuf),
+    Problem(PathBuf, String),
+}
+
+pub fn collect(paths: &[PathBuf]) -> Vec<Item> {
+    let mut items = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            items.push(Item::File(path.clone()));
+            continue;
+        }
+        let mut walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter();
+        while let Some(entry) = walker.next() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => items.push(Item::File(e.into_path())),
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) if e.path_is_symlink() => items.push(Item::Problem(
+                    e.into_path(),
+                    "symbolic link inside a scanned folder, not followed; scan its target explicitly".into(),
+                )),
+                Ok(e) => items.push(Item::Problem(
+                    e.into_path(),
+                    "not a regular file (FIFO, socket or device), skipped".into(),
+                )),
+                Err(e) => {
+                    let p = e.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
+                    items.push(Item::Problem(p, format!("cannot read folder entry: {e}")));
+                    walker.skip_current_dir();
+                }
+            }
+        }
+    }
+    items
+}
+
+/// Reviews every item on a pool of threads; the reports keep input order.
+pub fn review_all(items: &[Item], scanner: &baomi_core::Scanner, limits: &Limits, jobs: Option<usize>) -> Vec<DocumentReport> {
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<DocumentReport>> = vec![None; items.len()];
+    let results = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let report = match item {
+                    Item::File(p) => review_file(p, scanner, limits),
+                    Item::Problem(p, why) => {
+                        let shown = p.display().to_string();
+                        DocumentReport::failed(shown.clone(), "", format!("{shown}: {why}"))
+                    }
+                };
+                tracing::debug!(path = %report.path, verdict = %report.verdict, "reviewed");
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+            });
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
+
+/// 0: every document clear; 1: any review or withhold; 2: any error.
+pub fn exit_code(reports: &[DocumentReport]) -> ExitCode {
+    let worst = reports.iter().map(|r| r.verdict).max().unwrap_or(Verdict::Clear);
+    ExitCode::from(match worst {
+        Verdict::Clear => 0,
+        Verdict::Review | Verdict::Withhold => 1,
+        Verdict::Error => 2,
+    })
+}
