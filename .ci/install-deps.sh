@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# System packages the test suite needs (idempotent; skipped when present).
+# System packages the test suite needs. Idempotent: installs only what is
+# missing. Add a package here (one per line, with the reason) when a test
+# needs it.
 set -euo pipefail
-need=()
-for p in "$@"; do :; done
-if [ ${#need[@]} -gt 0 ]; then
+packages=(
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
