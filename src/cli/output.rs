@@ -7,8 +7,14 @@ use std::io::{IsTerminal, Write};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Format {
+    /// Every finding with its location and highlighted context.
     Text,
+    /// One line per document: verdict and finding counts per rule (like
+    /// `rg -c`; findings are computed in full either way).
+    Summary,
+    /// `{"documents": [...]}` as specified in DESIGN.md.
     Json,
+    /// SARIF 2.1.0.
     Sarif,
 }
 
@@ -20,6 +26,7 @@ pub fn print(reports: &[DocumentReport], format: Format, scanner: &Scanner) -> a
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             text(&mut out, reports, color)?
         }
+        Format::Summary => summary(&mut out, reports)?,
         Format::Json => {
             serde_json::to_writer(&mut out, &json!({ "documents": reports }))?;
             writeln!(out)?;
@@ -85,6 +92,21 @@ fn text(out: &mut impl Write, reports: &[DocumentReport], color: bool) -> std::i
         counts[2],
         counts[3]
     )
+}
+
+fn summary(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<()> {
+    for r in reports {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for f in &r.findings {
+            match counts.iter_mut().find(|(id, _)| *id == &*f.rule) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((&f.rule, 1)),
+            }
+        }
+        let counts: Vec<String> = counts.iter().map(|(id, n)| format!("{id}={n}")).collect();
+        writeln!(out, "{}: {} {} findings {}", r.path, r.verdict, r.findings.len(), counts.join(" "))?;
+    }
+    Ok(())
 }
 
 fn finding_line(out: &mut impl Write, p: &Paint, r: &DocumentReport, f: &Finding) -> std::io::Result<()> {

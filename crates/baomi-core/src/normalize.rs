@@ -168,6 +168,15 @@ impl T2s {
         })
     }
 
+    /// True when the code point (known to be in the table's range or not)
+    /// has no simplified form of its own.
+    #[inline]
+    fn maps_to_itself(&self, u: u32) -> bool {
+        u.checked_sub(T2S_FIRST)
+            .and_then(|i| self.table.get(i as usize))
+            .is_none_or(|&m| m as u32 == u)
+    }
+
     #[inline]
     fn map(&self, c: char) -> char {
         let u = c as u32;
@@ -266,10 +275,23 @@ pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
                 i += 1;
                 continue;
             }
-        } else if (0xE4..=0xE9).contains(&b) && table.is_none() {
-            // CJK Unified Ideographs U+4E00..U+9FFF: three bytes, untouched.
-            i += 3;
-            continue;
+        } else if (0xE4..=0xE9).contains(&b) {
+            // CJK Unified Ideographs U+4E00..U+9FFF: three bytes, untouched
+            // unless the traditional → simplified table maps them.
+            match table {
+                None => {
+                    i += 3;
+                    continue;
+                }
+                Some(t) if i + 2 < bytes.len() => {
+                    let u = (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+                    if t.maps_to_itself(u) {
+                        i += 3;
+                        continue;
+                    }
+                }
+                Some(_) => {}
+            }
         }
         let ch = text[i..].chars().next().unwrap_or(' ');
         let len = ch.len_utf8();

@@ -4,12 +4,16 @@
 
 use crate::normalize::{self, fold_keyword, View};
 use crate::rules::{Matcher, Rule, RuleError, RuleSet};
+use crate::stream::{floor_boundary, OVERLAP};
 use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
 use crate::validators::{Check, Validator};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// Texts at least this long per core are scanned in parallel pieces.
+const PARALLEL_MIN_BYTES: usize = 2 << 20;
 
 /// Characters of context shown either side of a match.
 const CONTEXT_CHARS: usize = 20;
@@ -227,17 +231,59 @@ impl Scanner {
 
     /// Scans one text segment of a document; findings carry the segment's
     /// location (part, page, paragraph, …) plus line and column.
+    ///
+    /// Texts of several megabytes are split into overlapping pieces scanned
+    /// on all cores; the findings are the same as for a single pass.
     pub fn scan_segment(&self, text: &str, info: &SegmentInfo) -> Vec<Finding> {
-        self.scan_window(
-            text,
-            info,
-            Window {
-                line_base: 1,
-                column_base: 0,
-                report_from: 0,
-                report_to: text.len(),
-            },
-        )
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pieces = cores.min(text.len() / PARALLEL_MIN_BYTES).max(1);
+        if pieces == 1 {
+            return self.scan_window(
+                text,
+                info,
+                Window {
+                    line_base: 1,
+                    column_base: 0,
+                    report_from: 0,
+                    report_to: text.len(),
+                },
+            );
+        }
+        let cuts: Vec<usize> = (0..=pieces)
+            .map(|k| floor_boundary(text, text.len() * k / pieces))
+            .collect();
+        let parts: Vec<Vec<Finding>> = std::thread::scope(|s| {
+            let handles: Vec<_> = cuts
+                .windows(2)
+                .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        parts.concat()
+    }
+
+    /// Scans `text[from..to]` with overlap either side for context, reporting
+    /// findings that start in that range, located in the whole text.
+    fn scan_piece(&self, text: &str, info: &SegmentInfo, from: usize, to: usize) -> Vec<Finding> {
+        let lo = floor_boundary(text, from.saturating_sub(OVERLAP));
+        let hi = floor_boundary(text, (to + OVERLAP).min(text.len()));
+        let before = &text.as_bytes()[..lo];
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let window = Window {
+            line_base: 1 + memchr::memchr_iter(b'\n', before).count() as u64,
+            column_base: text[line_start..lo].chars().count() as u64,
+            report_from: from - lo,
+            report_to: to - lo,
+        };
+        let mut found = self.scan_window(&text[lo..hi], info, window);
+        for f in &mut found {
+            f.span.start += lo;
+            f.span.end += lo;
+        }
+        found
     }
 
     /// Runs every rule's `tests.hit` and `tests.miss` examples and returns
@@ -615,5 +661,37 @@ mod shipped_rule_tests {
     fn every_shipped_rule_example_behaves() {
         let failures = Scanner::shipped().test_examples();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+
+    #[test]
+    fn parallel_pieces_find_what_one_pass_finds() {
+        let scanner = Scanner::shipped();
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * PARALLEL_MIN_BYTES {
+            text.push_str(&format!("第{i}段，本件机密★{}年，联系13812345678，内部资料。", i % 9 + 1));
+            if i % 7 == 0 {
+                text.push('\n');
+            }
+            i += 1;
+        }
+        let one_pass = scanner.scan_window(
+            &text,
+            &SegmentInfo::default(),
+            Window {
+                line_base: 1,
+                column_base: 0,
+                report_from: 0,
+                report_to: text.len(),
+            },
+        );
+        let parallel = scanner.scan_segment(&text, &SegmentInfo::default());
+        assert!(one_pass.len() > 1000);
+        assert_eq!(one_pass, parallel);
     }
 }

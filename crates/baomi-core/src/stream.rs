@@ -11,7 +11,7 @@ use crate::types::{Finding, SegmentInfo};
 /// Bytes of the previous chunk kept before a chunk (context, allow phrases,
 /// hotwords), and bytes held back at its end for the next chunk. Both are
 /// far longer than any keyword, pattern match or hotword window.
-const OVERLAP: usize = 4096;
+pub(crate) const OVERLAP: usize = 4096;
 
 /// Default chunk size: large enough that overlap costs nothing measurable.
 pub const DEFAULT_CHUNK: usize = 4 << 20;
@@ -131,7 +131,7 @@ impl<'a> StreamScan<'a> {
     }
 }
 
-fn floor_boundary(s: &str, mut i: usize) -> usize {
+pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
     }
