@@ -1,0 +1,104 @@
+//! Errors of the ledger crate. Messages say what to do next; none ever
+//! contains private key material.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong opening, writing or reading a ledger, or
+/// handling keys and trust files.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The file exists but is not an SQLite database at all.
+    #[error(
+        "{path} is not an SQLite database (it may be corrupt, or the wrong file was given as --db)"
+    )]
+    NotADatabase { path: PathBuf },
+
+    /// An SQLite database that some other program made.
+    #[error("{path} is an SQLite database but not a baomi ledger; give another --db file")]
+    NotALedger { path: PathBuf },
+
+    /// `PRAGMA quick_check` failed: nothing is written to such a file.
+    #[error("{path} fails SQLite's integrity check ({detail}); refusing to write to it — restore it from a backup")]
+    Corrupt { path: PathBuf, detail: String },
+
+    /// A ledger written by a newer baomi.
+    #[error("{path} has ledger schema version {found}, newer than this baomi understands ({supported}); upgrade baomi")]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    /// `--db` points at a network file system, where SQLite's WAL locking
+    /// does not work and concurrent writers can corrupt the chain.
+    #[error(
+        "{path} is on a network file system ({fs}); SQLite's WAL mode needs local file locking and shared memory, \
+         so concurrent writers there can corrupt the ledger. Keep the database on a local disk \
+         (the drafts themselves may stay on the share), or set BAOMI_ALLOW_NETWORK_DB=1 if only one process ever writes it"
+    )]
+    NetworkFilesystem { path: PathBuf, fs: &'static str },
+
+    /// `open_existing` was asked for a file that is not there.
+    #[error("no ledger at {path}; record one first with `baomi scan --db {path} …`")]
+    Missing { path: PathBuf },
+
+    /// Any other SQLite failure.
+    #[error("ledger database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// A key or trust file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A private key file that group or others may read.
+    #[error("private key {path} is accessible by others (mode {mode:03o}); run `chmod 600 {path}` and try again")]
+    KeyPermissions { path: PathBuf, mode: u32 },
+
+    /// A key file that exists must never be replaced: it may be the only copy.
+    #[error("{path} already exists; refusing to overwrite a key file (choose another name or move it away)")]
+    KeyExists { path: PathBuf },
+
+    /// A key file that is not a PKCS#8 / SPKI Ed25519 PEM.
+    #[error("{path} is not an Ed25519 {what} in PEM format: {detail}")]
+    BadKey {
+        path: PathBuf,
+        what: &'static str,
+        detail: String,
+    },
+
+    /// The operating system gave no randomness for a new key.
+    #[error("cannot get random bytes for a new key: {0}")]
+    Random(String),
+
+    /// A trust file that is not valid.
+    #[error("trust file {path}: {detail}")]
+    Trust { path: PathBuf, detail: String },
+
+    /// A payload that cannot be canonicalised (e.g. a float that JSON cannot hold).
+    #[error("payload cannot be canonicalised: {0}")]
+    Payload(String),
+
+    /// A stored entry that cannot be read back (only possible after tampering).
+    #[error("entry {seq} is malformed: {detail}; run `baomi ledger verify`")]
+    Malformed { seq: u64, detail: String },
+
+    /// A checkpoint or inclusion proof that cannot be parsed.
+    #[error("{0}")]
+    Format(String),
+}
+
+impl LedgerError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        LedgerError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result type of this crate.
+pub type Result<T, E = LedgerError> = std::result::Result<T, E>;

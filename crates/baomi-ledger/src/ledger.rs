@@ -1,0 +1,701 @@
+//! The SQLite ledger: opening (checks, migrations), appending, reading.
+
+use crate::checkpoint::{Checkpoint, InclusionProof};
+use crate::entry::{self, Entry, GENESIS_PREV_HASH};
+use crate::error::{LedgerError, Result};
+use crate::forms::{Decision, ScanForm};
+use crate::keys::KeyPair;
+use crate::merkle;
+use baomi_core::DocumentReport;
+use rusqlite::{
+    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `PRAGMA application_id` of a baomi ledger ("baom"), so that another
+/// program's SQLite file is never mistaken for one.
+pub const APPLICATION_ID: i32 = 0x6261_6f6d;
+
+/// Default `--db` of the CLI.
+pub const DEFAULT_DB: &str = "baomi.db";
+
+/// The schema, one step per version: `PRAGMA user_version` is the number of
+/// steps applied. Never edit a released step; add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the entries and the ledger's identity.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+     CREATE TABLE entries (
+        seq         INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        doc_sha256  TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        key_id      TEXT NOT NULL,
+        public_key  TEXT NOT NULL,
+        signature   TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+     );
+     CREATE INDEX entries_by_document ON entries (doc_sha256, kind, seq);
+     CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
+        BEGIN SELECT RAISE(ABORT, 'baomi ledger entries are append-only; record a correction as a new entry'); END;
+     CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
+        BEGIN SELECT RAISE(ABORT, 'baomi ledger entries are append-only; record a correction as a new entry'); END;",
+];
+
+/// How to open a ledger.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create the file if it does not exist (default true).
+    pub create: bool,
+    /// Open a database on NFS/SMB/CIFS anyway (default: only when the
+    /// environment variable `BAOMI_ALLOW_NETWORK_DB=1` is set).
+    pub allow_network_fs: bool,
+    /// How long to wait for another writer (default 60 s).
+    pub busy_timeout: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            create: true,
+            allow_network_fs: std::env::var_os("BAOMI_ALLOW_NETWORK_DB").is_some_and(|v| v == "1"),
+            busy_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What [`Ledger::record_scan`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The new entry, or the earlier one that already records this scan.
+    pub seq: u64,
+    /// True when nothing was written because the same content had already
+    /// been scanned with the same rule set.
+    pub duplicate: bool,
+    /// The earlier scan (another rule set) this entry supersedes.
+    pub supersedes: Option<u64>,
+}
+
+/// An entry to append in a batch.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub kind: String,
+    pub doc_sha256: String,
+    pub payload: serde_json::Value,
+}
+
+/// An open review-form ledger: one SQLite connection.
+///
+/// Every write is one `BEGIN IMMEDIATE` transaction that reads the last
+/// entry's hash and appends after it, so any number of processes (and
+/// connections) can append at once and the chain stays linear. A `Ledger` is
+/// `Send`, not `Sync`: give each thread its own, or wrap it in a `Mutex`.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// use baomi_ledger::{KeyPair, Ledger};
+/// let ledger = Ledger::open(&dir.path().join("baomi.db")).unwrap();
+/// let key = KeyPair::generate().unwrap();
+/// let e = ledger.append("note", "", serde_json::json!({"text": "归档"}), &key).unwrap();
+/// assert_eq!(e.seq, 1);
+/// assert!(ledger.verify(None).unwrap().ok());
+/// ```
+#[derive(Debug)]
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    ledger_id: String,
+}
+
+fn classify(path: &Path, e: rusqlite::Error) -> LedgerError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => LedgerError::NotADatabase {
+            path: path.to_owned(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => LedgerError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => LedgerError::Sqlite(e),
+    }
+}
+
+impl Ledger {
+    /// Opens the ledger at `path`, creating and migrating it if needed.
+    ///
+    /// Refuses a file that is not SQLite, an SQLite file of another program,
+    /// a database that fails `PRAGMA quick_check` (nothing is written to it),
+    /// and a file on a network file system (see [`OpenOptions`]).
+    pub fn open(path: &Path) -> Result<Ledger> {
+        Ledger::open_with(path, &OpenOptions::default())
+    }
+
+    /// Opens an existing ledger; a missing file is an error, not a new ledger.
+    pub fn open_existing(path: &Path) -> Result<Ledger> {
+        Ledger::open_with(
+            path,
+            &OpenOptions {
+                create: false,
+                ..OpenOptions::default()
+            },
+        )
+    }
+
+    /// Opens with explicit options.
+    pub fn open_with(path: &Path, opts: &OpenOptions) -> Result<Ledger> {
+        if let Some(fs) = crate::netfs::network_filesystem(path) {
+            if !opts.allow_network_fs {
+                return Err(LedgerError::NetworkFilesystem {
+                    path: path.to_owned(),
+                    fs,
+                });
+            }
+            tracing::warn!(path = %path.display(), fs, "ledger database on a network file system; only one process may write it");
+        }
+        if !path.exists() && !opts.create {
+            return Err(LedgerError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        if path.is_dir() {
+            return Err(LedgerError::io(
+                path,
+                std::io::Error::other("is a folder; give a database file such as baomi.db"),
+            ));
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if opts.create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+        conn.busy_timeout(opts.busy_timeout)?;
+        // Read-only checks first: nothing is written to a file that fails them.
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if tables > 0 && app_id != APPLICATION_ID {
+            return Err(LedgerError::NotALedger {
+                path: path.to_owned(),
+            });
+        }
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(LedgerError::NewerSchema {
+                path: path.to_owned(),
+                found: version,
+                supported,
+            });
+        }
+        quick_check(&conn, path)?;
+
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "could not switch the ledger to WAL mode");
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(|e| classify(path, e))?;
+        migrate(&conn, path)?;
+        let ledger_id: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'ledger_id'", [], |r| {
+                r.get(0)
+            })?;
+        Ok(Ledger {
+            conn,
+            path: path.to_owned(),
+            ledger_id,
+        })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A random id chosen when the ledger was created.
+    pub fn ledger_id(&self) -> &str {
+        &self.ledger_id
+    }
+
+    /// The checkpoint origin line naming this ledger: `baomi.ledger/<id>`.
+    pub fn origin(&self) -> String {
+        format!("baomi.ledger/{}", self.ledger_id)
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// True when nothing was recorded yet.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    fn immediate(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
+    }
+
+    /// Appends one signed entry. `payload` is stored as its RFC 8785
+    /// canonical bytes; those exact bytes are signed and hashed.
+    pub fn append(
+        &self,
+        kind: &str,
+        doc_sha256: &str,
+        payload: serde_json::Value,
+        key: &KeyPair,
+    ) -> Result<Entry> {
+        let tx = self.immediate()?;
+        let e = append_in(&tx, kind, doc_sha256, payload, key)?;
+        tx.commit()?;
+        tracing::debug!(seq = e.seq, kind, "appended");
+        Ok(e)
+    }
+
+    /// Appends several entries in one transaction (one fsync): all or none.
+    pub fn append_batch(&self, items: Vec<NewEntry>, key: &KeyPair) -> Result<Vec<Entry>> {
+        let tx = self.immediate()?;
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            out.push(append_in(&tx, &it.kind, &it.doc_sha256, it.payload, key)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Records the machine scan of one document as a `scan` entry, exactly
+    /// once per (content sha256, rule-set fingerprint): a second call for
+    /// the same pair writes nothing and returns the first entry's seq with
+    /// `duplicate: true`. A scan of content already scanned under another
+    /// rule set records `supersedes: <that seq>` in its payload.
+    ///
+    /// A report without a sha256 (the file could not be read) is recorded
+    /// every time: each failed attempt is part of the record.
+    pub fn record_scan(
+        &self,
+        report: &DocumentReport,
+        rules_fingerprint: &str,
+        key: &KeyPair,
+    ) -> Result<Recorded> {
+        let tx = self.immediate()?;
+        let r = record_scan_in(&tx, report, rules_fingerprint, key)?;
+        tx.commit()?;
+        Ok(r)
+    }
+
+    /// [`record_scan`](Self::record_scan) for many reports in one transaction.
+    pub fn record_scans(
+        &self,
+        reports: &[DocumentReport],
+        rules_fingerprint: &str,
+        key: &KeyPair,
+    ) -> Result<Vec<Recorded>> {
+        let tx = self.immediate()?;
+        let mut out = Vec::with_capacity(reports.len());
+        for r in reports {
+            out.push(record_scan_in(&tx, r, rules_fingerprint, key)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Records a reviewer's decision on a document (`decision` entry).
+    /// Verification checks that the key has `decision.role` in the trust file.
+    pub fn record_decision(
+        &self,
+        doc_sha256: &str,
+        decision: &Decision,
+        key: &KeyPair,
+    ) -> Result<Entry> {
+        let payload =
+            serde_json::to_value(decision).map_err(|e| LedgerError::Payload(e.to_string()))?;
+        self.append("decision", doc_sha256, payload, key)
+    }
+
+    /// The scan entry for this content and rule set, if recorded.
+    pub fn find_scan(&self, sha256: &str, rules_fingerprint: &str) -> Result<Option<Entry>> {
+        find_scan_in(&self.conn, sha256, Some(rules_fingerprint))
+    }
+
+    /// The latest scan entry of this content under any rule set.
+    pub fn latest_scan(&self, sha256: &str) -> Result<Option<Entry>> {
+        find_scan_in(&self.conn, sha256, None)
+    }
+
+    /// One entry by sequence number.
+    pub fn entry(&self, seq: u64) -> Result<Option<Entry>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?;
+        let raw = st.query_row([seq as i64], RawRow::read).optional()?;
+        raw.map(RawRow::into_entry).transpose()
+    }
+
+    /// Every entry in sequence order.
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        self.query_entries(&format!("{SELECT} ORDER BY seq"), &[])
+    }
+
+    /// Every entry about one document (by content sha256), in order.
+    pub fn entries_for_document(&self, sha256: &str) -> Result<Vec<Entry>> {
+        self.query_entries(
+            &format!("{SELECT} WHERE doc_sha256 = ?1 ORDER BY seq"),
+            &[&sha256],
+        )
+    }
+
+    /// Entries with `seq > after`, at most `limit` of them, in order (for
+    /// paging through a large ledger).
+    pub fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.query_entries(
+            &format!("{SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+            &[&(after as i64), &(limit as i64)],
+        )
+    }
+
+    fn query_entries(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Entry>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(args, RawRow::read)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?.into_entry()?);
+        }
+        Ok(out)
+    }
+
+    /// Reads raw rows in order (verification reads them this way so that a
+    /// malformed row is reported, not an error).
+    pub(crate) fn for_each_raw(&self, mut f: impl FnMut(RawRow) -> Result<bool>) -> Result<()> {
+        // One read transaction: a consistent snapshot even while others append.
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        {
+            let mut st = tx.prepare(&format!("{SELECT} ORDER BY seq"))?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                if !f(RawRow::read(row)?)? {
+                    break;
+                }
+            }
+        }
+        tx.finish()?;
+        Ok(())
+    }
+
+    /// The hashes of the first `size` entries (all when `None`), in order.
+    pub fn entry_hashes(&self, size: Option<u64>) -> Result<Vec<merkle::Hash>> {
+        let limit = size.map_or(-1, |s| s as i64);
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq LIMIT ?1")?;
+        let rows = st.query_map([limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get_ref(1)?.as_bytes().map(<[u8]>::to_vec),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (seq, h) = r?;
+            let h = h
+                .ok()
+                .and_then(|b| crate::unhex::<32>(&b))
+                .ok_or(LedgerError::Malformed {
+                    seq: seq as u64,
+                    detail: "hash is not 64 hex digits".into(),
+                })?;
+            out.push(h);
+        }
+        Ok(out)
+    }
+
+    /// A checkpoint of the whole ledger (C2SP format), signed by `key`.
+    pub fn head(&self, key: &KeyPair) -> Result<Checkpoint> {
+        let hashes = self.entry_hashes(None)?;
+        Ok(Checkpoint::sign(
+            self.origin(),
+            hashes.len() as u64,
+            merkle::root(&hashes),
+            key,
+        ))
+    }
+
+    /// An RFC 6962 inclusion proof of entry `seq` in the tree of the first
+    /// `size` entries (default: all).
+    pub fn prove(&self, seq: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let hashes = self.entry_hashes(size)?;
+        let n = hashes.len() as u64;
+        if seq == 0 || seq > n {
+            return Err(LedgerError::Format(format!(
+                "no entry {seq} in a tree of {n} entries"
+            )));
+        }
+        let index = (seq - 1) as usize;
+        let path = merkle::inclusion_proof(&hashes, index).unwrap_or_default();
+        Ok(InclusionProof {
+            origin: self.origin(),
+            seq,
+            tree_size: n,
+            entry_hash: hashes[index],
+            path,
+            root: merkle::root(&hashes),
+        })
+    }
+
+    /// Runs SQLite's `PRAGMA quick_check` again (it already ran on open).
+    pub fn quick_check(&self) -> Result<()> {
+        quick_check(&self.conn, &self.path)
+    }
+}
+
+fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
+    let mut st = conn
+        .prepare("PRAGMA quick_check")
+        .map_err(|e| classify(path, e))?;
+    let rows: Vec<String> = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|it| it.collect())
+        .map_err(|e| classify(path, e))?;
+    if rows.len() == 1 && rows[0] == "ok" {
+        return Ok(());
+    }
+    Err(LedgerError::Corrupt {
+        path: path.to_owned(),
+        detail: rows.into_iter().take(3).collect::<Vec<_>>().join("; "),
+    })
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .map_err(|e| classify(path, e))?;
+    // Re-read inside the write lock: another process may have migrated.
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version as usize >= MIGRATIONS.len() {
+        return Ok(());
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        if i == 0 {
+            let mut id = [0u8; 8];
+            getrandom::getrandom(&mut id).map_err(|e| LedgerError::Random(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('ledger_id', ?1)",
+                [crate::hex(&id)],
+            )?;
+        }
+        tracing::info!(path = %path.display(), version = i + 1, "migrated ledger schema");
+    }
+    tx.execute_batch(&format!(
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
+        MIGRATIONS.len()
+    ))?;
+    tx.commit()?;
+    Ok(())
+}
+
+const SELECT: &str =
+    "SELECT seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at FROM entries";
+
+/// A row as stored, before any parsing: verification must be able to look
+/// at rows that were tampered into nonsense.
+pub(crate) struct RawRow {
+    pub seq: i64,
+    pub cols: [Option<Vec<u8>>; 9],
+}
+
+impl RawRow {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+        let seq = row.get::<_, i64>(0)?;
+        let mut cols: [Option<Vec<u8>>; 9] = Default::default();
+        for (i, c) in cols.iter_mut().enumerate() {
+            *c = row.get_ref(i + 1)?.as_bytes().ok().map(<[u8]>::to_vec);
+        }
+        Ok(RawRow { seq, cols })
+    }
+
+    /// Parses the row; the error names the malformed column.
+    pub(crate) fn parse(self) -> Result<Entry, String> {
+        const NAMES: [&str; 9] = [
+            "kind",
+            "doc_sha256",
+            "payload",
+            "key_id",
+            "public_key",
+            "signature",
+            "prev_hash",
+            "hash",
+            "recorded_at",
+        ];
+        if self.seq < 1 {
+            return Err(format!("sequence number {} is not positive", self.seq));
+        }
+        let [kind, doc, payload, key_id, pk, sig, prev, hash, at] = self.cols;
+        let text = |v: Option<Vec<u8>>, i: usize| -> Result<String, String> {
+            v.and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| format!("{} is not text", NAMES[i]))
+        };
+        let payload_bytes = payload.ok_or("payload is not text")?;
+        let payload: serde_json::Value = serde_json::from_slice(&payload_bytes)
+            .map_err(|e| format!("payload is not JSON ({e})"))?;
+        Ok(Entry {
+            seq: self.seq as u64,
+            kind: text(kind, 0)?,
+            doc_sha256: text(doc, 1)?,
+            payload,
+            payload_bytes,
+            key_id: text(key_id, 3)?,
+            public_key: pk
+                .and_then(|b| crate::unhex(&b))
+                .ok_or("public_key is not 64 hex digits")?,
+            signature: sig
+                .and_then(|b| crate::unhex(&b))
+                .ok_or("signature is not 128 hex digits")?,
+            prev_hash: prev
+                .and_then(|b| crate::unhex(&b))
+                .ok_or("prev_hash is not 64 hex digits")?,
+            hash: hash
+                .and_then(|b| crate::unhex(&b))
+                .ok_or("hash is not 64 hex digits")?,
+            recorded_at: text(at, 8)?,
+        })
+    }
+
+    fn into_entry(self) -> Result<Entry> {
+        let seq = self.seq.max(0) as u64;
+        self.parse()
+            .map_err(|detail| LedgerError::Malformed { seq, detail })
+    }
+}
+
+fn last_link(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
+    let row: Option<(i64, Option<Vec<u8>>)> = tx
+        .query_row(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get_ref(1)?.as_bytes().ok().map(<[u8]>::to_vec))),
+        )
+        .optional()?;
+    match row {
+        None => Ok((0, GENESIS_PREV_HASH)),
+        Some((seq, h)) => {
+            let h = h
+                .and_then(|b| crate::unhex::<32>(&b))
+                .ok_or(LedgerError::Malformed {
+                    seq: seq as u64,
+                    detail: "hash is not 64 hex digits; refusing to append after it".into(),
+                })?;
+            Ok((seq.max(0) as u64, h))
+        }
+    }
+}
+
+fn append_in(
+    tx: &Transaction<'_>,
+    kind: &str,
+    doc_sha256: &str,
+    payload: serde_json::Value,
+    key: &KeyPair,
+) -> Result<Entry> {
+    let (last, prev) = last_link(tx)?;
+    let bytes = entry::canonical_bytes(&payload)?;
+    // Store the payload as exactly the bytes that are signed; parsed back
+    // from them so that `Entry::payload` equals what a reader will see.
+    let payload: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::Payload(e.to_string()))?;
+    let e = entry::seal(
+        last + 1,
+        kind,
+        doc_sha256,
+        entry::now_rfc3339(),
+        payload,
+        bytes,
+        prev,
+        key,
+    );
+    let mut st = tx.prepare_cached(
+        "INSERT INTO entries (seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    // The payload is canonical JSON, hence valid UTF-8: store it as TEXT so
+    // that SQLite's json functions and the sqlite3 shell can read it.
+    let payload_text = std::str::from_utf8(&e.payload_bytes)
+        .map_err(|err| LedgerError::Payload(err.to_string()))?;
+    st.execute(params![
+        e.seq as i64,
+        e.kind,
+        e.doc_sha256,
+        payload_text,
+        e.key_id,
+        crate::hex(&e.public_key),
+        crate::hex(&e.signature),
+        crate::hex(&e.prev_hash),
+        crate::hex(&e.hash),
+        e.recorded_at,
+    ])?;
+    Ok(e)
+}
+
+fn find_scan_in(
+    conn: &Connection,
+    sha256: &str,
+    fingerprint: Option<&str>,
+) -> Result<Option<Entry>> {
+    let sql = format!(
+        "{SELECT} WHERE doc_sha256 = ?1 AND kind = 'scan'
+           AND (?2 IS NULL OR (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.rules_fingerprint') END) = ?2)
+         ORDER BY seq DESC LIMIT 1"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let raw = st
+        .query_row(params![sha256, fingerprint], RawRow::read)
+        .optional()?;
+    raw.map(RawRow::into_entry).transpose()
+}
+
+fn record_scan_in(
+    tx: &Transaction<'_>,
+    report: &DocumentReport,
+    fingerprint: &str,
+    key: &KeyPair,
+) -> Result<Recorded> {
+    let mut supersedes = None;
+    if !report.sha256.is_empty() {
+        if let Some(e) = find_scan_in(tx, &report.sha256, Some(fingerprint))? {
+            return Ok(Recorded {
+                seq: e.seq,
+                duplicate: true,
+                supersedes: None,
+            });
+        }
+        supersedes = find_scan_in(tx, &report.sha256, None)?.map(|e| e.seq);
+    }
+    let mut form = ScanForm::from_report(report, fingerprint);
+    form.signer = key.key_id().to_owned();
+    form.time = entry::now_rfc3339();
+    form.supersedes = supersedes;
+    let payload = serde_json::to_value(&form).map_err(|e| LedgerError::Payload(e.to_string()))?;
+    let e = append_in(tx, "scan", &report.sha256, payload, key)?;
+    Ok(Recorded {
+        seq: e.seq,
+        duplicate: false,
+        supersedes,
+    })
+}

@@ -1,0 +1,229 @@
+//! Who may sign what: the trust file.
+//!
+//! A signature proves which key signed an entry; the trust file says whose
+//! key that is and which stage of the review path they may sign for. The
+//! office's secrecy officer keeps it (outside the ledger, so that whoever can
+//! write the database cannot also grant themselves a role).
+//!
+//! ```toml
+//! # trust.toml
+//! [[signer]]
+//! key_id = "3f2a9c0d11e4b7a8"        # printed by `baomi key new`
+//! name = "扫描服务"
+//! roles = ["scanner"]
+//!
+//! [[signer]]
+//! key_id = "9b1e0c3d4a5f6e7d"
+//! name = "张三（保密委）"
+//! roles = ["secrecy-committee"]
+//! # optional: the full public key (base64 of the 32 raw bytes, as printed
+//! # by `baomi key new`); when given, entries must carry exactly this key.
+//! public_key = "…"
+//! ```
+//!
+//! Roles: `scanner` (the machine scan), `department` (部门申请),
+//! `work-department` (工作部审核), `secrecy-committee` (保密委审查).
+
+use crate::error::{LedgerError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+/// A stage of the review path a key may sign for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The machine scan.
+    Scanner,
+    /// 部门申请: the department applies, after its head signs off.
+    Department,
+    /// 工作部审核: the work department checks.
+    WorkDepartment,
+    /// 保密委审查: the secrecy committee reviews.
+    SecrecyCommittee,
+}
+
+impl Role {
+    /// Every role, in review-path order.
+    pub const ALL: [Role; 4] = [
+        Role::Scanner,
+        Role::Department,
+        Role::WorkDepartment,
+        Role::SecrecyCommittee,
+    ];
+
+    /// The kebab-case name used in trust files and payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Scanner => "scanner",
+            Role::Department => "department",
+            Role::WorkDepartment => "work-department",
+            Role::SecrecyCommittee => "secrecy-committee",
+        }
+    }
+
+    /// The stage's name on the paper form.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Scanner => "机器扫描",
+            Role::Department => "部门申请",
+            Role::WorkDepartment => "工作部审核",
+            Role::SecrecyCommittee => "保密委审查",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}` (expected scanner, department, work-department or secrecy-committee)"))
+    }
+}
+
+/// One trusted key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    pub key_id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// Base64 of the 32 raw public key bytes; optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustFile {
+    #[serde(default)]
+    signer: Vec<Signer>,
+}
+
+/// The parsed trust file: key id → signer.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    signers: HashMap<String, Signer>,
+}
+
+impl Trust {
+    /// Reads and checks a trust file.
+    pub fn load(path: &Path) -> Result<Trust> {
+        let text = std::fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
+        Trust::parse(&text).map_err(|detail| LedgerError::Trust {
+            path: path.to_owned(),
+            detail,
+        })
+    }
+
+    /// Parses trust-file text; the error says what is wrong.
+    pub fn parse(text: &str) -> Result<Trust, String> {
+        let file: TrustFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut signers = HashMap::new();
+        for s in file.signer {
+            if s.key_id.len() != 16 || !s.key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "key_id `{}` must be 16 hex digits (see `baomi key new`)",
+                    s.key_id
+                ));
+            }
+            if let Some(pk) = &s.public_key {
+                let bytes = crate::b64_decode(pk)
+                    .ok_or_else(|| format!("public_key of {} is not base64", s.key_id))?;
+                let arr: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| format!("public_key of {} is not 32 bytes", s.key_id))?;
+                if crate::keys::key_id_of(&arr) != s.key_id.to_ascii_lowercase() {
+                    return Err(format!(
+                        "public_key of {} does not match its key_id",
+                        s.key_id
+                    ));
+                }
+            }
+            let id = s.key_id.to_ascii_lowercase();
+            if signers
+                .insert(
+                    id.clone(),
+                    Signer {
+                        key_id: id.clone(),
+                        ..s
+                    },
+                )
+                .is_some()
+            {
+                return Err(format!("key_id {id} is listed twice"));
+            }
+        }
+        Ok(Trust { signers })
+    }
+
+    /// Adds (or replaces) a signer; for programs that keep trust elsewhere.
+    pub fn insert(&mut self, signer: Signer) {
+        self.signers
+            .insert(signer.key_id.to_ascii_lowercase(), signer);
+    }
+
+    /// The signer of a key id, if trusted.
+    pub fn signer(&self, key_id: &str) -> Option<&Signer> {
+        self.signers.get(key_id)
+    }
+
+    /// The roles a key may sign for (empty when the key is unknown).
+    pub fn roles_of(&self, key_id: &str) -> &[Role] {
+        self.signers.get(key_id).map_or(&[], |s| &s.roles)
+    }
+
+    /// The person's (or service's) name for a key id.
+    pub fn name_of(&self, key_id: &str) -> Option<&str> {
+        self.signers.get(key_id).map(|s| s.name.as_str())
+    }
+
+    /// All trusted signers.
+    pub fn signers(&self) -> impl Iterator<Item = &Signer> {
+        self.signers.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let t = Trust::parse(
+            r#"
+[[signer]]
+key_id = "0123456789ABCDEF"
+name = "张三"
+roles = ["department", "secrecy-committee"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.roles_of("0123456789abcdef"),
+            &[Role::Department, Role::SecrecyCommittee]
+        );
+        assert_eq!(t.name_of("0123456789abcdef"), Some("张三"));
+        assert!(t.roles_of("ffffffffffffffff").is_empty());
+        assert!(
+            Trust::parse("[[signer]]\nkey_id=\"01\"\nname=\"x\"\nroles=[]")
+                .unwrap_err()
+                .contains("16 hex")
+        );
+        assert!(Trust::parse(
+            "[[signer]]\nkey_id=\"0123456789abcdef\"\nname=\"x\"\nroles=[\"boss\"]"
+        )
+        .unwrap_err()
+        .contains("boss"));
+    }
+}

@@ -1,0 +1,456 @@
+//! Verification: recompute every hash and signature, check the chain and
+//! the signers' roles, and name the first bad entry.
+
+use crate::checkpoint::Checkpoint;
+use crate::entry::{Entry, GENESIS_PREV_HASH};
+use crate::error::Result;
+use crate::keys::{key_id_of, PublicKey};
+use crate::ledger::Ledger;
+use crate::merkle;
+use crate::trust::{Role, Trust};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Why an entry is bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// A sequence number is missing or repeated: an entry was deleted or
+    /// moved.
+    SequenceGap,
+    /// A column cannot be read at all (not hex, payload not JSON, …).
+    Malformed,
+    /// The stored hash no longer matches the entry's fields: its payload (or
+    /// kind, document, time, seq) was changed after it was recorded.
+    ContentChanged,
+    /// `prev_hash` is not the previous entry's hash: entries were removed,
+    /// inserted or reordered.
+    ChainBroken,
+    /// The key id does not belong to the stored public key.
+    KeyMismatch,
+    /// The Ed25519 signature does not verify: the entry was altered and its
+    /// hash recomputed, or it was never signed by that key.
+    SignatureInvalid,
+    /// The signing key is not in the trust file (or its public key differs).
+    UnknownKey,
+    /// The signer's key may not sign for the role this entry needs.
+    RoleNotAllowed,
+    /// The ledger has fewer entries than a checkpoint it must extend.
+    Truncated,
+    /// The first N entries no longer hash to the checkpoint's root, or the
+    /// checkpoint is not this ledger's or its signature is bad.
+    HeadMismatch,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::SequenceGap => "sequence gap",
+            ProblemKind::Malformed => "malformed entry",
+            ProblemKind::ContentChanged => "content changed",
+            ProblemKind::ChainBroken => "chain broken",
+            ProblemKind::KeyMismatch => "key id mismatch",
+            ProblemKind::SignatureInvalid => "signature invalid",
+            ProblemKind::UnknownKey => "unknown key",
+            ProblemKind::RoleNotAllowed => "role not allowed",
+            ProblemKind::Truncated => "truncated",
+            ProblemKind::HeadMismatch => "does not extend checkpoint",
+        }
+    }
+}
+
+/// The first bad entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The entry's sequence number (for `Truncated`/`HeadMismatch`: the
+    /// checkpoint's tree size).
+    pub seq: u64,
+    pub kind: ProblemKind,
+    pub detail: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "entry {}: {}: {}",
+            self.seq,
+            self.kind.as_str(),
+            self.detail
+        )
+    }
+}
+
+/// The outcome of [`Ledger::verify`].
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Entries in the ledger.
+    pub total: u64,
+    /// Entries checked and found good (all of them when `problem` is None).
+    pub verified: u64,
+    /// The first bad entry.
+    pub problem: Option<Problem>,
+    /// Whether signers and roles were checked against a trust file.
+    pub trust_checked: bool,
+    /// Entries per signing key id.
+    pub signers: BTreeMap<String, u64>,
+    /// Things worth knowing that do not make the ledger bad.
+    pub warnings: Vec<String>,
+    /// Merkle root over all entries (base64), when the ledger is good.
+    pub root: Option<String>,
+}
+
+impl VerifyReport {
+    /// True when every entry is good.
+    pub fn ok(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// The role an entry's signer must hold: `scan` → scanner; `decision` →
+/// the payload's `role`; `waiver` → secrecy-committee; other kinds → any
+/// trusted signer (`Ok(None)`). `Err` when a decision names no valid role.
+pub fn required_role(entry: &Entry) -> Result<Option<Role>, String> {
+    match entry.kind.as_str() {
+        "scan" => Ok(Some(Role::Scanner)),
+        "waiver" => Ok(Some(Role::SecrecyCommittee)),
+        "decision" => {
+            let r = entry
+                .payload_str("role")
+                .ok_or("decision payload has no `role`")?;
+            r.parse::<Role>().map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Checks done in order, without the signature.
+fn structural(e: &Entry, expected_seq: u64, prev: &[u8; 32]) -> Option<(ProblemKind, String)> {
+    if e.seq != expected_seq {
+        return Some((
+            ProblemKind::SequenceGap,
+            if e.seq > expected_seq {
+                format!(
+                    "expected entry {expected_seq} next, found {}: entries are missing",
+                    e.seq
+                )
+            } else {
+                format!("expected entry {expected_seq} next, found {} again", e.seq)
+            },
+        ));
+    }
+    if e.computed_hash() != e.hash {
+        return Some((
+            ProblemKind::ContentChanged,
+            "its stored hash does not match its contents: the payload (or kind, document, time) was changed after it was recorded".into(),
+        ));
+    }
+    if e.prev_hash != *prev {
+        return Some((
+            ProblemKind::ChainBroken,
+            if expected_seq == 1 {
+                "the first entry does not start the chain (prev_hash is not zero)".into()
+            } else {
+                format!(
+                    "prev_hash does not match entry {}'s hash: entries were removed, inserted or reordered",
+                    expected_seq - 1
+                )
+            },
+        ));
+    }
+    if key_id_of(&e.public_key) != e.key_id {
+        return Some((
+            ProblemKind::KeyMismatch,
+            format!(
+                "key id {} does not belong to the stored public key",
+                e.key_id
+            ),
+        ));
+    }
+    None
+}
+
+fn authority(e: &Entry, trust: &Trust) -> Option<(ProblemKind, String)> {
+    let Some(signer) = trust.signer(&e.key_id) else {
+        return Some((
+            ProblemKind::UnknownKey,
+            format!("signed by key {}, which is not in the trust file", e.key_id),
+        ));
+    };
+    if let Some(pk) = &signer.public_key {
+        if crate::b64_decode(pk).as_deref() != Some(&e.public_key[..]) {
+            return Some((
+                ProblemKind::UnknownKey,
+                format!(
+                    "key {} carries a public key other than the trust file's",
+                    e.key_id
+                ),
+            ));
+        }
+    }
+    match required_role(e) {
+        Err(why) => Some((ProblemKind::RoleNotAllowed, why)),
+        Ok(None) if signer.roles.is_empty() => Some((
+            ProblemKind::RoleNotAllowed,
+            format!(
+                "{} ({}) has no roles in the trust file",
+                signer.name, e.key_id
+            ),
+        )),
+        Ok(None) => None,
+        Ok(Some(role)) if signer.roles.contains(&role) => None,
+        Ok(Some(role)) => Some((
+            ProblemKind::RoleNotAllowed,
+            format!(
+                "{} entry needs role {role}, but {} ({}) may sign only for {}",
+                e.kind,
+                signer.name,
+                e.key_id,
+                if signer.roles.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    signer
+                        .roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )),
+    }
+}
+
+/// Verifies signatures of a chunk on all cores; returns per-entry validity.
+fn signatures_ok(chunk: &[Entry]) -> Vec<bool> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let per = chunk.len().div_ceil(threads).max(64);
+    let mut out = vec![false; chunk.len()];
+    std::thread::scope(|s| {
+        for (part, res) in chunk.chunks(per).zip(out.chunks_mut(per)) {
+            s.spawn(move || {
+                let mut keys: HashMap<[u8; 32], Option<PublicKey>> = HashMap::new();
+                for (e, ok) in part.iter().zip(res.iter_mut()) {
+                    let key = keys
+                        .entry(e.public_key)
+                        .or_insert_with(|| PublicKey::from_bytes(&e.public_key));
+                    *ok = key.as_ref().is_some_and(|k| {
+                        let sig = ed25519_dalek::Signature::from_bytes(&e.signature);
+                        k.verifying_key()
+                            .verify_strict(&e.signed_message(), &sig)
+                            .is_ok()
+                    });
+                }
+            });
+        }
+    });
+    out
+}
+
+const CHUNK: usize = 8192;
+
+impl Ledger {
+    /// Verifies the whole ledger: sequence, hashes, chain, signatures, and —
+    /// with a trust file — that every signer is known and holds the role the
+    /// entry needs. Stops at the first bad entry.
+    pub fn verify(&self, trust: Option<&Trust>) -> Result<VerifyReport> {
+        self.verify_with(trust, None)
+    }
+
+    /// [`verify`](Self::verify), and also that the ledger still extends
+    /// `expect` (its first `expect.size` entries hash to its root).
+    pub fn verify_with(
+        &self,
+        trust: Option<&Trust>,
+        expect: Option<&Checkpoint>,
+    ) -> Result<VerifyReport> {
+        let mut report = VerifyReport {
+            total: 0,
+            verified: 0,
+            problem: None,
+            trust_checked: trust.is_some(),
+            signers: BTreeMap::new(),
+            warnings: Vec::new(),
+            root: None,
+        };
+        let mut prev = GENESIS_PREV_HASH;
+        let mut expected = 1u64;
+        let mut hashes: Vec<merkle::Hash> = Vec::new();
+        let mut chunk: Vec<Entry> = Vec::with_capacity(CHUNK);
+        let mut problem: Option<Problem> = None;
+
+        let flush = |chunk: &mut Vec<Entry>,
+                     prev: &mut [u8; 32],
+                     expected: &mut u64,
+                     hashes: &mut Vec<merkle::Hash>,
+                     report: &mut VerifyReport|
+         -> Option<Problem> {
+            let sigs = signatures_ok(chunk);
+            for (e, sig_ok) in chunk.drain(..).zip(sigs) {
+                let found = structural(&e, *expected, prev)
+                    .or_else(|| {
+                        (!sig_ok).then(|| {
+                            (
+                                ProblemKind::SignatureInvalid,
+                                format!("the signature by key {} does not verify", e.key_id),
+                            )
+                        })
+                    })
+                    .or_else(|| trust.and_then(|t| authority(&e, t)));
+                if let Some((kind, detail)) = found {
+                    return Some(Problem {
+                        seq: e.seq,
+                        kind,
+                        detail,
+                    });
+                }
+                *prev = e.hash;
+                *expected += 1;
+                hashes.push(e.hash);
+                report.verified += 1;
+                *report.signers.entry(e.key_id).or_default() += 1;
+            }
+            None
+        };
+
+        self.for_each_raw(|raw| {
+            report.total += 1;
+            if problem.is_some() {
+                return Ok(true); // keep counting
+            }
+            let seq = raw.seq.max(0) as u64;
+            match raw.parse() {
+                Ok(e) => {
+                    chunk.push(e);
+                    if chunk.len() >= CHUNK {
+                        problem = flush(
+                            &mut chunk,
+                            &mut prev,
+                            &mut expected,
+                            &mut hashes,
+                            &mut report,
+                        );
+                    }
+                }
+                Err(detail) => {
+                    problem = flush(
+                        &mut chunk,
+                        &mut prev,
+                        &mut expected,
+                        &mut hashes,
+                        &mut report,
+                    )
+                    .or(Some(Problem {
+                        seq,
+                        kind: ProblemKind::Malformed,
+                        detail,
+                    }));
+                }
+            }
+            Ok(true)
+        })?;
+        if problem.is_none() {
+            problem = flush(
+                &mut chunk,
+                &mut prev,
+                &mut expected,
+                &mut hashes,
+                &mut report,
+            );
+        }
+
+        if problem.is_none() {
+            if let Some(cp) = expect {
+                problem = self.check_head(cp, &hashes, &mut report.warnings);
+            }
+        }
+        if problem.is_none() {
+            report.root = Some(crate::b64_encode(&merkle::root(&hashes)));
+        }
+        if trust.is_none() {
+            report
+                .warnings
+                .push("no trust file: signatures were checked, but not whose keys they are or their roles".into());
+        }
+        report.problem = problem;
+        Ok(report)
+    }
+
+    fn check_head(
+        &self,
+        cp: &Checkpoint,
+        hashes: &[merkle::Hash],
+        warnings: &mut Vec<String>,
+    ) -> Option<Problem> {
+        let bad = |kind, detail: String| {
+            Some(Problem {
+                seq: cp.size,
+                kind,
+                detail,
+            })
+        };
+        if cp.origin != self.origin() {
+            return bad(
+                ProblemKind::HeadMismatch,
+                format!(
+                    "the checkpoint is for {}, this ledger is {}",
+                    cp.origin,
+                    self.origin()
+                ),
+            );
+        }
+        if (hashes.len() as u64) < cp.size {
+            return bad(
+                ProblemKind::Truncated,
+                format!(
+                    "the checkpoint has {} entries but the ledger only {}: entries after {} were removed",
+                    cp.size,
+                    hashes.len(),
+                    hashes.len()
+                ),
+            );
+        }
+        if merkle::root(&hashes[..cp.size as usize]) != cp.root {
+            return bad(
+                ProblemKind::HeadMismatch,
+                format!("the first {} entries no longer hash to the checkpoint's root: they were rewritten", cp.size),
+            );
+        }
+        // The checkpoint's signature: by a key whose public key the ledger holds.
+        let mut checked = false;
+        for name in cp.signer_names() {
+            if let Ok(Some(pk)) = self.public_key_of(name) {
+                match cp.verify_signature(&pk) {
+                    Some(true) => checked = true,
+                    Some(false) => {
+                        return bad(
+                            ProblemKind::HeadMismatch,
+                            format!("the checkpoint's signature by {name} does not verify"),
+                        )
+                    }
+                    None => {}
+                }
+            }
+        }
+        if !checked {
+            warnings.push("the checkpoint's signature was not checked: its key signed no entry in this ledger".into());
+        }
+        None
+    }
+
+    /// The public key of a key id that signed some entry.
+    pub fn public_key_of(&self, key_id: &str) -> Result<Option<PublicKey>> {
+        let pk: Option<String> = rusqlite::OptionalExtension::optional(self.conn().query_row(
+            "SELECT public_key FROM entries WHERE key_id = ?1 LIMIT 1",
+            [key_id],
+            |r| r.get(0),
+        ))?;
+        Ok(pk
+            .and_then(|h| crate::unhex::<32>(h.as_bytes()))
+            .and_then(|b| PublicKey::from_bytes(&b))
+            .filter(|k| k.key_id() == key_id))
+    }
+}
