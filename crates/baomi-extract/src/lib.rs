@@ -13,12 +13,22 @@
 //! assert_eq!(report.title.as_deref(), Some("关于…的通知"));
 //! ```
 
+mod docx;
+mod html;
 mod meta;
+mod odt;
+mod pdf;
+mod props;
 mod review;
+mod scan;
+mod story;
 mod text;
+mod xml;
+mod zipread;
 
 pub use meta::{find_doc_number, guess_title};
 pub use review::{review_bytes, review_file};
+pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
 
 use baomi_core::{Coverage, SegmentInfo};
@@ -42,6 +52,9 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Deepest XML nesting accepted.
     pub max_xml_depth: usize,
+    /// Longest a helper program (poppler's pdftotext) may run before it is
+    /// killed and the document reported as an error.
+    pub subprocess_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -54,6 +67,7 @@ impl Default for Limits {
             max_entries: 10_000,
             max_ratio: 200,
             max_xml_depth: 256,
+            subprocess_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -83,10 +97,49 @@ impl Format {
 }
 
 /// A piece of document text with where it came from.
+///
+/// Formats with paragraphs (docx, odt, html) put a whole part (the body, one
+/// header, one comment) into one segment with paragraphs separated by `\n`,
+/// so that a word Word split across runs is still one string and a finding's
+/// line is its paragraph number (`paragraph_lines`). Finer locations — a
+/// table cell, a tracked insertion inside a body paragraph — are
+/// [`Region`]s: byte ranges of `text` whose info overrides the segment's for
+/// findings that overlap them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
     pub info: SegmentInfo,
     pub text: String,
+    /// Sub-ranges with a more precise location, sorted by start. Regions
+    /// with a `part` do not overlap each other, nor do regions without one
+    /// (table cells).
+    pub regions: Vec<Region>,
+    /// Keep only findings that overlap a region with a `part`: used for the
+    /// "everything in the file" view of a paragraph with tracked deletions or
+    /// hidden runs, whose visible text is already scanned as the body.
+    pub regions_only: bool,
+    /// Each line of `text` is one paragraph: findings get `paragraph = line`.
+    pub paragraph_lines: bool,
+}
+
+impl Segment {
+    /// A plain segment without regions.
+    pub fn new(info: SegmentInfo, text: String) -> Self {
+        Segment {
+            info,
+            text,
+            regions: Vec::new(),
+            regions_only: false,
+            paragraph_lines: false,
+        }
+    }
+}
+
+/// A byte range of a segment's text with its own location details; the
+/// fields that are `Some` override the segment's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub range: std::ops::Range<usize>,
+    pub info: SegmentInfo,
 }
 
 /// Everything extracted from one document.
@@ -114,7 +167,10 @@ pub enum ExtractError {
     #[error("file is too large: {size} bytes (limit {limit}); split it or raise the limit")]
     TooLarge { size: u64, limit: u64 },
     #[error("malformed {format}: {message}")]
-    Malformed { format: &'static str, message: String },
+    Malformed {
+        format: &'static str,
+        message: String,
+    },
     #[error("refused as a possible decompression bomb: {0}")]
     Bomb(String),
     #[error("encrypted or password-protected {0}: remove the protection and scan again")]
@@ -124,50 +180,199 @@ pub enum ExtractError {
 }
 
 /// Detects the format from the first bytes, then the extension.
+///
+/// Content wins over the name: a .docx renamed .doc, or a PDF without an
+/// extension, is read as what it is. Zip containers are told apart by the
+/// entry names visible in `head` (the first local headers); [`extract`]
+/// confirms from the archive's directory.
 pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if head.starts_with(b"%PDF-") {
+    if head[..head.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
+    {
         return Ok(Format::Pdf);
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return Err(ExtractError::Unsupported(format!(
-            "zip-based document (.{ext}) is not read yet; convert it to text or PDF"
-        )));
+        let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
+            return Ok(Format::Odt);
+        }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
+            return Err(unsupported_odf(head));
+        }
+        if has(b"word/") {
+            return Ok(Format::Docx);
+        }
+        if has(b"xl/") {
+            return Err(ExtractError::Unsupported(XLSX.into()));
+        }
+        if has(b"ppt/") {
+            return Err(ExtractError::Unsupported(PPTX.into()));
+        }
+        return match ext.as_str() {
+            "docx" | "docm" | "dotx" => Ok(Format::Docx),
+            "odt" | "ott" => Ok(Format::Odt),
+            // The directory decides in `extract`.
+            _ => Ok(Format::Docx),
+        };
     }
-    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+    if head.starts_with(&OLE2) {
         return Err(ExtractError::Unsupported(
-            "legacy OLE2 document (.doc/.wps/.xls): save it as .docx or PDF and scan again".into(),
+            "legacy OLE2 document (.doc/.wps/.xls/.ppt): save it as .docx or PDF and scan again"
+                .into(),
         ));
+    }
+    for (magic, what) in [
+        (&b"\x89PNG"[..], "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"{\\rtf", "RTF document"),
+        (b"Rar!", "RAR archive"),
+        (b"7z\xBC\xAF", "7z archive"),
+        (b"\x1F\x8B", "gzip archive"),
+    ] {
+        if head.starts_with(magic) {
+            let hint = if what.ends_with("image") {
+                "text in images needs OCR or manual review"
+            } else if what.starts_with("RTF") {
+                "save it as .docx or PDF and scan again"
+            } else {
+                "unpack it and scan the files inside"
+            };
+            return Err(ExtractError::Unsupported(format!("{what}: {hint}")));
+        }
+    }
+    if looks_like_html(head) {
+        return Ok(Format::Html);
     }
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
+        "html" | "htm" | "xhtml" | "shtml" => Format::Html,
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" => {
+            return Err(ExtractError::Unsupported(format!(
+                "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
+            )))
+        }
         _ => Format::Text,
     })
 }
 
+const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const XLSX: &str = "Excel workbook (.xlsx): spreadsheets are not read; export the sheets to PDF or text and scan them";
+const PPTX: &str =
+    "PowerPoint presentation (.pptx): presentations are not read; export to PDF and scan it";
+
+fn unsupported_odf(head: &[u8]) -> ExtractError {
+    let kind = if head.windows(11).any(|w| w == b"spreadsheet") {
+        "OpenDocument spreadsheet (.ods)"
+    } else if head.windows(12).any(|w| w == b"presentation") {
+        "OpenDocument presentation (.odp)"
+    } else {
+        "OpenDocument file other than a text document"
+    };
+    ExtractError::Unsupported(format!("{kind}: export it to PDF and scan it"))
+}
+
+/// HTML by content: after a BOM and white space, a doctype, `<html`, or a
+/// comment followed by one of those.
+fn looks_like_html(head: &[u8]) -> bool {
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let sample = &head[..head.len().min(1024)];
+    let lower: Vec<u8> = sample.iter().map(u8::to_ascii_lowercase).collect();
+    let start = lower
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(lower.len());
+    let rest = &lower[start..];
+    rest.starts_with(b"<!doctype html")
+        || rest.starts_with(b"<html")
+        || (rest.starts_with(b"<!--") || rest.starts_with(b"<?xml"))
+            && (lower.windows(14).any(|w| w == b"<!doctype html")
+                || lower.windows(5).any(|w| w == b"<html"))
+}
+
 /// Extracts the segments of an in-memory document.
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
-    let _ = limits;
+    if bytes.starts_with(&OLE2) && contains_utf16(bytes, "EncryptionInfo") {
+        // Office wraps a password-protected .docx/.xlsx in an OLE2 file.
+        return Err(ExtractError::Encrypted(
+            "Office document (password-protected OOXML)",
+        ));
+    }
     let format = detect(path, &bytes[..bytes.len().min(4096)])?;
     match format {
         Format::Text | Format::Markdown => {
             let (text, encoding) = decode_text(bytes)?;
             let mut ex = Extracted::default();
             if encoding != TextEncoding::Utf8 {
-                ex.coverage.notes.push(format!("decoded as {}", encoding.name()));
+                ex.coverage
+                    .notes
+                    .push(format!("decoded as {}", encoding.name()));
             }
             ex.title = guess_title(&text, format == Format::Markdown);
             ex.coverage.saw(baomi_core::Part::Body);
-            ex.segments.push(Segment {
-                info: SegmentInfo::new(baomi_core::Part::Body),
-                text,
-            });
+            ex.segments
+                .push(Segment::new(SegmentInfo::new(baomi_core::Part::Body), text));
             Ok(ex)
         }
-        other => Err(ExtractError::Unsupported(format!("{} is not read yet", other.name()))),
+        Format::Docx | Format::Odt => {
+            let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
+            match zip_kind(&mut archive)? {
+                Format::Odt => odt::extract(&mut archive, limits),
+                _ => docx::extract(&mut archive, limits),
+            }
+        }
+        Format::Pdf => pdf::extract(bytes, limits),
+        Format::Html => html::extract(bytes, limits),
     }
+}
+
+/// Tells a docx from an odt (or an unsupported container) by its directory.
+fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> {
+    if archive.contains("mimetype") {
+        let m = archive.read("mimetype")?.unwrap_or_default();
+        let m = String::from_utf8_lossy(&m).trim().to_string();
+        return match m.as_str() {
+            "application/vnd.oasis.opendocument.text"
+            | "application/vnd.oasis.opendocument.text-template"
+            | "application/vnd.oasis.opendocument.text-master" => Ok(Format::Odt),
+            other if other.starts_with("application/vnd.oasis.opendocument.") => {
+                Err(unsupported_odf(other.as_bytes()))
+            }
+            "application/epub+zip" => Err(ExtractError::Unsupported(
+                "EPUB book: export it to PDF and scan it".into(),
+            )),
+            _ => Err(ExtractError::Unsupported(format!(
+                "zip container of type {m:?}"
+            ))),
+        };
+    }
+    let names = archive.names();
+    if names.iter().any(|n| n.starts_with("word/"))
+        || archive.contains("[Content_Types].xml")
+            && names.iter().any(|n| n.ends_with("document.xml"))
+    {
+        return Ok(Format::Docx);
+    }
+    if names.iter().any(|n| n.starts_with("xl/")) {
+        return Err(ExtractError::Unsupported(XLSX.into()));
+    }
+    if names.iter().any(|n| n.starts_with("ppt/")) {
+        return Err(ExtractError::Unsupported(PPTX.into()));
+    }
+    Err(ExtractError::Unsupported(
+        "a zip archive that is not a Word or OpenDocument text: unpack it and scan the files inside".into(),
+    ))
+}
+
+fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
+    let n: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    memchr::memmem::find(bytes, &n).is_some()
 }

@@ -31,7 +31,9 @@ pub fn find_doc_number(text: &str) -> Option<String> {
 /// Guesses a title: the first Markdown heading, else the first line that is
 /// not a marking, a serial number or a document number.
 pub fn guess_title(text: &str, markdown: bool) -> Option<String> {
-    let lines = text.lines().map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
+    let lines = text
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
     if markdown {
         if let Some(h) = text.lines().find_map(|l| l.trim_start().strip_prefix("# ")) {
             return Some(clip(h.trim()));
@@ -66,8 +68,14 @@ mod tests {
     #[test]
     fn titles_skip_serials_markings_and_numbers() {
         let text = "000123\n机密★1年\n特急\n昆经开政发〔2016〕12号\n\n关于印发管理办法的通知\n正文";
-        assert_eq!(guess_title(text, false).as_deref(), Some("关于印发管理办法的通知"));
-        assert_eq!(find_doc_number(text).as_deref(), Some("昆经开政发〔2016〕12号"));
+        assert_eq!(
+            guess_title(text, false).as_deref(),
+            Some("关于印发管理办法的通知")
+        );
+        assert_eq!(
+            find_doc_number(text).as_deref(),
+            Some("昆经开政发〔2016〕12号")
+        );
         assert_eq!(guess_title("前言\n# 标题\n", true).as_deref(), Some("标题"));
         assert_eq!(guess_title("  \n\n", false), None);
     }

@@ -2,7 +2,9 @@
 //! assemble the [`DocumentReport`], failing closed on anything unreadable.
 
 use crate::text::{stream_text, TextSink};
-use crate::{detect, extract, find_doc_number, guess_title, ExtractError, Extracted, Format, Limits};
+use crate::{
+    detect, extract, find_doc_number, guess_title, ExtractError, Extracted, Format, Limits,
+};
 use baomi_core::{DocumentReport, Part, Scanner, SegmentInfo, StreamScan, Verdict};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -20,7 +22,11 @@ pub fn review_file(path: &Path, scanner: &Scanner, limits: &Limits) -> DocumentR
     }
 }
 
-fn review_file_inner(path: &Path, scanner: &Scanner, limits: &Limits) -> Result<DocumentReport, (String, ExtractError)> {
+fn review_file_inner(
+    path: &Path,
+    scanner: &Scanner,
+    limits: &Limits,
+) -> Result<DocumentReport, (String, ExtractError)> {
     let no_sha = |e: ExtractError| (String::new(), e);
     let mut file = File::open(path).map_err(|e| no_sha(e.into()))?;
     let meta = file.metadata().map_err(|e| no_sha(e.into()))?;
@@ -42,7 +48,12 @@ fn review_file_inner(path: &Path, scanner: &Scanner, limits: &Limits) -> Result<
             .read_to_end(&mut bytes)
             .map_err(|e| no_sha(e.into()))?;
         if bytes.len() as u64 <= limits.max_in_memory_bytes {
-            return Ok(review_bytes(&path.display().to_string(), &bytes, scanner, limits));
+            return Ok(review_bytes(
+                &path.display().to_string(),
+                &bytes,
+                scanner,
+                limits,
+            ));
         }
         // The file grew while we read it: fall through to streaming.
     }
@@ -60,7 +71,12 @@ fn hex(digest: &[u8]) -> String {
 
 /// Reviews a document held in memory (an HTTP upload, a file already read).
 /// `name` is used for format detection by extension and in messages.
-pub fn review_bytes(name: &str, bytes: &[u8], scanner: &Scanner, limits: &Limits) -> DocumentReport {
+pub fn review_bytes(
+    name: &str,
+    bytes: &[u8],
+    scanner: &Scanner,
+    limits: &Limits,
+) -> DocumentReport {
     let sha = sha256_hex(bytes);
     match extract(Path::new(name), bytes, limits) {
         Ok(ex) => assemble(name, sha, ex, scanner),
@@ -69,11 +85,12 @@ pub fn review_bytes(name: &str, bytes: &[u8], scanner: &Scanner, limits: &Limits
 }
 
 fn assemble(name: &str, sha256: String, ex: Extracted, scanner: &Scanner) -> DocumentReport {
-    let mut findings = Vec::new();
-    for seg in &ex.segments {
-        findings.extend(scanner.scan_segment(&seg.text, &seg.info));
-    }
-    let body = || ex.segments.iter().filter(|s| s.info.part == Some(Part::Body));
+    let findings = crate::scan_extracted(&ex, scanner);
+    let body = || {
+        ex.segments
+            .iter()
+            .filter(|s| s.info.part == Some(Part::Body))
+    };
     let doc_number = body()
         .chain(ex.segments.iter())
         .find_map(|s| find_doc_number(&s.text));
@@ -97,7 +114,12 @@ fn assemble(name: &str, sha256: String, ex: Extracted, scanner: &Scanner) -> Doc
 
 /// Plain text too large to hold in memory: hash it in one pass, then stream
 /// it through the scanner in bounded memory.
-fn review_large_text(path: &Path, file: &mut File, scanner: &Scanner, limits: &Limits) -> Result<DocumentReport, (String, ExtractError)> {
+fn review_large_text(
+    path: &Path,
+    file: &mut File,
+    scanner: &Scanner,
+    limits: &Limits,
+) -> Result<DocumentReport, (String, ExtractError)> {
     let mut hasher = Sha256::new();
     let mut head = Vec::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -160,13 +182,16 @@ fn review_large_text(path: &Path, file: &mut File, scanner: &Scanner, limits: &L
     };
     report.coverage.saw(Part::Body);
     if encoding != crate::TextEncoding::Utf8 {
-        report.coverage.notes.push(format!("decoded as {}", encoding.name()));
-    }
-    if result.dropped > 0 {
         report
             .coverage
             .notes
-            .push(format!("{} further findings were not listed (cap reached)", result.dropped));
+            .push(format!("decoded as {}", encoding.name()));
+    }
+    if result.dropped > 0 {
+        report.coverage.notes.push(format!(
+            "{} further findings were not listed (cap reached)",
+            result.dropped
+        ));
     }
     report.decide();
     Ok(report)
@@ -204,11 +229,19 @@ mod tests {
         let scanner = Scanner::shipped();
         let r = review_file(Path::new("/no/such/file.txt"), &scanner, &Limits::default());
         assert_eq!(r.verdict, Verdict::Error);
-        assert!(r.error.unwrap().starts_with("/no/such/file.txt: cannot read file"));
+        assert!(r
+            .error
+            .unwrap()
+            .starts_with("/no/such/file.txt: cannot read file"));
         let dir = tempfile::tempdir().unwrap();
         let r = review_file(dir.path(), &scanner, &Limits::default());
         assert_eq!(r.verdict, Verdict::Error);
-        let r = review_bytes("x.doc", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0], &scanner, &Limits::default());
+        let r = review_bytes(
+            "x.doc",
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0],
+            &scanner,
+            &Limits::default(),
+        );
         assert!(r.error.unwrap().contains("save it as .docx"));
     }
 }

@@ -101,21 +101,30 @@ fn strict(enc: TextEncoding, bytes: &[u8]) -> Result<String, ExtractError> {
     let mut out = String::new();
     let mut decoder = enc.encoding().new_decoder_without_bom_handling();
     decode_into(&mut decoder, bytes, true, &mut out).map_err(|at| {
-        ExtractError::Encoding(format!("invalid {} byte sequence near byte {at}", enc.name()))
+        ExtractError::Encoding(format!(
+            "invalid {} byte sequence near byte {at}",
+            enc.name()
+        ))
     })?;
     Ok(out)
 }
 
 /// Decodes `bytes` into `out` without replacement; on a malformed sequence
 /// returns how many bytes had been read.
-fn decode_into(decoder: &mut Decoder, bytes: &[u8], last: bool, out: &mut String) -> Result<(), usize> {
+fn decode_into(
+    decoder: &mut Decoder,
+    bytes: &[u8],
+    last: bool,
+    out: &mut String,
+) -> Result<(), usize> {
     let mut read_total = 0;
     loop {
         let need = decoder
             .max_utf8_buffer_length_without_replacement(bytes.len() - read_total)
             .unwrap_or(bytes.len() * 3 + 16);
         out.reserve(need);
-        let (result, read) = decoder.decode_to_string_without_replacement(&bytes[read_total..], out, last);
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&bytes[read_total..], out, last);
         read_total += read;
         match result {
             DecoderResult::InputEmpty => return Ok(()),
@@ -138,16 +147,22 @@ const BLOCK: usize = 1 << 20;
 /// Streams a large text file through `sink` in bounded memory. UTF-8 is
 /// tried first; if a malformed sequence turns up, the sink is restarted
 /// and the file is decoded again as GB18030.
-pub fn stream_text<R: Read + Seek>(reader: &mut R, sink: &mut dyn TextSink) -> Result<TextEncoding, ExtractError> {
+pub fn stream_text<R: Read + Seek>(
+    reader: &mut R,
+    sink: &mut dyn TextSink,
+) -> Result<TextEncoding, ExtractError> {
     let mut head = vec![0u8; 8192];
     let n = read_full(reader, &mut head)?;
     head.truncate(n);
     let (candidates, skip): (&[TextEncoding], usize) = match bom(&head) {
-        Some((enc, skip)) => (match enc {
-            TextEncoding::Utf8 => &[TextEncoding::Utf8],
-            TextEncoding::Utf16Le => &[TextEncoding::Utf16Le],
-            _ => &[TextEncoding::Utf16Be],
-        }, skip),
+        Some((enc, skip)) => (
+            match enc {
+                TextEncoding::Utf8 => &[TextEncoding::Utf8],
+                TextEncoding::Utf16Le => &[TextEncoding::Utf16Le],
+                _ => &[TextEncoding::Utf16Be],
+            },
+            skip,
+        ),
         None => {
             check_not_binary(&head)?;
             (&[TextEncoding::Utf8, TextEncoding::Gb18030], 0)
@@ -171,7 +186,11 @@ pub fn stream_text<R: Read + Seek>(reader: &mut R, sink: &mut dyn TextSink) -> R
     }))
 }
 
-fn stream_one<R: Read>(reader: &mut R, enc: TextEncoding, sink: &mut dyn TextSink) -> Result<Result<(), u64>, ExtractError> {
+fn stream_one<R: Read>(
+    reader: &mut R,
+    enc: TextEncoding,
+    sink: &mut dyn TextSink,
+) -> Result<Result<(), u64>, ExtractError> {
     let mut decoder = enc.encoding().new_decoder_without_bom_handling();
     let mut buf = vec![0u8; BLOCK];
     let mut out = String::with_capacity(BLOCK * 3);
@@ -184,7 +203,9 @@ fn stream_one<R: Read>(reader: &mut R, enc: TextEncoding, sink: &mut dyn TextSin
             return Ok(Err(offset + at as u64));
         }
         if out.bytes().any(|b| b == 0) {
-            return Err(ExtractError::Binary(format!("NUL character after byte {offset}")));
+            return Err(ExtractError::Binary(format!(
+                "NUL character after byte {offset}"
+            )));
         }
         sink.text(&out);
         offset += n as u64;
@@ -226,16 +247,28 @@ mod tests {
 
     #[test]
     fn utf8_gbk_utf16_and_garbage() {
-        assert_eq!(decode_text("机密".as_bytes()).unwrap().1, TextEncoding::Utf8);
+        assert_eq!(
+            decode_text("机密".as_bytes()).unwrap().1,
+            TextEncoding::Utf8
+        );
         let (gbk, _, _) = GB18030.encode("内部资料，注意保存");
-        assert_eq!(decode_text(&gbk).unwrap(), ("内部资料，注意保存".to_string(), TextEncoding::Gb18030));
+        assert_eq!(
+            decode_text(&gbk).unwrap(),
+            ("内部资料，注意保存".to_string(), TextEncoding::Gb18030)
+        );
         let mut le = vec![0xFF, 0xFE];
         for u in "机密".encode_utf16() {
             le.extend_from_slice(&u.to_le_bytes());
         }
         assert_eq!(decode_text(&le).unwrap().0, "机密");
-        assert!(matches!(decode_text(b"abc\0def"), Err(ExtractError::Binary(_))));
-        assert!(matches!(decode_text(&[0x81, 0x20, 0x81, 0x20]), Err(ExtractError::Encoding(_))));
+        assert!(matches!(
+            decode_text(b"abc\0def"),
+            Err(ExtractError::Binary(_))
+        ));
+        assert!(matches!(
+            decode_text(&[0x81, 0x20, 0x81, 0x20]),
+            Err(ExtractError::Encoding(_))
+        ));
         assert_eq!(decode_text(b"").unwrap().0, "");
     }
 

@@ -1,0 +1,388 @@
+//! Word (.docx, OOXML): every story of the document — body and tables,
+//! headers, footers, footnotes, endnotes, comments, text boxes, building
+//! blocks — with tracked changes and hidden runs, and the file properties.
+
+use crate::story::{Run, Story};
+use crate::xml::{attr, local, walk, Ev};
+use crate::zipread::Archive;
+use crate::{ExtractError, Extracted, Limits, Segment};
+use baomi_core::{Part, SegmentInfo};
+
+const FORMAT: &str = "docx";
+
+pub(crate) fn extract(
+    archive: &mut Archive<'_>,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    let mut ex = Extracted::default();
+    let main = main_part(archive, limits)?;
+    let Some(xml) = archive.read(&main)? else {
+        return Err(ExtractError::Malformed {
+            format: FORMAT,
+            message: format!("the main document part {main} is missing"),
+        });
+    };
+    let dir = main.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    parse_stories(
+        &xml,
+        &main,
+        SegmentInfo::new(Part::Body),
+        None,
+        limits,
+        &mut ex,
+    )?;
+
+    // Headers and footers, in numeric order (header1, header2, …).
+    let mut others: Vec<(Part, String)> = Vec::new();
+    for name in archive.names() {
+        let Some(file) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if file.contains('/') {
+            continue;
+        }
+        if file.starts_with("header") && file.ends_with(".xml") {
+            others.push((Part::Header, name.clone()));
+        } else if file.starts_with("footer") && file.ends_with(".xml") {
+            others.push((Part::Footer, name.clone()));
+        }
+    }
+    others.sort_by_key(|(p, n)| (*p, n.len(), n.clone()));
+    for (part, name) in others {
+        if let Some(xml) = archive.read(&name)? {
+            let info = SegmentInfo {
+                detail: Some(name.clone()),
+                ..SegmentInfo::new(part)
+            };
+            parse_stories(&xml, &name, info, None, limits, &mut ex)?;
+        }
+    }
+    for (file, part, container) in [
+        ("footnotes.xml", Part::Footnote, &b"footnote"[..]),
+        ("endnotes.xml", Part::Endnote, b"endnote"),
+        ("comments.xml", Part::Comment, b"comment"),
+    ] {
+        let name = format!("{prefix}{file}");
+        if let Some(xml) = archive.read(&name)? {
+            parse_stories(
+                &xml,
+                &name,
+                SegmentInfo::new(part),
+                Some(container),
+                limits,
+                &mut ex,
+            )?;
+        }
+    }
+    // Building blocks (AutoText, Quick Parts) ship inside the file but are
+    // never shown: hidden.
+    let glossary = format!("{prefix}glossary/document.xml");
+    if let Some(xml) = archive.read(&glossary)? {
+        let info = SegmentInfo {
+            detail: Some(format!("{glossary} (building blocks)")),
+            ..SegmentInfo::new(Part::Hidden)
+        };
+        parse_stories(&xml, &glossary, info, None, limits, &mut ex)?;
+    }
+
+    for props in [
+        "docProps/core.xml",
+        "docProps/app.xml",
+        "docProps/custom.xml",
+    ] {
+        if let Some(xml) = archive.read(props)? {
+            let title = crate::props::collect(&xml, FORMAT, props, limits, &mut ex.segments)?;
+            if ex.title.is_none() {
+                ex.title = title;
+            }
+        }
+    }
+
+    let embedded: Vec<String> = archive
+        .names()
+        .iter()
+        .filter(|n| n.starts_with(&format!("{prefix}embeddings/")) && !n.ends_with('/'))
+        .cloned()
+        .collect();
+    for name in embedded {
+        ex.coverage.gap(format!(
+            "embedded object {name} was not read: open it and scan it separately"
+        ));
+    }
+    let images = archive
+        .names()
+        .iter()
+        .filter(|n| n.starts_with(&format!("{prefix}media/")) && !n.ends_with('/'))
+        .count();
+    if images > 0 {
+        ex.coverage.notes.push(format!(
+            "{images} image(s) not read: text inside images is not scanned"
+        ));
+    }
+    for seg in &ex.segments {
+        if let Some(p) = seg.info.part {
+            ex.coverage.saw(p);
+        }
+        for r in &seg.regions {
+            if let Some(p) = r.info.part {
+                ex.coverage.saw(p);
+            }
+        }
+    }
+    if !ex.coverage.parts.contains(&Part::Body) {
+        ex.coverage.saw(Part::Body);
+    }
+    Ok(ex)
+}
+
+/// The main document part named by `_rels/.rels`, or `word/document.xml`.
+fn main_part(archive: &mut Archive<'_>, limits: &Limits) -> Result<String, ExtractError> {
+    let mut target = None;
+    if let Some(rels) = archive.read("_rels/.rels")? {
+        walk(&rels, FORMAT, "_rels/.rels", limits, |ev| {
+            if let Ev::Start(e) = ev {
+                if local(e) == b"Relationship"
+                    && attr(e, b"Type").is_some_and(|t| t.ends_with("/officeDocument"))
+                    && target.is_none()
+                {
+                    target = attr(e, b"Target");
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(target
+        .map(|t| t.trim_start_matches('/').to_string())
+        .filter(|t| archive.contains(t))
+        .unwrap_or_else(|| "word/document.xml".to_string()))
+}
+
+/// One table being read: its number in the story, current row and cell.
+struct Table {
+    number: u32,
+    row: u32,
+    cell: u32,
+}
+
+/// The story being built plus its table state.
+struct Open {
+    story: Story,
+    tables: Vec<Table>,
+    table_count: u32,
+}
+
+impl Open {
+    fn new(info: SegmentInfo) -> Self {
+        Open {
+            story: Story::new(info),
+            tables: Vec::new(),
+            table_count: 0,
+        }
+    }
+}
+
+/// Parses one WordprocessingML part. With `container` (`comment`,
+/// `footnote`, …) each such element is its own story; otherwise the whole
+/// part is one story. Text boxes are stories of their own.
+fn parse_stories(
+    xml: &[u8],
+    name: &str,
+    base: SegmentInfo,
+    container: Option<&[u8]>,
+    limits: &Limits,
+    ex: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    if container.is_none() {
+        open.push(Open::new(base.clone()));
+    }
+    let mut inserted: Vec<Option<String>> = Vec::new();
+    let mut deleted: Vec<Option<String>> = Vec::new();
+    let mut run_hidden = false;
+    let mut in_text = false;
+    let mut fallback = 0usize;
+    let mut text_boxes = 0u32;
+    let segments = &mut ex.segments;
+    walk(xml, FORMAT, name, limits, |ev| {
+        match ev {
+            Ev::Start(e) => {
+                let l = local(e);
+                if fallback > 0 || l == b"Fallback" {
+                    // mc:Fallback repeats mc:Choice (e.g. a text box as VML):
+                    // reading both would report everything twice.
+                    fallback += 1;
+                    stack.push(l);
+                    return Ok(());
+                }
+                match l.as_slice() {
+                    b"ins" | b"moveTo" => inserted.push(attr(e, b"author")),
+                    b"del" | b"moveFrom" => deleted.push(attr(e, b"author")),
+                    b"r" => run_hidden = false,
+                    b"vanish" | b"specVanish"
+                        if stack.last().is_some_and(|p| p == b"rPr")
+                            && stack.len() >= 2
+                            && stack[stack.len() - 2] == b"r" =>
+                    {
+                        run_hidden =
+                            !matches!(attr(e, b"val").as_deref(), Some("false" | "0" | "off"));
+                    }
+                    b"t" | b"delText" | b"instrText" | b"delInstrText" => in_text = true,
+                    b"tab" | b"ptab" if stack.last().is_some_and(|p| p == b"r") => {
+                        push(&mut open, "\t", &inserted, &deleted, run_hidden)
+                    }
+                    b"br" | b"cr" if stack.last().is_some_and(|p| p == b"r") => {
+                        push(&mut open, " ", &inserted, &deleted, run_hidden)
+                    }
+                    b"noBreakHyphen" => push(&mut open, "-", &inserted, &deleted, run_hidden),
+                    b"softHyphen" => push(&mut open, "\u{ad}", &inserted, &deleted, run_hidden),
+                    b"tbl" => {
+                        if let Some(o) = open.last_mut() {
+                            o.table_count += 1;
+                            let number = o.table_count;
+                            o.tables.push(Table {
+                                number,
+                                row: 0,
+                                cell: 0,
+                            });
+                        }
+                    }
+                    b"tr" => {
+                        if let Some(t) = open.last_mut().and_then(|o| o.tables.last_mut()) {
+                            t.row += 1;
+                            t.cell = 0;
+                        }
+                    }
+                    b"tc" => {
+                        if let Some(o) = open.last_mut() {
+                            if let Some(t) = o.tables.last_mut() {
+                                t.cell += 1;
+                                let label =
+                                    format!("table {}, row {}, cell {}", t.number, t.row, t.cell);
+                                o.story.begin_cell(label);
+                            }
+                        }
+                    }
+                    b"txbxContent" => {
+                        text_boxes += 1;
+                        let mut info = base.clone();
+                        let where_ = match &base.detail {
+                            Some(d) => format!("{d}, text box {text_boxes}"),
+                            None => format!("text box {text_boxes}"),
+                        };
+                        info.detail = Some(where_);
+                        open.push(Open::new(info));
+                    }
+                    _ if container == Some(l.as_slice()) && stack.len() == 1 => {
+                        let kind = attr(e, b"type");
+                        let id = attr(e, b"id").unwrap_or_default();
+                        let label = String::from_utf8_lossy(&l).into_owned();
+                        let mut info = base.clone();
+                        info.author = attr(e, b"author");
+                        info.detail = Some(format!("{label} {id}").trim().to_string());
+                        let mut o = Open::new(info);
+                        if matches!(
+                            kind.as_deref(),
+                            Some("separator" | "continuationSeparator" | "continuationNotice")
+                        ) {
+                            // Separator lines, not text; mark so nothing is kept.
+                            o.story = Story::new(SegmentInfo::default());
+                        }
+                        open.push(o);
+                    }
+                    _ => {}
+                }
+                stack.push(l);
+            }
+            Ev::End(l) => {
+                stack.pop();
+                if fallback > 0 {
+                    fallback -= 1;
+                    return Ok(());
+                }
+                match l {
+                    b"ins" | b"moveTo" => {
+                        inserted.pop();
+                    }
+                    b"del" | b"moveFrom" => {
+                        deleted.pop();
+                    }
+                    b"t" | b"delText" | b"instrText" | b"delInstrText" => in_text = false,
+                    b"p" => {
+                        if let Some(o) = open.last_mut() {
+                            o.story.end_paragraph();
+                        }
+                    }
+                    b"tc" => {
+                        if let Some(o) = open.last_mut() {
+                            if !o.tables.is_empty() {
+                                o.story.end_cell();
+                            }
+                        }
+                    }
+                    b"tbl" => {
+                        if let Some(o) = open.last_mut() {
+                            o.tables.pop();
+                        }
+                    }
+                    b"txbxContent" => finish(&mut open, segments),
+                    _ if container == Some(l) && stack.len() == 1 => finish(&mut open, segments),
+                    _ => {}
+                }
+            }
+            Ev::Text(t) => {
+                if in_text && fallback == 0 {
+                    let field_code = stack
+                        .last()
+                        .is_some_and(|n| n.ends_with(b"instrText") || n == b"delInstrText");
+                    push(&mut open, t, &inserted, &deleted, run_hidden || field_code);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    while !open.is_empty() {
+        finish(&mut open, segments);
+    }
+    Ok(())
+}
+
+fn push(
+    open: &mut [Open],
+    text: &str,
+    inserted: &[Option<String>],
+    deleted: &[Option<String>],
+    hidden: bool,
+) {
+    let Some(o) = open.last_mut() else { return };
+    let run = if let Some(author) = deleted.last() {
+        Run::Deleted(author.clone())
+    } else if hidden {
+        Run::Hidden
+    } else if let Some(author) = inserted.last() {
+        Run::Inserted(author.clone())
+    } else {
+        Run::Normal
+    };
+    o.story.push(text, &run);
+}
+
+fn finish(open: &mut Vec<Open>, out: &mut Vec<Segment>) {
+    if let Some(o) = open.pop() {
+        if o.story_info_is_kept() {
+            o.story.finish(out);
+        }
+    }
+}
+
+impl Open {
+    /// Separator "stories" (footnote separators) have no part and are dropped.
+    fn story_info_is_kept(&self) -> bool {
+        self.story.part().is_some()
+    }
+}

@@ -1,0 +1,301 @@
+//! PDF: the text layer of every page, read by poppler's `pdftotext` run as a
+//! subprocess, and the document information by `pdfinfo`.
+//!
+//! Why a subprocess: Chinese official PDFs often use predefined CJK CMaps
+//! (GBK-EUC-H, UniGB-UCS2-H) with non-embedded fonts and no ToUnicode map.
+//! The pure-Rust readers panic or produce nothing on those, while poppler
+//! (with `poppler-data`) maps them correctly. A subprocess also isolates a
+//! parser crash from the scanner: it becomes an `error` verdict. The PDF is
+//! piped in through standard input (`fd://0`), so nothing is written to
+//! disk; the child is killed when it runs past the time limit, and its
+//! output is capped.
+
+use crate::{ExtractError, Extracted, Limits, Segment};
+use baomi_core::{Part, SegmentInfo};
+use std::io::{ErrorKind, Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const FORMAT: &str = "pdf";
+
+pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    let cap = limits.max_entry_bytes as usize;
+    let info = run_tool(
+        "pdfinfo",
+        &["-enc", "UTF-8", "fd://0"],
+        bytes,
+        limits.subprocess_timeout,
+        1 << 20,
+    )?;
+    let info_text = String::from_utf8_lossy(&info.stdout).into_owned();
+    if !info.success {
+        return Err(tool_failure(&info));
+    }
+    let text = run_tool(
+        "pdftotext",
+        &["-enc", "UTF-8", "-eol", "unix", "fd://0", "-"],
+        bytes,
+        limits.subprocess_timeout,
+        cap,
+    )?;
+    if !text.success {
+        return Err(tool_failure(&text));
+    }
+    if text.truncated {
+        return Err(ExtractError::TooLarge {
+            size: text.stdout.len() as u64,
+            limit: cap as u64,
+        });
+    }
+    let out = String::from_utf8_lossy(&text.stdout);
+    let declared_pages = field(&info_text, "Pages").and_then(|p| p.parse::<u32>().ok());
+    pages_to_extracted(&out, declared_pages, &info_text)
+}
+
+/// Splits pdftotext output into pages (form feed after each page) and
+/// notes pages without a text layer.
+fn pages_to_extracted(
+    out: &str,
+    declared_pages: Option<u32>,
+    info_text: &str,
+) -> Result<Extracted, ExtractError> {
+    let mut ex = Extracted::default();
+    let mut pages: Vec<&str> = out.split('\u{c}').collect();
+    // pdftotext ends every page with a form feed: the last piece is empty.
+    if pages.last().is_some_and(|p| p.trim().is_empty()) && pages.len() > 1 {
+        pages.pop();
+    }
+    if let Some(n) = declared_pages {
+        pages.truncate(n as usize);
+    }
+    let mut empty = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let number = i as u32 + 1;
+        if page.trim().is_empty() {
+            empty.push(number);
+            continue;
+        }
+        ex.segments.push(Segment::new(
+            SegmentInfo {
+                page: Some(number),
+                ..SegmentInfo::new(Part::Body)
+            },
+            page.trim_end().to_string(),
+        ));
+    }
+    for (key, detail) in [
+        ("Title", "Title"),
+        ("Subject", "Subject"),
+        ("Keywords", "Keywords"),
+        ("Author", "Author"),
+        ("Creator", "Creator"),
+        ("Producer", "Producer"),
+    ] {
+        if let Some(v) = field(info_text, key).filter(|v| !v.is_empty()) {
+            if key == "Title" {
+                ex.title = Some(v.to_string());
+            }
+            ex.segments.push(Segment::new(
+                SegmentInfo {
+                    detail: Some(format!("document info: {detail}")),
+                    ..SegmentInfo::new(Part::Metadata)
+                },
+                v.to_string(),
+            ));
+        }
+    }
+    let with_text = pages.len() - empty.len();
+    if with_text == 0 {
+        return Err(ExtractError::Other(format!(
+            "no text layer on any of its {} page(s) (scanned images?): needs OCR or manual review",
+            pages.len()
+        )));
+    }
+    ex.coverage.saw(Part::Body);
+    if ex
+        .segments
+        .iter()
+        .any(|s| s.info.part == Some(Part::Metadata))
+    {
+        ex.coverage.saw(Part::Metadata);
+    }
+    for p in empty {
+        ex.coverage.gap(format!(
+            "page {p} has no text layer (scanned image?): needs OCR or manual review"
+        ));
+    }
+    if let Some(n) = declared_pages {
+        if (pages.len() as u32) < n {
+            ex.coverage.gap(format!(
+                "only {} of {n} pages produced text output",
+                pages.len()
+            ));
+        }
+    }
+    Ok(ex)
+}
+
+/// A `Key: value` line of pdfinfo output.
+fn field<'a>(info: &'a str, key: &str) -> Option<&'a str> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
+}
+
+fn tool_failure(out: &ToolOutput) -> ExtractError {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let err = err.trim();
+    let lower = err.to_ascii_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        return ExtractError::Encrypted("PDF");
+    }
+    let first = err
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message");
+    ExtractError::Malformed {
+        format: FORMAT,
+        message: format!("{} could not read it: {first}", out.tool),
+    }
+}
+
+pub(crate) struct ToolOutput {
+    tool: &'static str,
+    pub(crate) success: bool,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+    /// More output than the cap: the rest was not read.
+    pub(crate) truncated: bool,
+}
+
+/// Runs `tool args`, feeding `input` on standard input, with a time limit
+/// (the child is killed on overrun) and at most `cap` bytes of output kept.
+pub(crate) fn run_tool(
+    tool: &'static str,
+    args: &[&str],
+    input: &[u8],
+    timeout: Duration,
+    cap: usize,
+) -> Result<ToolOutput, ExtractError> {
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                ExtractError::Other(format!(
+                    "PDF text extraction needs poppler's `{tool}`, which is not installed: install poppler-utils and poppler-data (apt-get install poppler-utils poppler-data)"
+                ))
+            } else {
+                ExtractError::Other(format!("cannot run {tool}: {e}"))
+            }
+        })?;
+    let mut stdin = child.stdin.take();
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        // Writing and reading run in their own threads: a child that writes
+        // before it has read all its input must not deadlock us.
+        s.spawn(move || {
+            if let Some(mut w) = stdin.take() {
+                // A child that stops reading (error, killed) closes the pipe:
+                // that is not our failure to report.
+                let _ = w.write_all(input);
+            }
+        });
+        let out = s.spawn(move || capped_read(stdout.take(), cap));
+        let err = s.spawn(move || capped_read(stderr.take(), 64 << 10));
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if started.elapsed() >= timeout => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break Err(ExtractError::Other(format!(
+                        "{tool} took longer than {} s and was stopped; the PDF may be very large or malformed",
+                        timeout.as_secs_f32()
+                    )));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break Err(ExtractError::Other(format!("waiting for {tool}: {e}")));
+                }
+            }
+        };
+        let (stdout, truncated) = out.join().unwrap_or_default();
+        let (stderr, _) = err.join().unwrap_or_default();
+        let status = status?;
+        Ok(ToolOutput {
+            tool,
+            success: status.success(),
+            stdout,
+            stderr,
+            truncated,
+        })
+    })
+}
+
+/// Reads at most `cap` bytes; reports whether there was more. The rest is
+/// drained so the child is not blocked on a full pipe.
+fn capped_read<R: Read>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
+    let Some(mut r) = r else {
+        return (Vec::new(), false);
+    };
+    let mut buf = Vec::new();
+    let _ = (&mut r).take(cap as u64 + 1).read_to_end(&mut buf);
+    let truncated = buf.len() > cap;
+    if truncated {
+        buf.truncate(cap);
+        let _ = std::io::copy(&mut r, &mut std::io::sink());
+    }
+    (buf, truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_tool_is_killed_at_the_time_limit() {
+        let started = Instant::now();
+        let r = run_tool("sleep", &["10"], b"", Duration::from_millis(200), 100);
+        assert!(matches!(r, Err(ExtractError::Other(m)) if m.contains("took longer")));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn output_is_capped() {
+        let r = run_tool("cat", &[], &[b'x'; 10_000], Duration::from_secs(10), 100).unwrap();
+        assert!(r.truncated);
+        assert_eq!(r.stdout.len(), 100);
+    }
+
+    #[test]
+    fn a_missing_tool_says_what_to_install() {
+        let r = run_tool("baomi-no-such-tool", &[], b"", Duration::from_secs(1), 10);
+        assert!(matches!(r, Err(ExtractError::Other(m)) if m.contains("install poppler-utils")));
+    }
+
+    #[test]
+    fn pages_without_text_are_gaps() {
+        let ex = pages_to_extracted(
+            "第一页\u{c}\u{c}第三页\u{c}",
+            Some(3),
+            "Pages: 3\nTitle: 关于…的通知\n",
+        )
+        .unwrap();
+        assert!(!ex.coverage.complete);
+        assert_eq!(ex.coverage.notes.len(), 1);
+        assert!(ex.coverage.notes[0].starts_with("page 2 has no text layer"));
+        let pages: Vec<_> = ex.segments.iter().filter_map(|s| s.info.page).collect();
+        assert_eq!(pages, [1, 3]);
+        assert_eq!(ex.title.as_deref(), Some("关于…的通知"));
+        let none = pages_to_extracted("\u{c}\u{c}", Some(2), "Pages: 2\n");
+        assert!(matches!(none, Err(ExtractError::Other(m)) if m.contains("no text layer")));
+    }
+}

@@ -1,0 +1,74 @@
+//! Scanning extracted segments: findings take the location of the region
+//! they fall in (a table cell, a tracked deletion and its author, …).
+
+use crate::{Extracted, Region, Segment};
+use baomi_core::{Finding, Scanner};
+
+/// Scans every segment of a document and returns the findings with their
+/// precise locations.
+pub fn scan_extracted(ex: &Extracted, scanner: &Scanner) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for seg in &ex.segments {
+        out.extend(scan_segment(seg, scanner));
+    }
+    out
+}
+
+/// Scans one segment, applying its regions (see [`Segment`]).
+pub fn scan_segment(seg: &Segment, scanner: &Scanner) -> Vec<Finding> {
+    let mut findings = scanner.scan_segment(&seg.text, &seg.info);
+    if seg.regions.is_empty() && !seg.regions_only && !seg.paragraph_lines {
+        return findings;
+    }
+    let (parts, cells): (Vec<&Region>, Vec<&Region>) =
+        seg.regions.iter().partition(|r| r.info.part.is_some());
+    findings.retain_mut(|f| {
+        let (s, e) = (f.span.start, f.span.end.max(f.span.start + 1));
+        let mut in_part = false;
+        for r in overlapping(&cells, s, e).chain(overlapping(&parts, s, e)) {
+            let i = &r.info;
+            if let Some(p) = i.part {
+                f.location.part = p;
+                in_part = true;
+            }
+            if i.page.is_some() {
+                f.location.page = i.page;
+            }
+            if i.paragraph.is_some() {
+                f.location.paragraph = i.paragraph;
+            }
+            if i.cell.is_some() {
+                f.location.cell.clone_from(&i.cell);
+            }
+            if i.author.is_some() {
+                f.location.author.clone_from(&i.author);
+            }
+            if i.detail.is_some() {
+                f.location.detail.clone_from(&i.detail);
+            }
+            if in_part {
+                // The first hidden region decides; later ones would only
+                // relabel the same finding.
+                break;
+            }
+        }
+        if seg.paragraph_lines && f.location.paragraph.is_none() {
+            f.location.paragraph = u32::try_from(f.location.line).ok();
+        }
+        in_part || !seg.regions_only
+    });
+    findings
+}
+
+/// Regions of a sorted, non-overlapping list that overlap `[s, e)`.
+fn overlapping<'a>(
+    list: &'a [&'a Region],
+    s: usize,
+    e: usize,
+) -> impl Iterator<Item = &'a Region> + 'a {
+    let from = list.partition_point(|r| r.range.end <= s);
+    list[from..]
+        .iter()
+        .copied()
+        .take_while(move |r| r.range.start < e)
+}

@@ -1,0 +1,188 @@
+//! Building segments from a flow of paragraphs (a body, a header, one
+//! comment) in which runs may be tracked insertions, tracked deletions or
+//! hidden text, and paragraphs may sit in table cells.
+//!
+//! Two texts are built side by side, both with one line per paragraph:
+//! the *visible* text (what a reader of the file sees: normal and inserted
+//! runs) and the *full* text (everything the file holds, in order: also
+//! deleted and hidden runs). The visible text is scanned as the story's part,
+//! with inserted runs as regions; the full text is scanned only when it
+//! holds something hidden, and only findings touching hidden runs are kept.
+//! So a marking Word split into a normal run and a deleted run is still
+//! found, and nothing is reported twice.
+
+use crate::{Region, Segment};
+use baomi_core::{Part, SegmentInfo};
+
+/// What kind of run a piece of text is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Run {
+    Normal,
+    Inserted(Option<String>),
+    Deleted(Option<String>),
+    Hidden,
+}
+
+pub(crate) struct Story {
+    info: SegmentInfo,
+    visible: String,
+    full: String,
+    visible_regions: Vec<Region>,
+    full_regions: Vec<Region>,
+    cell_start: Option<(usize, usize, String)>,
+    cell_depth: usize,
+    hidden: bool,
+    /// Text since the last paragraph end (so an unterminated paragraph still
+    /// ends with a line).
+    open: bool,
+}
+
+impl Story {
+    pub(crate) fn new(info: SegmentInfo) -> Self {
+        Story {
+            info,
+            visible: String::new(),
+            full: String::new(),
+            visible_regions: Vec::new(),
+            full_regions: Vec::new(),
+            cell_start: None,
+            cell_depth: 0,
+            hidden: false,
+            open: false,
+        }
+    }
+
+    pub(crate) fn part(&self) -> Option<Part> {
+        self.info.part
+    }
+
+    pub(crate) fn push(&mut self, text: &str, run: &Run) {
+        if text.is_empty() {
+            return;
+        }
+        // A stray newline inside a run would shift paragraph numbers.
+        let text: std::borrow::Cow<str> = if text.contains(['\n', '\r']) {
+            text.replace(['\n', '\r'], " ").into()
+        } else {
+            text.into()
+        };
+        self.open = true;
+        let (vs, fs) = (self.visible.len(), self.full.len());
+        match run {
+            Run::Normal => {
+                self.visible.push_str(&text);
+                self.full.push_str(&text);
+            }
+            Run::Inserted(author) => {
+                self.visible.push_str(&text);
+                self.full.push_str(&text);
+                let info = SegmentInfo {
+                    author: author.clone(),
+                    ..SegmentInfo::new(Part::TrackedInsertion)
+                };
+                add_region(&mut self.visible_regions, vs..self.visible.len(), info);
+            }
+            Run::Deleted(author) => {
+                self.full.push_str(&text);
+                self.hidden = true;
+                let info = SegmentInfo {
+                    author: author.clone(),
+                    ..SegmentInfo::new(Part::TrackedDeletion)
+                };
+                add_region(&mut self.full_regions, fs..self.full.len(), info);
+            }
+            Run::Hidden => {
+                self.full.push_str(&text);
+                self.hidden = true;
+                add_region(
+                    &mut self.full_regions,
+                    fs..self.full.len(),
+                    SegmentInfo::new(Part::Hidden),
+                );
+            }
+        }
+    }
+
+    /// Ends the current paragraph.
+    pub(crate) fn end_paragraph(&mut self) {
+        self.visible.push('\n');
+        self.full.push('\n');
+        self.open = false;
+    }
+
+    /// Starts a table cell; nested tables stay inside their outer cell.
+    pub(crate) fn begin_cell(&mut self, label: String) {
+        self.cell_depth += 1;
+        if self.cell_depth == 1 {
+            self.cell_start = Some((self.visible.len(), self.full.len(), label));
+        }
+    }
+
+    pub(crate) fn end_cell(&mut self) {
+        if self.cell_depth == 1 {
+            if let Some((vs, fs, label)) = self.cell_start.take() {
+                let info = SegmentInfo {
+                    cell: Some(label),
+                    ..Default::default()
+                };
+                let (ve, fe) = (self.visible.len(), self.full.len());
+                self.visible_regions.push(Region {
+                    range: vs..ve,
+                    info: info.clone(),
+                });
+                self.full_regions.push(Region {
+                    range: fs..fe,
+                    info,
+                });
+            }
+        }
+        self.cell_depth = self.cell_depth.saturating_sub(1);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.full.trim().is_empty()
+    }
+
+    /// The segments of this story: the visible text, and the full text when
+    /// anything is hidden. Empty stories give nothing.
+    pub(crate) fn finish(mut self, out: &mut Vec<Segment>) {
+        if self.open {
+            self.end_paragraph();
+        }
+        if self.is_empty() {
+            return;
+        }
+        let sort = |v: &mut Vec<Region>| v.sort_by_key(|r| (r.range.start, r.info.part.is_none()));
+        sort(&mut self.visible_regions);
+        sort(&mut self.full_regions);
+        let hidden = self.hidden;
+        out.push(Segment {
+            info: self.info.clone(),
+            text: self.visible,
+            regions: self.visible_regions,
+            regions_only: false,
+            paragraph_lines: true,
+        });
+        if hidden {
+            out.push(Segment {
+                info: self.info,
+                text: self.full,
+                regions: self.full_regions,
+                regions_only: true,
+                paragraph_lines: true,
+            });
+        }
+    }
+}
+
+/// Adds a region, merging it with the previous one when they touch and say
+/// the same (Word splits one deletion into many runs).
+fn add_region(list: &mut Vec<Region>, range: std::ops::Range<usize>, info: SegmentInfo) {
+    if let Some(last) = list.iter_mut().rev().find(|r| r.info.part.is_some()) {
+        if last.range.end == range.start && last.info == info {
+            last.range.end = range.end;
+            return;
+        }
+    }
+    list.push(Region { range, info });
+}
