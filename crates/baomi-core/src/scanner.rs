@@ -252,17 +252,17 @@ impl Scanner {
         let cuts: Vec<usize> = (0..=pieces)
             .map(|k| floor_boundary(text, text.len() * k / pieces))
             .collect();
-        let parts: Vec<Vec<Finding>> = std::thread::scope(|s| {
+        std::thread::scope(|s| {
             let handles: Vec<_> = cuts
                 .windows(2)
                 .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        parts.concat()
+            let mut all = Vec::new();
+            for h in handles {
+                all.append(&mut h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            all
+        })
     }
 
     /// Scans `text[from..to]` with overlap either side for context, reporting
@@ -333,7 +333,7 @@ impl Scanner {
         // contain one another (国务院 over 务院 when both are keywords).
         candidates.sort_unstable_by_key(|c| (c.rule, c.start, std::cmp::Reverse(c.end)));
         let lines = LineIndex::new(text);
-        let mut findings = Vec::new();
+        let mut findings = Vec::with_capacity(candidates.len());
         let mut last: Option<(u32, usize)> = None;
         for c in candidates {
             let reach = match last {

@@ -357,3 +357,13 @@ impl DocumentReport {
         };
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn finding_stays_small() {
+        // Scans can report hundreds of thousands of findings; keep each one
+        // compact (strings on the heap, shared rule fields behind Arc).
+        assert!(std::mem::size_of::<super::Finding>() <= 256, "{}", std::mem::size_of::<super::Finding>());
+    }
+}
