@@ -23,14 +23,22 @@ enum Command {
     /// Check or list rule sets.
     #[command(subcommand)]
     Rules(cli::rules::RulesCommand),
+    /// Watch a shared drop folder: review every draft put into ROOT/inbox/,
+    /// record it in the ledger and move it to cleared/, review/, withheld/
+    /// or failed/.
+    Watch(cli::watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
-    cli::init_logging();
     let cli = Cli::parse();
+    match &cli.command {
+        Command::Watch(args) => cli::watch::init_logging(args),
+        _ => cli::init_logging(),
+    }
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args),
         Command::Rules(cmd) => cli::rules::run(cmd),
+        Command::Watch(args) => cli::watch::run(args),
     };
     match result {
         Ok(code) => code,

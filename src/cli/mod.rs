@@ -3,6 +3,7 @@
 pub mod output;
 pub mod rules;
 pub mod scan;
+pub mod watch;
 
 use anyhow::Context;
 use baomi_core::Scanner;

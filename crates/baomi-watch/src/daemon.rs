@@ -47,11 +47,14 @@ pub fn shutdown_on_signals() -> std::io::Result<Arc<AtomicBool>> {
 /// `inbox/`, and processes files until `stop` is set (or, with `once`,
 /// until `inbox/` holds nothing more to take).
 pub fn run(
-    cfg: WatchConfig,
+    mut cfg: WatchConfig,
     scanner: Scanner,
     recorder: Box<dyn Recorder>,
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, WatchError> {
+    // Absolute, so that event paths match inbox/ whatever the working
+    // directory, and the status file names the folder unambiguously.
+    cfg.root = std::path::absolute(&cfg.root).map_err(|e| WatchError::io(&cfg.root, e))?;
     let inbox = cfg.inbox();
     std::fs::create_dir_all(&inbox).map_err(|e| WatchError::io(&inbox, e))?;
     for o in Outcome::ALL {

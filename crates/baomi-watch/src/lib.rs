@@ -23,7 +23,7 @@ mod process;
 mod report;
 mod status;
 
-pub use config::{FileConfig, PollMode, WatchConfig, DEFAULT_MAX_SIZE};
+pub use config::{parse_size, FileConfig, PollMode, Size, WatchConfig, DEFAULT_MAX_SIZE};
 pub use daemon::{run, shutdown_on_signals, Summary};
 pub use fsutil::{ensure_local_db, network_fs_name, RootLock};
 pub use names::is_ignored_name;

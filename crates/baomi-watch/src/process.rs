@@ -152,6 +152,16 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
             ),
         );
     }
+    if meta.size() == 0 {
+        // Usually a copy that failed or has not started: clearing it would
+        // tell its author the draft was reviewed when nothing was.
+        return refuse(
+            ctx,
+            path,
+            &name,
+            "empty (0 bytes): there was nothing to review. If a copy was interrupted, drop the document again.",
+        );
+    }
     if meta.size() > ctx.max_size {
         return refuse(ctx, path, &name, &too_large(meta.size(), ctx.max_size));
     }

@@ -39,7 +39,8 @@ fn mask_digit_runs(s: &str) -> String {
         run.clear();
     };
     for c in s.chars() {
-        if c.is_ascii_digit() {
+        // An ID number's check character X belongs to the run.
+        if c.is_ascii_digit() || (!run.is_empty() && (c == 'X' || c == 'x')) {
             run.push(c);
         } else {
             flush(&mut run, &mut out);
@@ -141,10 +142,12 @@ pub fn report_text(
             let _ = writeln!(s, "     basis:   {}", f.basis);
         }
     }
-    let _ = writeln!(
-        s,
-        "\nThe full findings are in the ledger entry; only a secrecy officer's signed decision can change this outcome."
-    );
+    if recorded.is_some() {
+        let _ = writeln!(
+            s,
+            "\nThe full findings are in the ledger entry; only a secrecy officer's signed decision can change this outcome."
+        );
+    }
     s
 }
 
@@ -181,6 +184,7 @@ mod tests {
         );
         assert!(!out.contains("11010519491231002X"), "{out}");
         assert!(!out.contains("13912345678"), "{out}");
+        assert!(!out.contains("1231002"), "the title line must be masked too: {out}");
         assert!(out.contains("entry #7"));
         assert!(out.contains("personal.id-card"));
         assert!(out.contains("withhold"));

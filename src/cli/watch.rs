@@ -1,0 +1,213 @@
+//! `baomi watch ROOT`: the drop-folder daemon (crates/baomi-watch) wired to
+//! the rules, the ledger and the scanner key.
+
+use anyhow::{bail, Context};
+use baomi_core::DocumentReport;
+use baomi_ledger::{default_scanner_key, KeyPair, Ledger, DEFAULT_DB, DEFAULT_SCANNER_KEY};
+use baomi_watch::{FileConfig, PollMode, RecordError, Recorded, Recorder, RootLock, WatchConfig};
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct WatchArgs {
+    /// The shared folder to watch; inbox/, cleared/, review/, withheld/ and
+    /// failed/ are created inside it if missing.
+    #[arg(value_name = "ROOT")]
+    pub root: Option<PathBuf>,
+    /// Settings file (default: ./baomi.toml when it exists); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder of rule files (*.toml); default: the shipped rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Ledger database, on a local disk outside ROOT [default: ./baomi.db].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Scanner signing key, created on first use [default: baomi-scanner.key beside the database].
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Seconds a file's size and mtime must stay unchanged before it is taken [default: 2].
+    #[arg(long, value_name = "SECONDS")]
+    pub quiet_period: Option<f64>,
+    /// Poll inbox/ every SECONDS instead of relying on change events (network
+    /// shares are detected and polled every 5 s by default).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "no_poll")]
+    pub poll: Option<f64>,
+    /// Use change events even on a network share.
+    #[arg(long)]
+    pub no_poll: bool,
+    /// Larger files go to failed/ unread, e.g. `100MiB` [default: 256MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j')]
+    pub workers: Option<usize>,
+    /// Seconds between full listings of inbox/, a safety net against lost events [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub rescan_interval: Option<f64>,
+    /// Process what is in inbox/ (waiting for files still being written), then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Log lines for people or one JSON object per line [default: human].
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Print the status of the daemon watching ROOT and exit (0 running, 1 not).
+    #[arg(long)]
+    pub status: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// The settings file named by `--config`, or `./baomi.toml` when present.
+/// Never looked for inside ROOT: staff who can write to the share must not
+/// be able to change the rules or the ledger the daemon uses.
+fn file_config(args: &WatchArgs) -> anyhow::Result<FileConfig> {
+    match &args.config {
+        Some(p) => Ok(FileConfig::load(p)?),
+        None if Path::new("baomi.toml").is_file() => Ok(FileConfig::load(Path::new("baomi.toml"))?),
+        None => Ok(FileConfig::default()),
+    }
+}
+
+/// Logging for the daemon: `info` by default (one line per processed file),
+/// `BAOMI_LOG`/`RUST_LOG` to change it; JSON lines with `--log-format json`.
+pub fn init_logging(args: &WatchArgs) {
+    let from_file = file_config(args).ok().and_then(|c| c.log_format);
+    let json = match args.log_format {
+        Some(f) => f == LogFormat::Json,
+        None => from_file.as_deref() == Some("json"),
+    };
+    let filter = std::env::var("BAOMI_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
+    if !(v.is_finite() && (0.0..1e7).contains(&v)) {
+        bail!("--{name} must be a number of seconds ≥ 0, not {v}");
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+/// Commits each review as a signed `scan` entry. The ledger connection is
+/// not `Sync`; one mutex is enough because each commit is a short
+/// transaction and reviewing, not recording, is the slow part.
+struct LedgerRecorder {
+    ledger: Mutex<Ledger>,
+    key: KeyPair,
+    fingerprint: String,
+}
+
+impl Recorder for LedgerRecorder {
+    fn record(&self, report: &DocumentReport) -> Result<Recorded, RecordError> {
+        let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let r = ledger
+            .record_scan(report, &self.fingerprint, &self.key)
+            .map_err(|e| RecordError(e.to_string()))?;
+        Ok(Recorded {
+            seq: r.seq,
+            duplicate: r.duplicate,
+        })
+    }
+}
+
+pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
+    let fc = file_config(&args)?;
+    let Some(root) = args.root.clone().or(fc.root.clone()) else {
+        bail!("name the folder to watch: baomi watch ROOT (or set root in baomi.toml)");
+    };
+    if args.status {
+        return status(&root);
+    }
+
+    let mut cfg = WatchConfig::new(&root);
+    if let Some(q) = args.quiet_period.or(fc.quiet_period) {
+        cfg.quiet_period = seconds("quiet-period", q)?;
+    }
+    cfg.poll = match (args.no_poll, args.poll.or(fc.poll)) {
+        (true, _) => PollMode::Never,
+        (false, Some(p)) if p == 0.0 => PollMode::Never,
+        (false, Some(p)) => PollMode::Always(seconds("poll", p)?.max(Duration::from_millis(50))),
+        (false, None) => cfg.poll,
+    };
+    if let Some(s) = &args.max_size {
+        cfg.max_size = baomi_watch::parse_size(s).map_err(anyhow::Error::msg).context("--max-size")?;
+    } else if let Some(s) = fc.max_size {
+        cfg.max_size = s.0;
+    }
+    if let Some(w) = args.workers.or(fc.workers) {
+        cfg.workers = w;
+    }
+    if let Some(r) = args.rescan_interval.or(fc.rescan_interval) {
+        cfg.rescan_interval = seconds("rescan-interval", r)?.max(Duration::from_secs(1));
+    }
+    cfg.once = args.once;
+    // Streamed review of text larger than memory uses the extractor's own
+    // cap; keep ours from promising more than it reads.
+    cfg.limits.max_file_bytes = cfg.limits.max_file_bytes.max(cfg.max_size);
+
+    let rules = args.rules.clone().or(fc.rules.clone());
+    let scanner = super::load_scanner(rules.as_deref())?;
+    let db = args.db.clone().or(fc.db.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create the watched folder {}", root.display()))?;
+    baomi_watch::ensure_local_db(&db, &root)?;
+    let key_path = args.key.clone().or(fc.key.clone()).unwrap_or_else(|| {
+        db.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(DEFAULT_SCANNER_KEY)
+    });
+    let (key, created) = default_scanner_key(&key_path).with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
+    if created {
+        tracing::info!(key = %key_path.display(), "created a new scanner key");
+    }
+    let ledger = Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let recorder = LedgerRecorder {
+        ledger: Mutex::new(ledger),
+        key,
+        fingerprint: scanner.fingerprint().to_string(),
+    };
+    let stop = baomi_watch::shutdown_on_signals().context("cannot install signal handlers")?;
+    let summary = baomi_watch::run(cfg, scanner, Box::new(recorder), stop)?;
+    if summary.held > 0 {
+        eprintln!(
+            "{} file(s) stay in inbox/ because they could not be recorded or moved; see the log and {}/.baomi-status.json",
+            summary.held,
+            root.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--status`: the status file plus whether a daemon holds the root lock
+/// (a killed daemon leaves `running: true` behind in the file).
+fn status(root: &Path) -> anyhow::Result<ExitCode> {
+    let running = RootLock::is_held(root);
+    match baomi_watch::read_status(root) {
+        Ok(mut s) => {
+            s.running = running;
+            println!("{}", serde_json::to_string_pretty(&s)?);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("{}", serde_json::json!({ "running": running, "root": root.display().to_string() }));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}/{}", root.display(), baomi_watch::STATUS_FILE)),
+    }
+    Ok(if running { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
