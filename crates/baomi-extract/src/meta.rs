@@ -8,7 +8,7 @@ fn doc_number_regex() -> &'static Regex {
     RE.get_or_init(|| {
         // Issuer abbreviation, year in 〔〕 (or look-alike brackets), serial, 号:
         // 财税〔2016〕36号, 昆经开政发〔2016〕12号, 国办发[2019]3号.
-        Regex::new(r"[\p{Han}A-Za-z]{1,20}\s*[〔\[［(（【]\s*(?:19|20)[0-9０-９]{2}\s*[〕\]］)）】]\s*第?\s*[0-9０-９]{1,6}\s*号")
+        Regex::new(r"[\p{Han}A-Za-z]{1,20}\s*[〔\[［(（【]\s*(?:19|20|１９|２０)[0-9０-９]{2}\s*[〕\]］)）】]\s*第?\s*[0-9０-９]{1,6}\s*号")
             .expect("doc number regex")
     })
 }
@@ -78,5 +78,10 @@ mod tests {
         );
         assert_eq!(guess_title("前言\n# 标题\n", true).as_deref(), Some("标题"));
         assert_eq!(guess_title("  \n\n", false), None);
+        // PDFs with CJK CMaps often give full-width digits.
+        assert_eq!(
+            find_doc_number("国办发〔２０２４〕１２号").as_deref(),
+            Some("国办发〔２０２４〕１２号")
+        );
     }
 }

@@ -52,6 +52,15 @@ impl Story {
         }
     }
 
+    pub(crate) fn info(&self) -> &SegmentInfo {
+        &self.info
+    }
+
+    /// Sets the author (an annotation's creator comes after its start).
+    pub(crate) fn set_author(&mut self, author: Option<String>) {
+        self.info.author = author;
+    }
+
     pub(crate) fn part(&self) -> Option<Part> {
         self.info.part
     }
@@ -100,6 +109,19 @@ impl Story {
                     SegmentInfo::new(Part::Hidden),
                 );
             }
+        }
+    }
+
+    /// Whether text was added since the last paragraph end.
+    pub(crate) fn line_open(&self) -> bool {
+        self.open
+    }
+
+    /// Ends the current line if it has text (HTML blocks nest; empty
+    /// blocks must not add lines).
+    pub(crate) fn end_line(&mut self) {
+        if self.open {
+            self.end_paragraph();
         }
     }
 

@@ -1,0 +1,279 @@
+//! Every format and every hidden part, on the committed fixtures (made by
+//! tests/fixtures/make_fixtures.py): each planted marking is found, in the
+//! right part, at the right place.
+
+use baomi_core::{DocumentReport, Finding, Part, Scanner, Verdict};
+use baomi_extract::{review_bytes, review_file, Limits};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+fn review(name: &str) -> DocumentReport {
+    review_file(&fixture(name), &Scanner::shipped(), &Limits::default())
+}
+
+/// The one finding of `rule` matching `matched` in `part`.
+fn find<'a>(r: &'a DocumentReport, part: Part, matched: &str) -> &'a Finding {
+    let hits: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.location.part == part && f.matched == matched)
+        .collect();
+    assert_eq!(hits.len(), 1, "{part} {matched:?} in {:#?}", r.findings);
+    hits[0]
+}
+
+/// docx and odt are made from the same source, so they share expectations.
+fn office_expectations(
+    r: &DocumentReport,
+    header_detail: &str,
+    comment_detail: &str,
+    footnote_detail: &str,
+) {
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete);
+    assert_eq!(r.title.as_deref(), Some("关于开展2024年度保密自查的通知"));
+    assert_eq!(r.doc_number.as_deref(), Some("办发〔2024〕7号"));
+
+    // A marking split by LibreOffice into three deleted runs, in paragraph 3.
+    let del = find(r, Part::TrackedDeletion, "机密★5年");
+    assert_eq!(del.rule.as_ref(), "marking.classification");
+    assert_eq!(
+        (
+            del.location.paragraph,
+            del.location.line,
+            del.location.column
+        ),
+        (Some(3), 3, 4)
+    );
+    assert_eq!(del.location.author.as_deref(), Some("李四"));
+
+    let ins = find(r, Part::TrackedInsertion, "仅供内部参考");
+    assert_eq!(ins.location.paragraph, Some(4));
+    assert_eq!(ins.location.author.as_deref(), Some("王五"));
+
+    let hidden = find(r, Part::Hidden, "不得外传");
+    assert_eq!(hidden.location.paragraph, Some(5));
+
+    let comment = find(r, Part::Comment, "绝密★长期");
+    assert_eq!(comment.location.author.as_deref(), Some("赵六"));
+    assert_eq!(comment.location.detail.as_deref(), Some(comment_detail));
+
+    let note = find(r, Part::Footnote, "请勿外传");
+    assert_eq!(note.location.detail.as_deref(), Some(footnote_detail));
+
+    let header = find(r, Part::Header, "内部传阅");
+    assert_eq!(header.location.detail.as_deref(), Some(header_detail));
+
+    let id = find(r, Part::Body, "11010519491231002X");
+    assert_eq!(id.location.cell.as_deref(), Some("table 1, row 2, cell 2"));
+    assert_eq!(id.location.paragraph, Some(10));
+
+    // 秘 is bold, 密★6个月 is not: two runs, one finding.
+    let split = find(r, Part::Body, "秘密★6个月");
+    assert_eq!(split.location.paragraph, Some(11));
+
+    let text_box = r
+        .findings
+        .iter()
+        .find(|f| f.location.detail.as_deref() == Some("text box 1"))
+        .expect("text box finding");
+    assert_eq!(
+        (text_box.location.part, text_box.matched.as_str()),
+        (Part::Body, "内部资料")
+    );
+
+    // Nothing hidden is reported twice, and visible text is not reported as hidden.
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.matched == "机密★5年")
+            .count(),
+        1
+    );
+    for part in [
+        Part::Body,
+        Part::Header,
+        Part::Footer,
+        Part::Footnote,
+        Part::Comment,
+        Part::TrackedDeletion,
+        Part::TrackedInsertion,
+        Part::Hidden,
+        Part::Metadata,
+    ] {
+        assert!(
+            r.coverage.parts.contains(&part),
+            "{part} not in {:?}",
+            r.coverage.parts
+        );
+    }
+}
+
+#[test]
+fn docx_every_part_with_locations() {
+    let r = review("draft.docx");
+    office_expectations(&r, "word/header1.xml", "comment 0", "footnote 2");
+    let details: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.location.part == Part::Metadata)
+        .filter_map(|f| f.location.detail.as_deref())
+        .collect();
+    assert_eq!(
+        details,
+        ["docProps/core.xml: dc:subject", "docProps/app.xml: Company"]
+    );
+}
+
+#[test]
+fn odt_every_part_with_locations() {
+    let r = review("draft.odt");
+    office_expectations(&r, "styles.xml: header", "annotation 1", "footnote 1");
+    assert_eq!(
+        find(&r, Part::Metadata, "内部资料")
+            .location
+            .detail
+            .as_deref(),
+        Some("meta.xml: dc:subject")
+    );
+}
+
+#[test]
+fn a_docx_renamed_doc_or_without_extension_is_still_a_docx() {
+    let bytes = std::fs::read(fixture("draft.docx")).unwrap();
+    let scanner = Scanner::shipped();
+    for name in ["draft.doc", "draft", "draft.txt"] {
+        let r = review_bytes(name, &bytes, &scanner, &Limits::default());
+        assert_eq!(r.verdict, Verdict::Withhold, "{name}: {:?}", r.error);
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.location.part == Part::TrackedDeletion));
+    }
+    let pdf = std::fs::read(fixture("cjk-cmaps.pdf")).unwrap();
+    let r = review_bytes("download", &pdf, &scanner, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{:?}", r.error);
+}
+
+#[test]
+fn pdf_with_predefined_cjk_cmaps_is_decoded() {
+    // Page 1 uses GBK-EUC-H, page 2 UniGB-UCS2-H; the font is not embedded
+    // and there is no ToUnicode map.
+    let r = review("cjk-cmaps.pdf");
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete);
+    assert_eq!(r.title.as_deref(), Some("关于做好保密工作的通知"));
+    assert_eq!(r.doc_number.as_deref(), Some("国办发〔２０２４〕１２号"));
+    let secret = r
+        .findings
+        .iter()
+        .find(|f| f.rule.as_ref() == "marking.classification")
+        .expect("机密★5年 on page 1");
+    assert_eq!(secret.matched, "机密★５年");
+    assert_eq!(
+        (
+            secret.location.part,
+            secret.location.page,
+            secret.location.line
+        ),
+        (Part::Body, Some(1), 3)
+    );
+    let internal = find(&r, Part::Body, "内部资料");
+    assert_eq!(internal.location.page, Some(2));
+}
+
+#[test]
+fn pdf_exported_by_libreoffice_reads_body_and_info() {
+    let r = review("draft.pdf");
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert_eq!(r.title.as_deref(), Some("关于开展2024年度保密自查的通知"));
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.location.page.is_some() || f.location.part == Part::Metadata));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.matched == "11010519491231002X" && f.location.page == Some(1)));
+    let subject = find(&r, Part::Metadata, "内部资料");
+    assert_eq!(
+        subject.location.detail.as_deref(),
+        Some("document info: Subject")
+    );
+}
+
+#[test]
+fn pdf_pages_without_text_are_coverage_gaps() {
+    let r = review("partial.pdf");
+    assert_eq!(r.verdict, Verdict::Error);
+    assert!(r.error.is_none());
+    assert!(!r.coverage.complete);
+    assert_eq!(
+        r.coverage.notes,
+        ["page 2 has no text layer (scanned image?): needs OCR or manual review"]
+    );
+
+    let r = review("image-only.pdf");
+    assert_eq!(r.verdict, Verdict::Error);
+    assert!(r.error.unwrap().contains("no text layer"));
+}
+
+#[test]
+fn encrypted_files_are_errors_that_say_so() {
+    for name in ["encrypted.pdf", "encrypted.docx"] {
+        let r = review(name);
+        assert_eq!(r.verdict, Verdict::Error, "{name}");
+        let e = r.error.unwrap();
+        assert!(e.contains("encrypted or password-protected"), "{name}: {e}");
+    }
+}
+
+#[test]
+fn html_visible_text_and_what_the_source_hides() {
+    let r = review("notice.html");
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_eq!(r.title.as_deref(), Some("关于做好 2024年防汛工作的通知"));
+    assert_eq!(r.doc_number.as_deref(), Some("市防办〔2024〕3号"));
+    let comment = find(&r, Part::HtmlComment, "机密★10年");
+    assert_eq!(comment.location.detail.as_deref(), Some("line 12"));
+    let alt = find(&r, Part::HtmlAttribute, "内部资料");
+    assert_eq!(alt.location.detail.as_deref(), Some("line 17: <img alt>"));
+    let meta = find(&r, Part::Metadata, "内部资料");
+    assert_eq!(
+        meta.location.detail.as_deref(),
+        Some("line 5: <meta name=\"keywords\">")
+    );
+    let div = find(&r, Part::Hidden, "仅供内部参考");
+    assert_eq!(div.location.paragraph, Some(4));
+    let input = find(&r, Part::Hidden, "严禁外传");
+    assert_eq!(
+        input.location.detail.as_deref(),
+        Some("line 22: <input value>")
+    );
+    let mobile = find(&r, Part::Body, "13812345678");
+    assert_eq!(
+        mobile.location.cell.as_deref(),
+        Some("table 1, row 2, cell 2")
+    );
+    // Script and style content is code, not text.
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.matched == "绝密★长期" || f.matched == "机密★1年"));
+}
+
+#[test]
+fn html_text_is_entity_decoded_and_one_line_per_block() {
+    let ex = baomi_extract::extract(
+        std::path::Path::new("x.html"),
+        "<html><body><p>请&amp;做好&lt;准备&gt;&#x4E2D;</p>\n<div>\n  <span>机</span><b>密</b>★1年\n</div></body></html>".as_bytes(),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(ex.segments[0].text, "请&做好<准备>中\n机密★1年\n");
+}
