@@ -695,3 +695,42 @@ mod parallel_tests {
         assert_eq!(one_pass, parallel);
     }
 }
+
+#[cfg(test)]
+mod span_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that exercise every normalisation: full-width letters and
+    /// digits, zero-width and ideographic spaces, noise, traditional
+    /// characters, upper case, and the keywords themselves.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "机", "密", "★", "1", "１", "年", "內部", "资料", "\u{200B}", "\u{3000}", " ", "-", "·", "。", "，",
+            "Ａ", "b", "身份证", "11010519491231002X", "１１０１０５１９４９１２３１００２Ｘ", "\n", "\r\n", "絕", "e",
+            "工作秘密", "保守国家秘密法", "ﬁ", "𠀀", "é",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn every_span_slices_the_original_to_the_match(pieces in prop::collection::vec(piece(), 0..60)) {
+            static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+            let scanner = SCANNER.get_or_init(Scanner::shipped);
+            let text: String = pieces.concat();
+            for f in scanner.scan(&text).findings {
+                prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+                prop_assert_eq!(&text[f.span.start..f.span.end], f.matched.as_str());
+                // Line and column point at the same place as the span.
+                let before = &text[..f.span.start];
+                let line = before.matches('\n').count() as u64 + 1;
+                let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+                prop_assert_eq!((f.location.line, f.location.column), (line, column));
+                // The match never starts or ends with noise or a dropped character.
+                let first = f.matched.chars().next().unwrap();
+                prop_assert!(!first.is_whitespace() && first != '\u{200B}', "{:?}", f.matched);
+            }
+        }
+    }
+}
