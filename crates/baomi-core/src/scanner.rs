@@ -332,8 +332,7 @@ impl Scanner {
         // Per rule, keep the longest of overlapping same-rule matches that
         // contain one another (国务院 over 务院 when both are keywords).
         candidates.sort_unstable_by_key(|c| (c.rule, c.start, std::cmp::Reverse(c.end)));
-        let lines = LineIndex::new(text);
-        let mut findings = Vec::with_capacity(candidates.len());
+        let mut kept = Vec::with_capacity(candidates.len());
         let mut last: Option<(u32, usize)> = None;
         for c in candidates {
             let reach = match last {
@@ -346,10 +345,7 @@ impl Scanner {
                 _ => c.end,
             };
             last = Some((c.rule, reach));
-            if c.start < window.report_from || c.start >= window.report_to {
-                continue;
-            }
-            if is_allowed(&allowed, &c) {
+            if c.start < window.report_from || c.start >= window.report_to || is_allowed(&allowed, &c) {
                 continue;
             }
             let rule = &self.rules[c.rule as usize];
@@ -362,9 +358,23 @@ impl Scanner {
                 (false, true, _) | (false, false, true) => Confidence::High,
                 (false, false, false) => Confidence::Medium,
             };
-            findings.push(self.finding(rule, text, info, &lines, &window, c, confidence));
+            kept.push((c, confidence));
         }
-        findings.sort_by_key(|f| f.span.start);
+        // Locate in text order so that columns are counted incrementally:
+        // many findings on one very long line stay linear, not quadratic.
+        kept.sort_by_key(|(c, _)| c.start);
+        let lines = LineIndex::new(text);
+        let mut cursor = (usize::MAX, 0usize, 0u64); // (line, offset, column at offset)
+        let mut findings = Vec::with_capacity(kept.len());
+        for (c, confidence) in kept {
+            let (line, line_start) = lines.line_of(c.start);
+            let (from, col) = if cursor.0 == line { (cursor.1, cursor.2) } else { (line_start, 0) };
+            let column = col + text[from..c.start].chars().count() as u64;
+            cursor = (line, c.start, column);
+            let column = column + 1 + if line == 0 { window.column_base } else { 0 };
+            let location = (window.line_base + line as u64, column);
+            findings.push(self.finding(&self.rules[c.rule as usize], text, info, location, c, confidence));
+        }
         findings
     }
 
@@ -438,22 +448,15 @@ impl Scanner {
         self.folded_hotwords[rule].iter().any(|h| around.contains(h.as_str()))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
         rule: &Rule,
         text: &str,
         info: &SegmentInfo,
-        lines: &LineIndex,
-        window: &Window,
+        (line, column): (u64, u64),
         c: Candidate,
         confidence: Confidence,
     ) -> Finding {
-        let (line, line_start) = lines.line_of(c.start);
-        let mut column = text[line_start..c.start].chars().count() as u64 + 1;
-        if line == 0 {
-            column += window.column_base;
-        }
         let before = back_chars(text, c.start, CONTEXT_CHARS);
         let after = forward_chars(text, c.end, CONTEXT_CHARS);
         Finding {
@@ -466,7 +469,7 @@ impl Scanner {
             confidence,
             location: Location {
                 part: info.part.unwrap_or(crate::types::Part::Body),
-                line: window.line_base + line as u64,
+                line,
                 column,
                 page: info.page,
                 paragraph: info.paragraph,
