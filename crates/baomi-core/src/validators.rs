@@ -128,7 +128,7 @@ fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
     if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) {
         return false;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         2 if leap => 29,
         2 => 28,
@@ -259,7 +259,7 @@ fn coordinates(text: &str) -> Check {
     if is_dms {
         // Expect degrees, minutes, seconds (seconds may have decimals).
         let values: Vec<f64> = numbers.iter().filter_map(|n| n.parse().ok()).collect();
-        if values.len() < 3 || values.len() % 3 != 0 {
+        if values.len() < 3 || !values.len().is_multiple_of(3) {
             return Check::Fail;
         }
         for triple in values.chunks(3) {
