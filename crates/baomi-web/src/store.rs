@@ -1,0 +1,797 @@
+//! The review layer over the ledger: reads the signed entries, derives each
+//! document's state with [`crate::review`], and appends decisions and
+//! waivers after checking them. Used by `baomi review` and by the server.
+//!
+//! Every call reads the entries afresh (another process — `baomi scan`, the
+//! watch daemon, a second reviewer — may have appended since), so nothing
+//! here caches state that the ledger could contradict. The only cache is of
+//! re-read files (by path and SHA-256), which cannot go stale: a changed file
+//! has another hash.
+
+use crate::context::{rescan, Rescanned};
+use crate::html::Me;
+use crate::review::{
+    self, check_decision, progress, text_key, Conclusion, Decision, ReviewError, ReviewPath, Roles,
+    SignedDecision, Waiver, KIND_DECISION, KIND_SCAN, KIND_WAIVER,
+};
+use crate::view::{
+    DecisionView, DocDetail, DocSummary, FindingSource, FindingView, Signer, WaiverView,
+};
+use baomi_core::{Scanner, Severity};
+use baomi_extract::Limits;
+use baomi_ledger::forms::matched_hash;
+use baomi_ledger::{Entry, KeyPair, Ledger, LedgerError, Role, ScanForm, Trust};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The role `baomi ledger verify` requires of a waiver's signer.
+pub const WAIVER_ROLE: Role = Role::SecrecyCommittee;
+
+/// A decision as entered by a reviewer (CLI flags or the web form).
+#[derive(Debug, Clone)]
+pub struct DecisionInput {
+    pub stage: String,
+    pub conclusion: Conclusion,
+    pub opinion: String,
+    pub changes: Option<String>,
+    pub basis: Option<String>,
+}
+
+/// Queue filters.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only documents waiting for this stage.
+    pub stage: Option<String>,
+    /// `pending`, `withheld` or `approved`.
+    pub status: Option<String>,
+    /// Machine verdict: `clear`, `review`, `withhold`, `error`.
+    pub verdict: Option<String>,
+    /// Include revisions that a newer scan of the same path superseded.
+    pub all: bool,
+}
+
+/// The ledger page's facts.
+pub struct LedgerStatus {
+    pub db: String,
+    pub entries: u64,
+    /// `Ok(summary)` or `Err(first problem)`.
+    pub verify: Result<String, String>,
+    pub checkpoint: Option<String>,
+}
+
+/// A file re-read for context, or why it could not be.
+type Reread = Result<Arc<Vec<Rescanned>>, String>;
+
+/// A waiver entry, parsed.
+#[derive(Debug, Clone)]
+struct WaiverEntry {
+    entry: Entry,
+    waiver: Waiver,
+}
+
+/// The latest scan of one document.
+#[derive(Debug, Clone)]
+struct ScanEntry {
+    entry: Entry,
+    form: ScanForm,
+}
+
+/// The ledger's entries, grouped once per call.
+struct Index {
+    /// Latest scan per document sha256.
+    scans: HashMap<String, ScanEntry>,
+    decisions: HashMap<String, Vec<Entry>>,
+    waivers: Vec<WaiverEntry>,
+    /// Latest scan seq per path (which revision is current).
+    newest_by_path: HashMap<String, (u64, String)>,
+}
+
+struct TrustRoles<'a>(&'a Trust);
+
+impl Roles for TrustRoles<'_> {
+    fn has_role(&self, key_id: &str, role: &str) -> bool {
+        self.0.roles_of(key_id).iter().any(|r| r.as_str() == role)
+    }
+    fn name(&self, key_id: &str) -> String {
+        self.0.name_of(key_id).unwrap_or("未登记").to_string()
+    }
+}
+
+/// The review layer over one ledger file.
+pub struct Store {
+    ledger: Ledger,
+    trust: Trust,
+    path: ReviewPath,
+    scanner: Arc<Scanner>,
+    limits: Limits,
+    /// Re-read files by (path, sha256): findings in context, or why not.
+    rescans: HashMap<(String, String), Reread>,
+}
+
+impl Store {
+    /// Opens the review layer over an existing ledger (`create` makes an
+    /// empty one instead, for a server that records scans itself). Every
+    /// stage's role must be one the ledger knows, or `baomi ledger verify`
+    /// could never accept the decisions.
+    pub fn open(
+        db: &Path,
+        create: bool,
+        trust: Trust,
+        path: ReviewPath,
+        scanner: Arc<Scanner>,
+    ) -> Result<Store, StoreError> {
+        for s in &path.stages {
+            if s.role.parse::<Role>().is_err() || s.role == Role::Scanner.as_str() {
+                return Err(ReviewError::BadPath(format!(
+                    "stage `{}` has role `{}`; use department, work-department or secrecy-committee",
+                    s.id, s.role
+                ))
+                .into());
+            }
+        }
+        Ok(Store {
+            ledger: if create {
+                Ledger::open(db)?
+            } else {
+                Ledger::open_existing(db)?
+            },
+            trust,
+            path,
+            scanner,
+            limits: Limits::default(),
+            rescans: HashMap::new(),
+        })
+    }
+
+    pub fn review_path(&self) -> &ReviewPath {
+        &self.path
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Who a key is, for page headers.
+    pub fn me(&self, key_id: &str) -> Me {
+        Me {
+            key_id: key_id.to_string(),
+            name: self.trust.name_of(key_id).map(str::to_string),
+            roles: self
+                .trust
+                .roles_of(key_id)
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+        }
+    }
+
+    fn signer(&self, key_id: &str) -> Signer {
+        Signer {
+            key_id: key_id.to_string(),
+            name: self.trust.name_of(key_id).map(str::to_string),
+        }
+    }
+
+    fn index(&self) -> Result<Index, StoreError> {
+        let mut idx = Index {
+            scans: HashMap::new(),
+            decisions: HashMap::new(),
+            waivers: Vec::new(),
+            newest_by_path: HashMap::new(),
+        };
+        for e in self.ledger.entries()? {
+            match e.kind.as_str() {
+                KIND_SCAN if !e.doc_sha256.is_empty() => {
+                    // A payload that does not parse is not a scan we can show;
+                    // `baomi ledger verify` reports tampering separately.
+                    let Ok(form) = serde_json::from_value::<ScanForm>(e.payload.clone()) else {
+                        tracing::warn!(
+                            seq = e.seq,
+                            "scan entry with an unreadable payload skipped"
+                        );
+                        continue;
+                    };
+                    let newest = idx
+                        .newest_by_path
+                        .entry(form.path.clone())
+                        .or_insert((0, String::new()));
+                    if e.seq > newest.0 {
+                        *newest = (e.seq, e.doc_sha256.clone());
+                    }
+                    idx.scans
+                        .insert(e.doc_sha256.clone(), ScanEntry { entry: e, form });
+                }
+                KIND_DECISION => idx
+                    .decisions
+                    .entry(e.doc_sha256.clone())
+                    .or_default()
+                    .push(e),
+                KIND_WAIVER => {
+                    if let Ok(waiver) = serde_json::from_value::<Waiver>(e.payload.clone()) {
+                        idx.waivers.push(WaiverEntry { entry: e, waiver });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(idx)
+    }
+
+    fn decision_view(&self, e: &Entry, d: Decision) -> DecisionView {
+        let stage_label = self.path.stage(&d.stage).map_or_else(
+            || format!("{}（未知阶段）", d.stage),
+            |(_, s)| s.label.clone(),
+        );
+        DecisionView {
+            seq: e.seq,
+            recorded_at: e.recorded_at.clone(),
+            signer: self.signer(&e.key_id),
+            stage_label,
+            decision: d,
+            signature: e.signature.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    fn waiver_view(&self, w: &WaiverEntry) -> WaiverView {
+        WaiverView {
+            seq: w.entry.seq,
+            recorded_at: w.entry.recorded_at.clone(),
+            signer: self.signer(&w.entry.key_id),
+            doc_sha256: w.entry.doc_sha256.clone(),
+            waiver: w.waiver.clone(),
+        }
+    }
+
+    fn signed_decisions(&self, entries: &[Entry]) -> Vec<SignedDecision> {
+        entries
+            .iter()
+            .filter_map(|e| {
+                let d: Decision = serde_json::from_value(e.payload.clone()).ok()?;
+                Some(SignedDecision {
+                    seq: e.seq,
+                    key_id: e.key_id.clone(),
+                    decision: d.resolve(&self.path),
+                })
+            })
+            .collect()
+    }
+
+    /// The file re-read for context, cached by (path, sha256).
+    fn rescanned(&mut self, path: &str, sha: &str) -> Reread {
+        let key = (path.to_string(), sha.to_string());
+        if let Some(r) = self.rescans.get(&key) {
+            return r.clone();
+        }
+        let r = rescan(Path::new(path), sha, &self.scanner, &self.limits).map(Arc::new);
+        if self.rescans.len() > 256 {
+            self.rescans.clear();
+        }
+        self.rescans.insert(key, r.clone());
+        r
+    }
+
+    /// Whether any waiver could cover something in this document only
+    /// through its text key (i.e. was made on another revision).
+    fn needs_text_keys(&self, idx: &Index, scan: &ScanEntry) -> bool {
+        idx.waivers.iter().any(|w| {
+            w.entry.doc_sha256 != scan.entry.doc_sha256
+                && w.waiver.text_key.is_some()
+                && w.waiver.path.as_deref() == Some(scan.form.path.as_str())
+                && scan.form.reasons.iter().any(|r| r.rule == w.waiver.rule)
+        })
+    }
+
+    /// Findings of a document with waivers applied and, when `context`, the
+    /// original text around each (re-reading the file).
+    fn findings(
+        &mut self,
+        idx: &Index,
+        scan: &ScanEntry,
+        context: bool,
+    ) -> (Vec<FindingView>, FindingSource) {
+        let sha = scan.entry.doc_sha256.as_str();
+        let reread = if context || self.needs_text_keys(idx, scan) {
+            self.rescanned(&scan.form.path, sha)
+        } else {
+            Err("未重新读取原文件".into())
+        };
+        let source = match &reread {
+            Ok(_) => FindingSource::Rescanned,
+            Err(why) => FindingSource::Recorded(why.clone()),
+        };
+        let mut used = vec![false; reread.as_ref().map_or(0, |r| r.len())];
+        let mut out = Vec::new();
+        for r in &scan.form.reasons {
+            // Pair the recorded reason with the re-read finding: same rule,
+            // same text (by the ledger's hash), same place.
+            let fresh = reread.as_ref().ok().and_then(|found| {
+                let i = found.iter().enumerate().position(|(i, f)| {
+                    !used[i]
+                        && *f.finding.rule == *r.rule
+                        && f.finding.location == r.location
+                        && matched_hash(sha, &f.finding.matched) == r.matched_sha256
+                })?;
+                used[i] = true;
+                Some(&found[i])
+            });
+            let text_key = fresh.map(|f| text_key(&r.rule, &f.finding.matched));
+            let waived = idx
+                .waivers
+                .iter()
+                .filter(|w| {
+                    w.entry.doc_sha256 == sha
+                        || w.waiver.path.as_deref() == Some(scan.form.path.as_str())
+                })
+                .find(|w| {
+                    w.waiver.covers(
+                        &w.entry.doc_sha256,
+                        &r.rule,
+                        sha,
+                        &r.matched_sha256,
+                        text_key.as_deref(),
+                    )
+                })
+                .map(|w| self.waiver_view(w));
+            out.push(FindingView {
+                rule: r.rule.clone(),
+                title: r.title.clone(),
+                category: Some(r.category),
+                severity: r.severity,
+                basis: r.basis.clone(),
+                confidence: Some(r.confidence),
+                location: r.location.clone(),
+                matched_sha256: r.matched_sha256.clone(),
+                text_key,
+                preview: r.matched_preview.clone(),
+                context: fresh.map(|f| f.context.clone()),
+                waived,
+            });
+        }
+        (out, source)
+    }
+
+    fn summary(&mut self, idx: &Index, scan: &ScanEntry, findings: &[FindingView]) -> DocSummary {
+        let sha = scan.entry.doc_sha256.clone();
+        let decisions =
+            self.signed_decisions(idx.decisions.get(&sha).map_or(&[][..], Vec::as_slice));
+        let p = progress(&self.path, &decisions, &TrustRoles(&self.trust));
+        let superseded_by = idx
+            .newest_by_path
+            .get(&scan.form.path)
+            .filter(|(seq, newest)| *newest != sha && *seq > scan.entry.seq)
+            .map(|(_, newest)| newest.clone());
+        let open: Vec<&FindingView> = findings.iter().filter(|f| f.waived.is_none()).collect();
+        DocSummary {
+            sha256: sha,
+            path: scan.form.path.clone(),
+            title: scan.form.title.clone(),
+            doc_number: scan.form.doc_number.clone(),
+            verdict: scan.form.verdict,
+            scan_seq: scan.entry.seq,
+            scanned_at: scan.entry.recorded_at.clone(),
+            findings: findings.len(),
+            open_findings: open.len(),
+            open_block: open
+                .iter()
+                .filter(|f| f.severity == Severity::Block)
+                .count(),
+            status_key: p.status.key(),
+            status_label: p.status.label(&self.path),
+            waiting_for: p.status.waiting_for(&self.path).map(|s| s.id.clone()),
+            status: p.status,
+            superseded_by,
+        }
+    }
+
+    /// The queue, newest scan first.
+    pub fn summaries(&mut self, f: &ListFilter) -> Result<Vec<DocSummary>, StoreError> {
+        if let Some(s) = &f.stage {
+            if self.path.stage(s).is_none() {
+                return Err(ReviewError::UnknownStage {
+                    stage: s.clone(),
+                    path: self.path.describe(),
+                }
+                .into());
+            }
+        }
+        if let Some(s) = &f.status {
+            if !["pending", "withheld", "approved"].contains(&s.as_str()) {
+                return Err(StoreError::Refused(format!(
+                    "unknown status `{s}`; use pending, withheld or approved"
+                )));
+            }
+        }
+        let idx = self.index()?;
+        let mut scans: Vec<&ScanEntry> = idx.scans.values().collect();
+        scans.sort_by_key(|s| std::cmp::Reverse(s.entry.seq));
+        let mut out = Vec::new();
+        for scan in scans {
+            if f.verdict
+                .as_deref()
+                .is_some_and(|v| v != scan.form.verdict.as_str())
+            {
+                continue;
+            }
+            let (findings, _) = self.findings(&idx, scan, false);
+            let s = self.summary(&idx, scan, &findings);
+            if !f.all && s.superseded_by.is_some() {
+                continue;
+            }
+            if f.status.as_deref().is_some_and(|st| st != s.status_key) {
+                continue;
+            }
+            if f.stage.is_some() && s.waiting_for != f.stage {
+                continue;
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    /// Finds a document by full SHA-256, a unique prefix of it (≥ 6 hex
+    /// digits), or the sequence number of any of its entries.
+    pub fn resolve(&self, id: &str) -> Result<String, StoreError> {
+        let id = id.trim().to_ascii_lowercase();
+        if let Ok(seq) = id.parse::<u64>() {
+            if id.len() < 6 {
+                let e = self
+                    .ledger
+                    .entry(seq)?
+                    .ok_or_else(|| StoreError::NotFound(format!("no ledger entry #{seq}")))?;
+                if e.doc_sha256.is_empty() {
+                    return Err(StoreError::NotFound(format!(
+                        "entry #{seq} is not about a document"
+                    )));
+                }
+                return Ok(e.doc_sha256);
+            }
+        }
+        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::NotFound(format!(
+                "`{id}` is neither an entry number nor a SHA-256 (prefix of at least 6 hex digits)"
+            )));
+        }
+        let idx = self.index()?;
+        let hits: Vec<&String> = idx.scans.keys().filter(|k| k.starts_with(&id)).collect();
+        match hits.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(StoreError::NotFound(format!(
+                "no scanned document with SHA-256 {id}…"
+            ))),
+            _ => Err(StoreError::NotFound(format!(
+                "{id}… matches {} documents; give more digits",
+                hits.len()
+            ))),
+        }
+    }
+
+    /// Everything about one document, with findings in context when the
+    /// file can be re-read.
+    pub fn detail(&mut self, sha: &str) -> Result<DocDetail, StoreError> {
+        let idx = self.index()?;
+        let scan = idx
+            .scans
+            .get(sha)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
+            })?
+            .clone();
+        let (findings, source) = self.findings(&idx, &scan, true);
+        let summary = self.summary(&idx, &scan, &findings);
+        let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
+        let signed = self.signed_decisions(entries);
+        let p = progress(&self.path, &signed, &TrustRoles(&self.trust));
+        let by_seq: HashMap<u64, &Entry> = entries.iter().map(|e| (e.seq, e)).collect();
+        let decisions = p
+            .steps
+            .iter()
+            .filter_map(|s| {
+                by_seq
+                    .get(&s.seq)
+                    .map(|e| self.decision_view(e, s.decision.clone()))
+            })
+            .collect();
+        let ignored = p
+            .ignored
+            .iter()
+            .filter_map(|(s, why)| {
+                by_seq
+                    .get(&s.seq)
+                    .map(|e| (self.decision_view(e, s.decision.clone()), why.clone()))
+            })
+            .collect();
+        let mut waivers: Vec<WaiverView> =
+            findings.iter().filter_map(|f| f.waived.clone()).collect();
+        waivers.dedup_by_key(|w| w.seq);
+        let mut revisions: Vec<(String, String)> = idx
+            .scans
+            .values()
+            .filter(|s| s.form.path == scan.form.path && s.entry.doc_sha256 != sha)
+            .map(|s| (s.entry.doc_sha256.clone(), s.entry.recorded_at.clone()))
+            .collect();
+        revisions.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(DocDetail {
+            summary,
+            coverage: scan.form.coverage.clone(),
+            error: scan.form.error.clone(),
+            findings,
+            source,
+            progress: p,
+            decisions,
+            ignored,
+            waivers,
+            scanner: self.signer(&scan.entry.key_id),
+            revisions,
+        })
+    }
+
+    /// Checks and signs a decision. Nothing is written when it is refused.
+    pub fn decide(
+        &mut self,
+        sha: &str,
+        input: DecisionInput,
+        key: &KeyPair,
+    ) -> Result<DecisionView, StoreError> {
+        let d = self.detail(sha)?;
+        if let Some(newer) = &d.summary.superseded_by {
+            return Err(StoreError::Refused(format!(
+                "a newer revision of {} ({newer}) was scanned after this one; review that revision",
+                d.summary.path
+            )));
+        }
+        let idx = self.index()?;
+        let existing = self.signed_decisions(idx.decisions.get(sha).map_or(&[][..], Vec::as_slice));
+        let decision = Decision {
+            stage: input.stage,
+            role: String::new(),
+            conclusion: input.conclusion,
+            opinion: input.opinion,
+            changes: input.changes,
+            basis: input.basis,
+            title: d.summary.title.clone(),
+            doc_number: d.summary.doc_number.clone(),
+            follows: None,
+            scan_seq: Some(d.summary.scan_seq),
+            path: Some(d.summary.path.clone()),
+        };
+        let decision = check_decision(
+            &self.path,
+            &existing,
+            &TrustRoles(&self.trust),
+            key.key_id(),
+            decision,
+            d.summary.open_block,
+        )?;
+        let payload =
+            serde_json::to_value(&decision).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let e = self.ledger.append(KIND_DECISION, sha, payload, key)?;
+        tracing::info!(seq = e.seq, stage = %decision.stage, conclusion = %decision.conclusion, "decision recorded");
+        Ok(self.decision_view(&e, decision))
+    }
+
+    /// Signs a waiver of one finding (by rule and the ledger's hash of its
+    /// text). Needs the secrecy-committee role, which `baomi ledger verify`
+    /// requires of waivers.
+    pub fn waive(
+        &mut self,
+        sha: &str,
+        rule: &str,
+        matched_sha256: &str,
+        reason: &str,
+        key: &KeyPair,
+    ) -> Result<WaiverView, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ReviewError::Incomplete(
+                "a waiver needs a reason (why this is a false positive)".into(),
+            )
+            .into());
+        }
+        if !self.trust.roles_of(key.key_id()).contains(&WAIVER_ROLE) {
+            return Err(StoreError::Review(ReviewError::MissingRole {
+                key: key.key_id().into(),
+                name: TrustRoles(&self.trust).name(key.key_id()),
+                role: WAIVER_ROLE.as_str().into(),
+                stage: "waiver (豁免)".into(),
+            }));
+        }
+        let d = self.detail(sha)?;
+        let f = d
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.matched_sha256 == matched_sha256)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "document {sha} has no finding of rule {rule} with that text hash"
+                ))
+            })?;
+        if let Some(w) = &f.waived {
+            return Err(StoreError::Refused(format!(
+                "this finding is already waived (entry #{})",
+                w.seq
+            )));
+        }
+        let waiver = Waiver {
+            rule: rule.to_string(),
+            matched_sha256: matched_sha256.to_string(),
+            text_key: f.text_key.clone(),
+            reason: reason.to_string(),
+            preview: Some(f.preview.clone()),
+            path: Some(d.summary.path.clone()),
+        };
+        let payload =
+            serde_json::to_value(&waiver).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let e = self.ledger.append(KIND_WAIVER, sha, payload, key)?;
+        Ok(self.waiver_view(&WaiverEntry { entry: e, waiver }))
+    }
+
+    /// Waivers that cover no finding of any current document (the text was
+    /// edited away, or the document replaced): candidates for review.
+    pub fn unused_waivers(&mut self) -> Result<Vec<WaiverView>, StoreError> {
+        let idx = self.index()?;
+        let mut used = vec![false; idx.waivers.len()];
+        let current: Vec<ScanEntry> = idx
+            .scans
+            .values()
+            .filter(|s| {
+                idx.newest_by_path
+                    .get(&s.form.path)
+                    .is_none_or(|(_, sha)| *sha == s.entry.doc_sha256)
+            })
+            .cloned()
+            .collect();
+        for scan in &current {
+            let (findings, _) = self.findings(&idx, scan, false);
+            for f in findings {
+                if let Some(w) = f.waived {
+                    if let Some(i) = idx.waivers.iter().position(|x| x.entry.seq == w.seq) {
+                        used[i] = true;
+                    }
+                }
+            }
+        }
+        Ok(idx
+            .waivers
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|(w, _)| self.waiver_view(w))
+            .collect())
+    }
+
+    /// All waivers, oldest first.
+    pub fn waivers(&self) -> Result<Vec<WaiverView>, StoreError> {
+        Ok(self
+            .index()?
+            .waivers
+            .iter()
+            .map(|w| self.waiver_view(w))
+            .collect())
+    }
+
+    /// Records a scan (the API's `?record=true`): (seq, duplicate).
+    pub fn record_scan(
+        &mut self,
+        report: &baomi_core::DocumentReport,
+        scanner: &Scanner,
+        key: &KeyPair,
+    ) -> Result<(u64, bool), StoreError> {
+        let r = self
+            .ledger
+            .record_scan(report, scanner.fingerprint(), key)?;
+        Ok((r.seq, r.duplicate))
+    }
+
+    /// `GET /api/v1/documents/{sha256}`: may it go out, and who decided.
+    pub fn status_json(&mut self, sha: &str) -> Result<Value, StoreError> {
+        let idx = self.index()?;
+        let scan = idx
+            .scans
+            .get(sha)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
+            })?
+            .clone();
+        let (findings, _) = self.findings(&idx, &scan, false);
+        let s = self.summary(&idx, &scan, &findings);
+        let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
+        let p = progress(
+            &self.path,
+            &self.signed_decisions(entries),
+            &TrustRoles(&self.trust),
+        );
+        let by_seq: HashMap<u64, &Entry> = entries.iter().map(|e| (e.seq, e)).collect();
+        let decisions: Vec<Value> = p
+            .steps
+            .iter()
+            .filter_map(|st| {
+                by_seq
+                    .get(&st.seq)
+                    .map(|e| self.decision_view(e, st.decision.clone()))
+            })
+            .map(|d| {
+                json!({
+                    "seq": d.seq, "stage": d.decision.stage, "stage_label": d.stage_label,
+                    "conclusion": d.decision.conclusion, "opinion": d.decision.opinion,
+                    "changes": d.decision.changes, "basis": d.decision.basis,
+                    "signer": d.signer, "recorded_at": d.recorded_at,
+                })
+            })
+            .collect();
+        let approved = matches!(p.status, review::Status::Approved { .. });
+        Ok(json!({
+            "sha256": s.sha256,
+            "path": s.path,
+            "title": s.title,
+            "doc_number": s.doc_number,
+            "verdict": s.verdict,
+            "scan_seq": s.scan_seq,
+            "status": s.status_key,
+            "status_label": s.status_label,
+            "waiting_for": s.waiting_for,
+            "superseded_by": s.superseded_by,
+            "may_publish": approved && s.superseded_by.is_none(),
+            "findings": { "total": s.findings, "open": s.open_findings, "open_block": s.open_block },
+            "decisions": decisions,
+        }))
+    }
+
+    /// Verify result and a fresh head checkpoint signed by `key`.
+    pub fn ledger_status_with(&self, key: &KeyPair) -> Result<LedgerStatus, StoreError> {
+        let report = self.ledger.verify(Some(&self.trust))?;
+        let verify = match &report.problem {
+            None => Ok(format!(
+                "{} 条全部核验通过（哈希链、签名{}）",
+                report.verified,
+                if report.trust_checked {
+                    "、信任文件中的角色"
+                } else {
+                    ""
+                }
+            )),
+            Some(p) => Err(p.to_string()),
+        };
+        let checkpoint = if report.total > 0 {
+            Some(self.ledger.head(key)?.to_text())
+        } else {
+            None
+        };
+        Ok(LedgerStatus {
+            db: self.ledger.path().display().to_string(),
+            entries: report.total,
+            verify,
+            checkpoint,
+        })
+    }
+}
+
+/// Where `--trust` defaults to.
+pub const DEFAULT_TRUST: &str = "trust.toml";
+
+/// Loads the trust file; without one no key holds a role, so every
+/// decision would be refused — say so rather than fail later.
+pub fn load_trust(path: Option<&Path>) -> Result<Trust, StoreError> {
+    let p: PathBuf = path.map_or_else(|| PathBuf::from(DEFAULT_TRUST), Path::to_path_buf);
+    if path.is_none() && !p.exists() {
+        tracing::warn!("no trust.toml here and no --trust given: no key holds a review role");
+        return Ok(Trust::default());
+    }
+    Ok(Trust::load(&p)?)
+}
