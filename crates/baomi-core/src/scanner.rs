@@ -1,13 +1,19 @@
 //! The scanner: one Aho-Corasick automaton for every keyword and allow
 //! phrase of every rule, one `RegexSet` pass to find which patterns occur at
 //! all, validators, hotwords, and findings located in the original text.
+//!
+//! The keyword automaton is daachorse's char-wise double array: it takes one
+//! transition per character instead of one per byte, which on Chinese text
+//! (three UTF-8 bytes per ideograph) measured about three times faster to
+//! search and four times faster to build than the `aho-corasick` crate's DFA
+//! with 10k keywords (see benches/README.md).
 
 use crate::normalize::{self, fold_keyword, View};
 use crate::rules::{Matcher, Rule, RuleError, RuleSet};
 use crate::stream::{floor_boundary, OVERLAP};
 use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
 use crate::validators::{Check, Validator};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexSet};
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,10 +70,9 @@ struct CompiledPattern {
 /// let report = scanner.scan("依据《中华人民共和国保守国家秘密法》开展保密审查。");
 /// assert_eq!(report.verdict(), Verdict::Clear);
 /// ```
-#[derive(Debug)]
 pub struct Scanner {
     rules: Vec<Rule>,
-    automaton: Option<AhoCorasick>,
+    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     targets: Vec<Vec<Target>>,
     patterns: Vec<CompiledPattern>,
     pattern_set: Option<RegexSet>,
@@ -75,6 +80,17 @@ pub struct Scanner {
     t2s: bool,
     folded_hotwords: Vec<Vec<String>>,
     fingerprint: String,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("rules", &self.rules.len())
+            .field("keywords", &self.targets.len())
+            .field("patterns", &self.patterns.len())
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
 }
 
 /// A match before it becomes a finding, in original-text offsets.
@@ -151,22 +167,13 @@ impl Scanner {
         let automaton = if strings.is_empty() {
             None
         } else {
-            let total: usize = strings.iter().map(String::len).sum();
-            // A full DFA is fastest but its size grows with states × byte
-            // classes; past a few hundred kilobytes of keywords the
-            // contiguous NFA keeps memory bounded (100k keywords < 300 MiB).
-            let kind = if total <= 160_000 {
-                AhoCorasickKind::DFA
-            } else {
-                AhoCorasickKind::ContiguousNFA
-            };
+            let keywords = strings.len();
             Some(
-                AhoCorasick::builder()
+                CharwiseDoubleArrayAhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(kind))
-                    .build(&strings)
+                    .build_with_values(strings.into_iter().zip(0u32..))
                     .map_err(|e| ScannerError::Automaton {
-                        keywords: strings.len(),
+                        keywords,
                         message: e.to_string(),
                     })?,
             )
@@ -380,7 +387,7 @@ impl Scanner {
 
     fn keyword_candidates(
         &self,
-        ac: &AhoCorasick,
+        ac: &CharwiseDoubleArrayAhoCorasick<u32>,
         text: &str,
         view: &View,
         candidates: &mut Vec<Candidate>,
@@ -388,7 +395,7 @@ impl Scanner {
     ) {
         for m in ac.find_overlapping_iter(&view.text) {
             let (start, end) = view.original_span(text, m.start(), m.end());
-            for target in &self.targets[m.pattern().as_usize()] {
+            for target in &self.targets[m.value() as usize] {
                 match target {
                     Target::Allow { rule } => allowed.push((*rule, start, end)),
                     Target::Keyword { rule, strict, stripped } => {
