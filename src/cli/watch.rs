@@ -146,7 +146,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         (false, None) => cfg.poll,
     };
     if let Some(s) = &args.max_size {
-        cfg.max_size = baomi_watch::parse_size(s).map_err(anyhow::Error::msg).context("--max-size")?;
+        cfg.max_size = baomi_watch::parse_size(s)
+            .map_err(anyhow::Error::msg)
+            .context("--max-size")?;
     } else if let Some(s) = fc.max_size {
         cfg.max_size = s.0;
     }
@@ -163,8 +165,13 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
 
     let rules = args.rules.clone().or(fc.rules.clone());
     let scanner = super::load_scanner(rules.as_deref())?;
-    let db = args.db.clone().or(fc.db.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
-    std::fs::create_dir_all(&root).with_context(|| format!("cannot create the watched folder {}", root.display()))?;
+    let db = args
+        .db
+        .clone()
+        .or(fc.db.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    std::fs::create_dir_all(&root)
+        .with_context(|| format!("cannot create the watched folder {}", root.display()))?;
     baomi_watch::ensure_local_db(&db, &root)?;
     let key_path = args.key.clone().or(fc.key.clone()).unwrap_or_else(|| {
         db.parent()
@@ -172,11 +179,13 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or(Path::new("."))
             .join(DEFAULT_SCANNER_KEY)
     });
-    let (key, created) = default_scanner_key(&key_path).with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
+    let (key, created) = default_scanner_key(&key_path)
+        .with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
     if created {
         tracing::info!(key = %key_path.display(), "created a new scanner key");
     }
-    let ledger = Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let ledger =
+        Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
     let recorder = LedgerRecorder {
         ledger: Mutex::new(ledger),
         key,
@@ -205,9 +214,24 @@ fn status(root: &Path) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&s)?);
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("{}", serde_json::json!({ "running": running, "root": root.display().to_string() }));
+            println!(
+                "{}",
+                serde_json::json!({ "running": running, "root": root.display().to_string() })
+            );
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}/{}", root.display(), baomi_watch::STATUS_FILE)),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot read {}/{}",
+                    root.display(),
+                    baomi_watch::STATUS_FILE
+                )
+            })
+        }
     }
-    Ok(if running { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if running {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -184,7 +184,10 @@ mod tests {
         );
         assert!(!out.contains("11010519491231002X"), "{out}");
         assert!(!out.contains("13912345678"), "{out}");
-        assert!(!out.contains("1231002"), "the title line must be masked too: {out}");
+        assert!(
+            !out.contains("1231002"),
+            "the title line must be masked too: {out}"
+        );
         assert!(out.contains("entry #7"));
         assert!(out.contains("personal.id-card"));
         assert!(out.contains("withhold"));

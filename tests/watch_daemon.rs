@@ -1,0 +1,619 @@
+//! End-to-end tests of `baomi watch`: a real daemon process on a real
+//! folder with a real SQLite ledger.
+
+use baomi_ledger::Ledger;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baomi");
+const OUTCOMES: [&str; 4] = ["cleared", "review", "withheld", "failed"];
+
+/// A test site: the watched root on the share, and the ledger and key on
+/// "local disk" (a sibling folder, never inside the root).
+struct Site {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    local: PathBuf,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("share");
+        let local = dir.path().join("local");
+        std::fs::create_dir_all(root.join("inbox")).unwrap();
+        std::fs::create_dir_all(&local).unwrap();
+        Site {
+            _dir: dir,
+            root,
+            local,
+        }
+    }
+
+    fn inbox(&self) -> PathBuf {
+        self.root.join("inbox")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.local.join("baomi.db")
+    }
+
+    fn cmd(&self, extra: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("watch")
+            .arg(&self.root)
+            .arg("--db")
+            .arg(self.db())
+            .arg("--key")
+            .arg(self.local.join("scanner.key"))
+            .args(["--rescan-interval", "2"])
+            .args(extra)
+            .current_dir(&self.local)
+            .env("BAOMI_LOG", "info");
+        if !extra.contains(&"--quiet-period") {
+            c.args(["--quiet-period", "0.2"]);
+        }
+        c
+    }
+
+    /// Starts the daemon with its log in `local/daemon-N.log`.
+    fn start(&self, extra: &[&str]) -> Child {
+        let n = std::fs::read_dir(&self.local).unwrap().count();
+        let log = std::fs::File::create(self.local.join(format!("daemon-{n}.log"))).unwrap();
+        let mut child = self
+            .cmd(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        // Ready once it says so in the status file.
+        let start = Instant::now();
+        loop {
+            let status: Option<serde_json::Value> =
+                std::fs::read(self.root.join(".baomi-status.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok());
+            if status.is_some_and(|s| s["running"] == true && s["pid"] == child.id()) {
+                return child;
+            }
+            if let Some(code) = child.try_wait().unwrap() {
+                panic!("the daemon exited with {code:?}:\n{}", self.logs());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the daemon did not start:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn logs(&self) -> String {
+        let mut s = String::new();
+        for e in std::fs::read_dir(&self.local).unwrap().flatten() {
+            if e.file_name().to_string_lossy().ends_with(".log") {
+                s += &std::fs::read_to_string(e.path()).unwrap_or_default();
+            }
+        }
+        s
+    }
+
+    /// Names in each outcome folder (reports excluded).
+    fn outcomes(&self) -> HashMap<String, &'static str> {
+        let mut m = HashMap::new();
+        for o in OUTCOMES {
+            let Ok(rd) = std::fs::read_dir(self.root.join(o)) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if !n.ends_with(".report.txt") && !n.starts_with('.') {
+                    assert!(
+                        m.insert(n.clone(), o).is_none(),
+                        "{n} is in two outcome folders"
+                    );
+                }
+            }
+        }
+        m
+    }
+
+    fn inbox_count(&self) -> usize {
+        std::fs::read_dir(self.inbox()).unwrap().count()
+    }
+
+    /// Scan entries of the ledger: sha256 → how many entries.
+    fn scans(&self) -> HashMap<String, usize> {
+        let ledger = Ledger::open_existing(&self.db()).unwrap();
+        let mut m = HashMap::new();
+        for e in ledger.entries().unwrap() {
+            assert_eq!(e.kind, "scan");
+            *m.entry(e.doc_sha256).or_insert(0) += 1;
+        }
+        m
+    }
+
+    fn verify(&self) {
+        let ledger = Ledger::open_existing(&self.db()).unwrap();
+        let v = ledger.verify(None).unwrap();
+        assert!(v.ok(), "ledger does not verify: {v:?}");
+    }
+}
+
+fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Text drafts with a known outcome; `i` makes each one's content unique.
+fn draft(i: usize) -> (String, Vec<u8>, &'static str) {
+    match i % 3 {
+        0 => (
+            format!("notice-{i}.txt"),
+            format!("关于召开年度工作会议的通知\n各单位：请按时参加。编号{i}\n").into_bytes(),
+            "cleared",
+        ),
+        1 => (
+            format!("secret-{i}.txt"),
+            format!("关于某项工作的通知\n本文件为机密★1年 编号{i}\n").into_bytes(),
+            "withheld",
+        ),
+        _ => (
+            format!("internal-{i}.txt"),
+            format!("内部资料 注意保存 编号{i}\n").into_bytes(),
+            "review",
+        ),
+    }
+}
+
+/// Minimal .docx files (and, with `bomb`, one whose document part inflates
+/// to 50 MiB of zeros, a ratio of about 1000), written with Python's zipfile.
+fn make_docx(dir: &Path, items: &[(String, String)], bomb: Option<&str>) {
+    let mut script = String::from(
+        r#"import sys, zipfile
+ct='<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+rels='<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+def doc(path, body):
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('[Content_Types].xml', ct)
+        z.writestr('_rels/.rels', rels)
+        z.writestr('word/document.xml', body)
+def para(text):
+    return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>' + text + '</w:t></w:r></w:p></w:body></w:document>'
+"#,
+    );
+    for (name, text) in items {
+        script += &format!(
+            "doc({:?}, para({:?}))\n",
+            dir.join(name).display().to_string(),
+            text
+        );
+    }
+    if let Some(name) = bomb {
+        script += &format!(
+            "doc({:?}, b'\\0' * (50 << 20))\n",
+            dir.join(name).display().to_string()
+        );
+    }
+    let mut py = Command::new("python3")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed to build .docx fixtures");
+    py.stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(py.wait().unwrap().success());
+}
+
+#[test]
+fn five_hundred_drops_each_end_in_the_right_folder_with_one_ledger_entry() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    let staging = site.local.join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    let mut expected: HashMap<String, (&str, String)> = HashMap::new();
+
+    // 20 .docx drafts, built outside and copied in.
+    let docx: Vec<(String, String)> = (0..20)
+        .map(|i| {
+            if i % 2 == 0 {
+                (
+                    format!("draft-{i}.docx"),
+                    format!("关于做好年度总结的通知 第{i}号"),
+                )
+            } else {
+                (
+                    format!("draft-{i}.docx"),
+                    format!("本文件为机密★1年 第{i}号"),
+                )
+            }
+        })
+        .collect();
+    make_docx(&staging, &docx, None);
+    for (i, (name, _)) in docx.iter().enumerate() {
+        let bytes = std::fs::read(staging.join(name)).unwrap();
+        expected.insert(
+            name.clone(),
+            (
+                if i % 2 == 0 { "cleared" } else { "withheld" },
+                sha256_hex(&bytes),
+            ),
+        );
+    }
+
+    // 10 drafts written slowly, in chunks, while the rest arrive.
+    let slow: Vec<_> = (480..490).map(draft).collect();
+    let inbox = site.inbox();
+    let writer = {
+        let slow = slow.clone();
+        let inbox = inbox.clone();
+        std::thread::spawn(move || {
+            let mut files: Vec<_> = slow
+                .iter()
+                .map(|(n, b, _)| (std::fs::File::create(inbox.join(n)).unwrap(), b))
+                .collect();
+            for round in 0..4 {
+                for (f, b) in files.iter_mut() {
+                    let part = b.len().div_ceil(4);
+                    let chunk = &b[(round * part).min(b.len())..((round + 1) * part).min(b.len())];
+                    f.write_all(chunk).unwrap();
+                    f.flush().unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    for (n, b, o) in &slow {
+        expected.insert(n.clone(), (o, sha256_hex(b)));
+    }
+    for (name, _) in &docx {
+        std::fs::copy(staging.join(name), inbox.join(name)).unwrap();
+    }
+    for i in (0..500).filter(|i| !(480..490).contains(i)).take(470) {
+        let (n, b, o) = draft(i);
+        std::fs::write(inbox.join(&n), &b).unwrap();
+        expected.insert(n, (o, sha256_hex(&b)));
+    }
+    writer.join().unwrap();
+    assert_eq!(expected.len(), 500);
+
+    wait_for(
+        "all 500 drafts to be processed",
+        Duration::from_secs(45),
+        || site.outcomes().len() >= 500,
+    );
+    assert_eq!(site.inbox_count(), 0);
+    let outcomes = site.outcomes();
+    for (name, (folder, _)) in &expected {
+        assert_eq!(outcomes.get(name).copied(), Some(*folder), "{name}");
+        let report =
+            std::fs::read_to_string(site.root.join(folder).join(format!("{name}.report.txt")))
+                .unwrap();
+        assert!(report.contains("ledger:   entry #"), "{report}");
+    }
+    let scans = site.scans();
+    assert_eq!(scans.len(), 500, "one entry per distinct draft");
+    for (name, (_, sha)) in &expected {
+        assert_eq!(
+            scans.get(sha),
+            Some(&1),
+            "{name} must have exactly one entry"
+        );
+    }
+    site.verify();
+
+    let status = Command::new(BIN)
+        .args(["watch", "--status"])
+        .arg(&site.root)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "daemon reported not running");
+    let s: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(s["running"], true);
+    sigterm(&daemon);
+    let code = daemon.wait().unwrap();
+    assert!(
+        code.success(),
+        "SIGTERM must end the daemon with 0, got {code:?}"
+    );
+    let s = baomi_status(&site.root);
+    assert_eq!(s["running"], false);
+    assert_eq!(s["processed"]["total"], 500);
+    assert_eq!(
+        s["processed"]["withheld"],
+        expected.values().filter(|v| v.0 == "withheld").count()
+    );
+}
+
+fn baomi_status(root: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(root.join(".baomi-status.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn kill_9_in_a_burst_then_restart_loses_nothing_and_records_nothing_twice() {
+    let site = Site::new();
+    let mut daemon = site.start(&["-j", "2"]);
+    let mut shas = HashSet::new();
+    for i in 0..300 {
+        let (n, b, _) = draft(1000 + i);
+        std::fs::write(site.inbox().join(n), &b).unwrap();
+        shas.insert(sha256_hex(&b));
+    }
+    wait_for(
+        "a part of the burst to be processed",
+        Duration::from_secs(30),
+        || site.outcomes().len() >= 40,
+    );
+    daemon.kill().unwrap(); // SIGKILL: no chance to finish anything
+    daemon.wait().unwrap();
+    let done_before = site.outcomes().len();
+    assert!(
+        done_before < 300,
+        "the burst finished before the kill; nothing was tested"
+    );
+
+    let mut daemon = site.start(&[]);
+    wait_for(
+        "the rest after the restart",
+        Duration::from_secs(40),
+        || site.outcomes().len() >= 300,
+    );
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+    assert_eq!(site.inbox_count(), 0);
+    assert_eq!(site.outcomes().len(), 300, "every draft moved exactly once");
+    let scans = site.scans();
+    assert_eq!(scans.len(), 300);
+    assert!(
+        scans.values().all(|&n| n == 1),
+        "a draft was recorded twice"
+    );
+    assert_eq!(scans.keys().cloned().collect::<HashSet<_>>(), shas);
+    site.verify();
+}
+
+#[test]
+fn content_already_recorded_is_moved_with_its_existing_entry() {
+    // What a crash between the ledger commit and the move leaves behind:
+    // the file still in inbox/, its content already recorded.
+    let site = Site::new();
+    let body = "本文件为机密★1年\n".as_bytes();
+    std::fs::write(site.inbox().join("a.txt"), body).unwrap();
+    let out = site.cmd(&["--once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(site.inbox().join("a.txt"), body).unwrap();
+    let out = site.cmd(&["--once"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(site.scans().len(), 1);
+    assert_eq!(site.scans().values().sum::<usize>(), 1, "no second entry");
+    let first = std::fs::read_to_string(site.root.join("withheld/a.txt.report.txt")).unwrap();
+    let second = std::fs::read_to_string(site.root.join("withheld/a (2).txt.report.txt")).unwrap();
+    assert!(
+        first.contains("entry #1") && second.contains("entry #1"),
+        "{second}"
+    );
+    assert_eq!(baomi_status(&site.root)["processed"]["duplicates"], 1);
+}
+
+#[test]
+fn a_file_being_written_for_five_seconds_is_taken_only_when_complete() {
+    let site = Site::new();
+    let mut daemon = site.start(&["--quiet-period", "0.5"]);
+    let path = site.inbox().join("long.txt");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let start = Instant::now();
+    let mut expected = Vec::new();
+    while start.elapsed() < Duration::from_secs(5) {
+        let line = "普通的一行文字，没有任何问题。\n".as_bytes();
+        f.write_all(line).unwrap();
+        expected.extend_from_slice(line);
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            path.exists(),
+            "taken after {:?}, while still being written",
+            start.elapsed()
+        );
+    }
+    // The end of the draft is what makes it secret: a premature scan would
+    // have cleared it.
+    let tail = "本文件为机密★1年\n".as_bytes();
+    f.write_all(tail).unwrap();
+    expected.extend_from_slice(tail);
+    drop(f);
+    wait_for("the finished file", Duration::from_secs(10), || {
+        site.outcomes().contains_key("long.txt")
+    });
+    assert_eq!(site.outcomes()["long.txt"], "withheld");
+    assert_eq!(
+        std::fs::read(site.root.join("withheld/long.txt")).unwrap(),
+        expected
+    );
+    let scans = site.scans();
+    assert_eq!(scans.len(), 1, "no entry for a partial version: {scans:?}");
+    assert!(scans.contains_key(&sha256_hex(&expected)));
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[test]
+fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
+    let site = Site::new();
+    let mut daemon = site.start(&["--max-size", "1MiB"]);
+    let inbox = site.inbox();
+    let outside = site.local.join("outside-secret.txt");
+    std::fs::write(&outside, "联系人身份证11010519491231002X\n").unwrap();
+    std::os::unix::fs::symlink(&outside, inbox.join("link.txt")).unwrap();
+    std::fs::hard_link(&outside, inbox.join("hardlink.txt")).unwrap();
+    let fifo = inbox.join("pipe.txt");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(inbox.join("empty.txt"), b"").unwrap();
+    std::fs::write(
+        inbox.join("garbage.txt"),
+        [0xff, 0xfe, 0x00, 0xd8, 0x41, 0x00, 0x00, 0x00, 0xc0, 0x80],
+    )
+    .unwrap();
+    std::fs::write(inbox.join("huge.txt"), "普通文字。\n".repeat(130_000)).unwrap();
+    make_docx(&inbox, &[], Some("bomb.docx"));
+    // Ignored: office lock files, partial downloads, dotfiles.
+    for n in ["~$draft.docx", "copy.part", ".hidden.txt", "x.tmp"] {
+        std::fs::write(inbox.join(n), "机密★1年").unwrap();
+    }
+
+    let refused = [
+        "link.txt",
+        "hardlink.txt",
+        "pipe.txt",
+        "empty.txt",
+        "garbage.txt",
+        "huge.txt",
+        "bomb.docx",
+    ];
+    wait_for("every hostile entry", Duration::from_secs(30), || {
+        site.outcomes().len() >= refused.len()
+    });
+    let outcomes = site.outcomes();
+    for n in refused {
+        assert_eq!(
+            outcomes.get(n).copied(),
+            Some("failed"),
+            "{n}: {outcomes:?}"
+        );
+    }
+    let failed = site.root.join("failed");
+    let reason = |n: &str| std::fs::read_to_string(failed.join(format!("{n}.report.txt"))).unwrap();
+    assert!(reason("link.txt").contains("symbolic link"));
+    assert!(
+        std::fs::symlink_metadata(failed.join("link.txt"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself is moved"
+    );
+    assert!(reason("hardlink.txt").contains("hard links"));
+    assert!(reason("pipe.txt").contains("FIFO"));
+    assert!(reason("empty.txt").contains("empty"));
+    assert!(reason("huge.txt").contains("too large"));
+    assert!(
+        reason("bomb.docx").contains("bomb"),
+        "{}",
+        reason("bomb.docx")
+    );
+    assert!(reason("garbage.txt").contains("error"));
+    for n in refused {
+        assert!(
+            !reason(n).contains("11010519491231002X"),
+            "{n} leaks the outside file"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "联系人身份证11010519491231002X\n"
+    );
+    assert!(site.logs().contains("FIFO"), "a log line for the FIFO");
+    // Only what was actually read is in the ledger.
+    assert_eq!(
+        site.scans().len(),
+        2,
+        "garbage.txt and bomb.docx were read and recorded"
+    );
+    let mut left: Vec<_> = std::fs::read_dir(&inbox)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".hidden.txt", "copy.part", "x.tmp", "~$draft.docx"]);
+
+    // Still alive and working.
+    std::fs::write(inbox.join("after.txt"), "本文件为机密★1年\n").unwrap();
+    wait_for(
+        "a normal draft after the hostile ones",
+        Duration::from_secs(10),
+        || site.outcomes().get("after.txt") == Some(&"withheld"),
+    );
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+    site.verify();
+}
+
+#[test]
+fn polling_mode_picks_up_drops() {
+    let site = Site::new();
+    let mut daemon = site.start(&["--poll", "0.3"]);
+    assert_eq!(baomi_status(&site.root)["mode"], "poll");
+    for i in 0..30 {
+        let (n, b, _) = draft(2000 + i);
+        std::fs::write(site.inbox().join(n), b).unwrap();
+    }
+    wait_for("the polled drops", Duration::from_secs(20), || {
+        site.outcomes().len() >= 30
+    });
+    assert_eq!(site.scans().len(), 30);
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[test]
+fn one_daemon_per_root_and_status_reports_it() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    let second = site.cmd(&[]).output().unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already runs"));
+    // The ledger stays off the share.
+    let onshare = Command::new(BIN)
+        .arg("watch")
+        .arg(&site.root)
+        .arg("--db")
+        .arg(site.root.join("baomi.db"))
+        .arg("--once")
+        .output()
+        .unwrap();
+    assert_eq!(onshare.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&onshare.stderr).contains("inside the watched folder"));
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+    let st = Command::new(BIN)
+        .args(["watch", "--status"])
+        .arg(&site.root)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(1), "not running any more");
+    for o in OUTCOMES {
+        assert!(site.root.join(o).is_dir(), "{o}/ is created");
+    }
+}
