@@ -1,0 +1,397 @@
+//! Hostile and broken documents: each is a clear `error` verdict, never a
+//! panic, never unbounded memory, and never anything written to disk.
+
+use baomi_core::{DocumentReport, Scanner, Verdict};
+use baomi_extract::{review_bytes, review_file, Limits};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+const DOC_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#;
+const DOC_END: &str = "</w:body></w:document>";
+
+fn para(text: &str) -> String {
+    format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>")
+}
+
+/// A zip of (name, content) entries, deflated.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn docx_with(document_xml: &str) -> Vec<u8> {
+    zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", document_xml.as_bytes()),
+    ])
+}
+
+fn review(name: &str, bytes: &[u8], limits: &Limits) -> DocumentReport {
+    review_bytes(name, bytes, &Scanner::shipped(), limits)
+}
+
+fn assert_error(r: &DocumentReport, needle: &str) {
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.as_deref().unwrap_or_default();
+    assert!(e.contains(needle), "expected {needle:?} in {e:?}");
+}
+
+#[test]
+fn a_plain_docx_built_here_is_read() {
+    // The baseline the other tests break: proves the helpers make valid docx.
+    let xml = format!("{DOC_START}{}{DOC_END}", para("本件机密★1年"));
+    let r = review("ok.docx", &docx_with(&xml), &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+}
+
+#[test]
+fn zip_bomb_by_entry_size_is_refused() {
+    let zeros = vec![b' '; 4 << 20];
+    let bytes = zip_of(&[("word/document.xml", &zeros)]);
+    let limits = Limits {
+        max_entry_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    assert_error(&review("bomb.docx", &bytes, &limits), "decompression bomb");
+}
+
+#[test]
+fn zip_bomb_by_ratio_is_refused() {
+    // 8 MiB of one byte deflates to a few KiB: a ratio far above 200.
+    let zeros = vec![b' '; 8 << 20];
+    let bytes = zip_of(&[("word/document.xml", &zeros)]);
+    assert!(bytes.len() < 64 << 10);
+    assert_error(
+        &review("bomb.docx", &bytes, &Limits::default()),
+        "ratio limit",
+    );
+}
+
+#[test]
+fn zip_bomb_with_lying_sizes_is_stopped_by_the_bytes_actually_read() {
+    // Declare 1000 bytes in both headers while the data inflates to 8 MiB.
+    let mut xml = String::from(DOC_START);
+    while xml.len() < 8 << 20 {
+        xml.push_str("<w:p/>");
+    }
+    xml.push_str(DOC_END);
+    let mut bytes = docx_with(&xml);
+    let real = xml.len() as u32;
+    let mut patched = 0;
+    for sig in [&b"PK\x03\x04"[..], b"PK\x01\x02"] {
+        let size_at = if sig[2] == 3 { 22 } else { 24 };
+        let mut i = 0;
+        while let Some(pos) = bytes[i..].windows(4).position(|w| w == sig) {
+            let at = i + pos + size_at;
+            if bytes[at..at + 4] == real.to_le_bytes() {
+                bytes[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+                patched += 1;
+            }
+            i += pos + 4;
+        }
+    }
+    assert_eq!(patched, 2, "both headers patched");
+    let limits = Limits {
+        max_entry_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let r = review("liar.docx", &bytes, &limits);
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+}
+
+#[test]
+fn too_many_entries_and_too_much_in_total_are_refused() {
+    let names: Vec<String> = (0..30)
+        .map(|i| format!("word/media/image{i}.png"))
+        .collect();
+    let mut entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let xml = format!("{DOC_START}{}{DOC_END}", para("正文"));
+    entries.push(("word/document.xml", xml.as_bytes()));
+    let bytes = zip_of(&entries);
+    let limits = Limits {
+        max_entries: 20,
+        ..Limits::default()
+    };
+    assert_error(&review("many.docx", &bytes, &limits), "31 entries");
+
+    let big = format!("{DOC_START}{}{DOC_END}", para(&"文".repeat(200_000)));
+    let bytes = zip_of(&[
+        ("word/document.xml", big.as_bytes()),
+        ("word/header1.xml", big.as_bytes()),
+        ("word/footer1.xml", big.as_bytes()),
+    ]);
+    let limits = Limits {
+        max_total_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    assert_error(&review("total.docx", &bytes, &limits), "decompressed total");
+}
+
+#[test]
+fn entries_with_parent_paths_are_never_written_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = format!("{DOC_START}{}{DOC_END}", para("内部资料"));
+    let bytes = zip_of(&[
+        ("../../escaped.txt", b"x"),
+        ("/abs/escaped.txt", b"x"),
+        ("word/../../escaped-too.xml", b"<x/>"),
+        ("word/document.xml", xml.as_bytes()),
+    ]);
+    let path = dir.path().join("sub").join("evil.docx");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let r = review_file(&path, &Scanner::shipped(), &Limits::default());
+    assert_eq!(r.verdict, Verdict::Review, "{r:#?}");
+    let mut left: Vec<_> = walk(dir.path());
+    left.sort();
+    assert_eq!(left, [path]);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn truncated_and_corrupt_containers_are_errors() {
+    let docx = std::fs::read(fixture("draft.docx")).unwrap();
+    for cut in [10, 100, docx.len() / 2, docx.len() - 30] {
+        let r = review("cut.docx", &docx[..cut], &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "cut at {cut}: {r:#?}");
+    }
+    let odt = std::fs::read(fixture("draft.odt")).unwrap();
+    let r = review("cut.odt", &odt[..odt.len() / 2], &Limits::default());
+    assert_eq!(r.verdict, Verdict::Error);
+    // Flipped bytes inside compressed data.
+    let mut bad = docx.clone();
+    for i in (200..bad.len() / 2).step_by(97) {
+        bad[i] ^= 0x5A;
+    }
+    assert_eq!(
+        review("flipped.docx", &bad, &Limits::default()).verdict,
+        Verdict::Error
+    );
+}
+
+#[test]
+fn malformed_xml_is_an_error_naming_the_part() {
+    let unclosed = format!("{DOC_START}<w:p><w:r><w:t>机密");
+    assert_error(
+        &review("a.docx", &docx_with(&unclosed), &Limits::default()),
+        "word/document.xml",
+    );
+    let mismatched = format!("{DOC_START}<w:p></w:r>{DOC_END}");
+    assert_error(
+        &review("b.docx", &docx_with(&mismatched), &Limits::default()),
+        "malformed docx",
+    );
+    let invalid = zip_of(&[(
+        "word/document.xml",
+        &[0x3C, 0x61, 0x3E, 0xFF, 0xFE, 0x3C, 0x2F, 0x61, 0x3E],
+    )]);
+    assert_error(
+        &review("c.docx", &invalid, &Limits::default()),
+        "invalid UTF-8",
+    );
+}
+
+#[test]
+fn entity_expansion_is_never_performed() {
+    let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"#;
+    assert_error(
+        &review("lol.docx", &docx_with(laughs), &Limits::default()),
+        "DOCTYPE",
+    );
+    let undefined = format!("{DOC_START}{}{DOC_END}", para("&lol9;"));
+    assert_error(
+        &review("ref.docx", &docx_with(&undefined), &Limits::default()),
+        "undefined entity &lol9;",
+    );
+    // Predefined entities and character references are text, as they should be.
+    let fine = format!(
+        "{DOC_START}{}{DOC_END}",
+        para("机&#23494;&#x2605;1年 &amp;")
+    );
+    let r = review("fine.docx", &docx_with(&fine), &Limits::default());
+    assert_eq!(r.findings[0].matched, "机密★1年");
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let depth = 100_000;
+    let xml = format!(
+        "{DOC_START}{}{}{DOC_END}",
+        "<w:sdt>".repeat(depth),
+        "</w:sdt>".repeat(depth)
+    );
+    assert_error(
+        &review("deep.docx", &docx_with(&xml), &Limits::default()),
+        "nested deeper than 256",
+    );
+    let html = format!(
+        "<html><body>{}机密★1年</body></html>",
+        "<div>".repeat(depth)
+    );
+    assert_error(
+        &review("deep.html", html.as_bytes(), &Limits::default()),
+        "nested deeper",
+    );
+}
+
+#[test]
+fn unsupported_formats_name_themselves_and_say_what_to_do() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a.doc",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+            "save it as .docx",
+        ),
+        (
+            "a.wps",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+            "legacy OLE2",
+        ),
+        (
+            "a.png",
+            b"\x89PNG\r\n\x1a\n\0\0".to_vec(),
+            "PNG image: text in images needs OCR",
+        ),
+        (
+            "a.jpg",
+            b"\xFF\xD8\xFF\xE0\0\x10JFIF".to_vec(),
+            "JPEG image",
+        ),
+        (
+            "a.xlsx",
+            zip_of(&[("xl/workbook.xml", b"<x/>")]),
+            "Excel workbook",
+        ),
+        (
+            "a.pptx",
+            zip_of(&[("ppt/presentation.xml", b"<x/>")]),
+            "PowerPoint",
+        ),
+        ("a.zip", zip_of(&[("notes.txt", b"hello")]), "unpack it"),
+        (
+            "a.ods",
+            zip_of(&[(
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            )]),
+            "OpenDocument spreadsheet",
+        ),
+        ("a.docx", b"not a zip at all".to_vec(), "not a valid docx"),
+        ("a.pdf", b"plain text named pdf".to_vec(), "not a valid pdf"),
+    ];
+    for (name, bytes, needle) in cases {
+        let r = review(name, &bytes, &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "{name}");
+        let e = r.error.unwrap();
+        assert!(e.contains(needle), "{name}: {e}");
+    }
+}
+
+#[test]
+fn truncated_and_garbage_pdfs_are_errors() {
+    let pdf = std::fs::read(fixture("draft.pdf")).unwrap();
+    for cut in [20, 1000, pdf.len() / 3] {
+        let r = review("cut.pdf", &pdf[..cut], &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "cut at {cut}: {r:#?}");
+    }
+    let mut garbage = b"%PDF-1.7\n".to_vec();
+    garbage.extend((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    assert_eq!(
+        review("garbage.pdf", &garbage, &Limits::default()).verdict,
+        Verdict::Error
+    );
+}
+
+#[test]
+fn a_200_mb_pdf_is_handled_in_bounded_time() {
+    // A sparse 200 MB file that claims to be a PDF: poppler scans all of it
+    // looking for objects, which takes a minute here; the time limit stops
+    // it and the document is an error, not a hang.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.pdf");
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(b"%PDF-1.7\n").unwrap();
+    f.set_len(200 << 20).unwrap();
+    drop(f);
+    let limits = Limits {
+        subprocess_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let started = Instant::now();
+    let r = review_file(&path, &Scanner::shipped(), &limits);
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.unwrap();
+    assert!(
+        e.contains("took longer than 2 s") || e.contains("could not read it"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    // Over the file cap it is not even read.
+    let small = Limits {
+        max_file_bytes: 100 << 20,
+        ..Limits::default()
+    };
+    assert_error(
+        &review_file(&path, &Scanner::shipped(), &small),
+        "too large",
+    );
+}
+
+#[test]
+fn broken_html_never_panics() {
+    // Tag soup is HTML's normal case: text that is there is still found.
+    for html in [
+        "<html><body><p>未闭合<div><table><td>机密★1年",
+        "<html></p></td></tr></table></body>机密★1年",
+        "<html><!-- 未闭合的注释 机密★1年",
+        "<html>&#xFFFFFFFF; &#0; &bogus; &amp 机密★1年</html>",
+    ] {
+        let r = review("broken.html", html.as_bytes(), &Limits::default());
+        assert_eq!(r.verdict, Verdict::Withhold, "{html}: {r:#?}");
+    }
+    // Unterminated script and attribute: code and an unfinished tag, no text.
+    for html in [
+        "<html><script>机密★1年",
+        "<!doctype html><p title='内部资料",
+    ] {
+        let r = review("broken.html", html.as_bytes(), &Limits::default());
+        assert_eq!(r.verdict, Verdict::Clear, "{html}: {r:#?}");
+    }
+}
