@@ -1,0 +1,396 @@
+//! The HTTP side of `baomi serve`, against the real binary: the scan API
+//! (same JSON as `baomi scan --format json`), recording, document status,
+//! size cap, JSON errors, the OpenAPI description checked against what the
+//! server really answers, and the request guards (CSRF, Origin, Host, no
+//! state-changing GET).
+
+mod web_support;
+
+use serde_json::Value;
+use web_support::{csrf_of, Office, Resp, Server};
+
+/// Checks `value` against the subset of JSON Schema the description uses
+/// (type, required, properties, items, enum, $ref); returns the first
+/// mismatch.
+fn check(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let mut target = spec;
+        for part in r.trim_start_matches("#/").split('/') {
+            target = &target[part];
+        }
+        return check(spec, target, value, at);
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        if !ok {
+            return Err(format!("{at}: expected {types:?}, got {value}"));
+        }
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
+        if !e.contains(value) {
+            return Err(format!("{at}: {value} not in {e:?}"));
+        }
+    }
+    if let Some(req) = schema.get("required").and_then(Value::as_array) {
+        for k in req.iter().filter_map(Value::as_str) {
+            if value.get(k).is_none() {
+                return Err(format!("{at}: missing required `{k}` in {value}"));
+            }
+        }
+    }
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
+        for (k, s) in props {
+            if let Some(v) = obj.get(k) {
+                check(spec, s, v, &format!("{at}.{k}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            check(spec, items, v, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Asserts that the response's status is documented for the operation and
+/// that its JSON body matches the documented schema.
+fn conforms(spec: &Value, method: &str, path: &str, resp: &Resp) {
+    let op = &spec["paths"][path][method];
+    assert!(op.is_object(), "{method} {path} is not described");
+    let code = resp.status.to_string();
+    let mut r = &op["responses"][&code];
+    assert!(
+        r.is_object(),
+        "{method} {path} answered {code}, which is not described: {}",
+        resp.text()
+    );
+    if let Some(reference) = r.get("$ref").and_then(Value::as_str) {
+        r = &spec["components"]["responses"][reference.rsplit('/').next().unwrap()];
+    }
+    assert!(resp
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("application/json"));
+    let schema = &r["content"]["application/json"]["schema"];
+    check(
+        spec,
+        schema,
+        &resp.json(),
+        &format!("{method} {path} {code}"),
+    )
+    .unwrap();
+}
+
+fn spec_of(server: &Server) -> Value {
+    let r = server.get("/api/v1/openapi.json");
+    assert_eq!(r.status, 200);
+    r.json()
+}
+
+#[test]
+fn the_openapi_description_covers_every_route_and_matches_the_answers() {
+    let office = Office::new();
+    office.scan(&["drafts/"]);
+    let server = office.serve("committee", &["--max-body", "4096"]);
+    let spec = spec_of(&server);
+    // The checked-in file is what is served.
+    let file: Value = serde_json::from_str(baomi_web::OPENAPI).unwrap();
+    assert_eq!(spec, file);
+    // Every route the router serves is described, and nothing more.
+    let described: Vec<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), p.clone()))
+        })
+        .collect();
+    let served: Vec<(String, String)> = baomi_web::API_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.replace("{sha256}", "{sha256}")))
+        .collect();
+    for r in &served {
+        assert!(described.contains(r), "{r:?} is served but not described");
+    }
+    for d in &described {
+        assert!(served.contains(d), "{d:?} is described but not served");
+    }
+
+    let draft = std::fs::read(office.path("drafts/hostile.txt")).unwrap();
+    let scan = "/api/v1/scan";
+    let ok = server.request("POST", scan, &[("X-Filename", "hostile.txt")], &draft);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    conforms(&spec, "post", scan, &ok);
+    let too_big = server.request(
+        "POST",
+        scan,
+        &[("X-Filename", "big.txt")],
+        &vec![b'a'; 10_000],
+    );
+    assert_eq!(too_big.status, 413);
+    conforms(&spec, "post", scan, &too_big);
+    let no_name = server.request("POST", scan, &[], &draft);
+    assert_eq!(no_name.status, 400);
+    conforms(&spec, "post", scan, &no_name);
+    assert!(no_name.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("X-Filename"));
+
+    let sha = office.sha_of("drafts/hostile.txt");
+    let doc = "/api/v1/documents/{sha256}";
+    let found = server.get(&format!("/api/v1/documents/{sha}"));
+    assert_eq!(found.status, 200);
+    conforms(&spec, "get", doc, &found);
+    let missing = server.get(&format!("/api/v1/documents/{}", "0".repeat(64)));
+    assert_eq!(missing.status, 404);
+    conforms(&spec, "get", doc, &missing);
+    let bad = server.get("/api/v1/documents/not-a-hash");
+    assert_eq!(bad.status, 400);
+    conforms(&spec, "get", doc, &bad);
+
+    let unknown = server.get("/api/v1/nothing");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.json()["error"].is_string());
+}
+
+#[test]
+fn the_scan_api_answers_like_the_cli_and_records_on_request() {
+    let office = Office::new();
+    let server = office.serve("committee", &[]);
+    let draft = std::fs::read(office.path("drafts/draft.docx")).unwrap();
+
+    let cli = office.run(&["scan", "--format", "json", "drafts/draft.docx"]);
+    let mut expected: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    expected["documents"][0]["path"] = "draft.docx".into();
+
+    // Non-ASCII names are percent-encoded.
+    let resp = server.request(
+        "POST",
+        "/api/v1/scan",
+        &[("X-Filename", "%E8%8D%89%E7%A8%BF/draft.docx")],
+        &draft,
+    );
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    assert_eq!(resp.json(), expected);
+    assert_eq!(
+        office.entries(),
+        0,
+        "nothing is recorded without record=true"
+    );
+
+    let resp = server.request(
+        "POST",
+        "/api/v1/scan?record=true",
+        &[("X-Filename", "draft.docx")],
+        &draft,
+    );
+    assert_eq!(resp.status, 200);
+    let v = resp.json();
+    assert_eq!(v["documents"], expected["documents"]);
+    assert_eq!(v["recorded"]["duplicate"], false);
+    let seq = v["recorded"]["seq"].as_u64().unwrap();
+    let again = server
+        .request(
+            "POST",
+            "/api/v1/scan?record=1",
+            &[("X-Filename", "draft.docx")],
+            &draft,
+        )
+        .json();
+    assert_eq!(again["recorded"]["seq"].as_u64(), Some(seq));
+    assert_eq!(again["recorded"]["duplicate"], true);
+
+    let sha = expected["documents"][0]["sha256"].as_str().unwrap();
+    let status = server.get(&format!("/api/v1/documents/{sha}")).json();
+    assert_eq!(status["status"], "pending");
+    assert_eq!(status["waiting_for"], "department");
+    assert_eq!(status["may_publish"], false);
+    assert_eq!(status["scan_seq"].as_u64(), Some(seq));
+
+    // Uploaded drafts are not on disk: the page shows masked previews and
+    // says why, and never the full matched text.
+    let page = server.get(&format!("/documents/{sha}")).text();
+    assert!(page.contains("仅显示账本中的遮蔽预览"), "{page}");
+    assert!(!page.contains("11010519491231002X"));
+    assert!(page.contains("1****************X"));
+}
+
+#[test]
+fn may_publish_only_after_every_stage_and_only_for_the_current_revision() {
+    let office = Office::new();
+    office.scan(&["drafts/clean-notice.txt"]);
+    let sha = office.sha_of("drafts/clean-notice.txt");
+    for (stage, key) in [
+        ("department", "dept"),
+        ("work-department", "work"),
+        ("secrecy-committee", "committee"),
+    ] {
+        office.ok(&[
+            "review",
+            "decide",
+            &sha,
+            "--stage",
+            stage,
+            "--conclusion",
+            "publish",
+            "--opinion",
+            "未发现涉密内容，同意公开",
+            "--key",
+            &format!("keys/{key}.key"),
+        ]);
+    }
+    let server = office.serve("committee", &[]);
+    let status = server.get(&format!("/api/v1/documents/{sha}")).json();
+    assert_eq!(status["status"], "approved");
+    assert_eq!(status["may_publish"], true);
+    assert_eq!(status["decisions"].as_array().unwrap().len(), 3);
+    assert_eq!(status["decisions"][2]["signer"]["name"], "王保密委");
+
+    let mut text = std::fs::read_to_string(office.path("drafts/clean-notice.txt")).unwrap();
+    text.push_str("\n补充一句。\n");
+    std::fs::write(office.path("drafts/clean-notice.txt"), text).unwrap();
+    office.scan(&["drafts/clean-notice.txt"]);
+    let status = server.get(&format!("/api/v1/documents/{sha}")).json();
+    assert_eq!(status["may_publish"], false, "a newer revision was scanned");
+    assert_eq!(
+        status["superseded_by"],
+        office.sha_of("drafts/clean-notice.txt")
+    );
+}
+
+#[test]
+fn forms_need_the_token_and_refusals_write_nothing() {
+    let office = Office::new();
+    office.scan(&["drafts/"]);
+    let sha = office.sha_of("drafts/hostile.txt");
+    let server = office.serve("work", &[]);
+    let page = server.get(&format!("/documents/{sha}"));
+    assert_eq!(page.status, 200);
+    assert!(page
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
+    let token = csrf_of(&page.text());
+    let decide = format!("/documents/{sha}/decide");
+    let before = office.entries();
+
+    // No state-changing GET.
+    assert_eq!(server.get(&decide).status, 405);
+    // Missing or wrong token.
+    let fields = |csrf: &'static str| {
+        vec![
+            ("csrf", csrf),
+            ("stage", "department"),
+            ("conclusion", "withhold"),
+            ("opinion", "x"),
+            ("basis", "y"),
+        ]
+    };
+    assert_eq!(server.post_form(&decide, &fields("")).status, 403);
+    assert_eq!(server.post_form(&decide, &fields("0000")).status, 403);
+    // Right token from a foreign origin, or marked cross-site by the browser.
+    let body = format!("csrf={token}&stage=department&conclusion=withhold&opinion=x&basis=y");
+    for extra in [
+        ("Origin", "http://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let r = server.request(
+            "POST",
+            &decide,
+            &[("Content-Type", "application/x-www-form-urlencoded"), extra],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 403, "{extra:?}");
+    }
+    // DNS rebinding: a foreign Host is refused.
+    assert_eq!(
+        server
+            .request("GET", "/", &[("Host", "evil.example")], b"")
+            .status,
+        421
+    );
+
+    // Valid token, but this key (work department) lacks the department role.
+    let r = server.post_form(
+        &decide,
+        &[
+            ("csrf", &token),
+            ("stage", "department"),
+            ("conclusion", "withhold"),
+            ("opinion", "x"),
+            ("basis", "y"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert!(
+        r.text().contains("lacks the role `department`"),
+        "{}",
+        r.text()
+    );
+    // Out of order.
+    let r = server.post_form(
+        &decide,
+        &[
+            ("csrf", &token),
+            ("stage", "work-department"),
+            ("conclusion", "withhold"),
+            ("opinion", "x"),
+            ("basis", "y"),
+        ],
+    );
+    assert_eq!(r.status, 409);
+    assert!(r.text().contains("stages happen in order"), "{}", r.text());
+    // Waivers need the secrecy-committee role.
+    let r = server.post_form(
+        &format!("/documents/{sha}/waive"),
+        &[
+            ("csrf", &token),
+            ("rule", "internal.marking"),
+            ("matched_sha256", "00"),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(office.entries(), before, "refused requests wrote nothing");
+
+    // The form works for the key that holds the role.
+    drop(server);
+    let server = office.serve("dept", &[]);
+    let token = csrf_of(&server.get(&format!("/documents/{sha}")).text());
+    let r = server.post_form(
+        &decide,
+        &[
+            ("csrf", &token),
+            ("stage", "department"),
+            ("conclusion", "withhold"),
+            ("opinion", "含身份证号"),
+            ("basis", "《个人信息保护法》第二十八条"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(office.entries(), before + 1);
+    let page = server.get(&format!("/documents/{sha}?done=decided")).text();
+    assert!(page.contains("审查意见已签名并记入账本") && page.contains("不予公开（部门申请）"));
+}
