@@ -4,6 +4,8 @@
 # needs it.
 set -euo pipefail
 packages=(
+  poppler-utils  # pdftotext/pdfinfo: baomi-extract reads PDF text layers through them
+  poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
 )
 missing=()
 for p in "${packages[@]}"; do
