@@ -141,7 +141,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     }
     cfg.poll = match (args.no_poll, args.poll.or(fc.poll)) {
         (true, _) => PollMode::Never,
-        (false, Some(p)) if p == 0.0 => PollMode::Never,
+        (false, Some(0.0)) => PollMode::Never,
         (false, Some(p)) => PollMode::Always(seconds("poll", p)?.max(Duration::from_millis(50))),
         (false, None) => cfg.poll,
     };

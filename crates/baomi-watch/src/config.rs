@@ -206,7 +206,7 @@ impl FileConfig {
             ("rescan_interval", cfg.rescan_interval),
         ] {
             if let Some(v) = v {
-                if !(v.is_finite() && v >= 0.0 && v < 1e7) {
+                if !(v.is_finite() && (0.0..1e7).contains(&v)) {
                     return Err(WatchError::Config {
                         path: path.to_path_buf(),
                         message: format!("{name} must be a number of seconds ≥ 0, not {v}"),

@@ -253,7 +253,7 @@ fn too_large(size: u64, cap: u64) -> String {
 /// report; used when reviewing it crashed.
 pub fn quarantine(ctx: &Ctx, path: &Path, why: &str) -> Done {
     match path.file_name() {
-        Some(name) => refuse(ctx, path, &name.to_os_string(), why),
+        Some(name) => refuse(ctx, path, name, why),
         None => Done::Vanished,
     }
 }
