@@ -23,6 +23,12 @@ enum Command {
     /// Check or list rule sets.
     #[command(subcommand)]
     Rules(cli::rules::RulesCommand),
+    /// Create and inspect Ed25519 signing keys for the ledger.
+    #[command(subcommand)]
+    Key(cli::key::KeyCommand),
+    /// Verify, checkpoint, prove and export the signed review-form ledger.
+    #[command(subcommand)]
+    Ledger(cli::ledger::LedgerCommand),
     /// Watch a shared drop folder: review every draft put into ROOT/inbox/,
     /// record it in the ledger and move it to cleared/, review/, withheld/
     /// or failed/.
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args),
         Command::Rules(cmd) => cli::rules::run(cmd),
+        Command::Key(cmd) => cli::key::run(cmd),
+        Command::Ledger(cmd) => cli::ledger::run(cmd),
         Command::Watch(args) => cli::watch::run(args),
     };
     match result {

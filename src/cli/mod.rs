@@ -1,5 +1,7 @@
 //! Subcommands of the `baomi` binary, one module each.
 
+pub mod key;
+pub mod ledger;
 pub mod output;
 pub mod rules;
 pub mod scan;

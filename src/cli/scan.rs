@@ -22,6 +22,14 @@ pub struct ScanArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Record one signed `scan` entry per document in this ledger database
+    /// (e.g. baomi.db). Without --db nothing is recorded.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Scanner signing key for --db (default: ./baomi-scanner.key, created
+    /// on first use).
+    #[arg(long, value_name = "FILE", requires = "db")]
+    pub key: Option<PathBuf>,
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
@@ -29,6 +37,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let files = collect(&args.paths);
     let limits = Limits::default();
     let reports = review_all(&files, &scanner, &limits, args.jobs);
+    super::ledger::record_reports(args.db.as_deref(), args.key.as_deref(), &reports, scanner.fingerprint())?;
     output::print(&reports, args.format, &scanner)?;
     Ok(exit_code(&reports))
 }

@@ -167,6 +167,7 @@ pub fn entry_hash(
 }
 
 /// Builds, signs and hashes a new entry that follows `prev_hash`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn seal(
     seq: u64,
     kind: &str,

@@ -1,1 +1,398 @@
-//! Export (todo)
+//! Export: JSON Lines and CSV of all entries, and a printable HTML review
+//! form (信息公开保密审查表) per document.
+//!
+//! JSON Lines carry every field needed to re-verify an entry offline: the
+//! payload object re-canonicalised with RFC 8785 gives back the signed bytes.
+
+use crate::entry::Entry;
+use crate::forms::{Decision, ScanForm};
+use crate::trust::{Role, Trust};
+use crate::verify::VerifyReport;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// One JSON object per line, in sequence order. Each object has `seq`,
+/// `kind`, `doc_sha256`, `payload` (object), `key_id`, `signer` (the trust
+/// file's name or null), `public_key`, `signature`, `prev_hash`, `hash`
+/// (hex) and `recorded_at`.
+pub fn write_jsonl(entries: &[Entry], trust: Option<&Trust>, mut w: impl Write) -> io::Result<()> {
+    for e in entries {
+        let mut v = serde_json::to_value(e).map_err(io::Error::other)?;
+        if let Some(o) = v.as_object_mut() {
+            let name = trust.and_then(|t| t.name_of(&e.key_id));
+            o.insert(
+                "signer".into(),
+                name.map_or(serde_json::Value::Null, |n| n.into()),
+            );
+        }
+        serde_json::to_writer(&mut w, &v).map_err(io::Error::other)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The CSV header of [`write_csv`].
+pub const CSV_HEADER: &str =
+    "seq,kind,recorded_at,doc_sha256,path,title,doc_number,outcome,role,key_id,signer,hash,prev_hash,signature,payload";
+
+/// RFC 4180 CSV, one row per entry, with the form's main fields pulled out
+/// of the payload. Cells that a spreadsheet would run as a formula (`=`,
+/// `+`, `-`, `@` first) are prefixed with `'`.
+pub fn write_csv(entries: &[Entry], trust: Option<&Trust>, mut w: impl Write) -> io::Result<()> {
+    writeln!(w, "{CSV_HEADER}")?;
+    for e in entries {
+        let p = |k: &str| e.payload_str(k).unwrap_or("").to_owned();
+        let outcome = e
+            .payload_str("verdict")
+            .or_else(|| e.payload_str("conclusion"))
+            .unwrap_or("");
+        let payload = String::from_utf8_lossy(&e.payload_bytes);
+        let cells = [
+            e.seq.to_string(),
+            e.kind.clone(),
+            e.recorded_at.clone(),
+            e.doc_sha256.clone(),
+            p("path"),
+            p("title"),
+            p("doc_number"),
+            outcome.to_owned(),
+            p("role"),
+            e.key_id.clone(),
+            trust
+                .and_then(|t| t.name_of(&e.key_id))
+                .unwrap_or("")
+                .to_owned(),
+            crate::hex(&e.hash),
+            crate::hex(&e.prev_hash),
+            crate::hex(&e.signature),
+            payload.into_owned(),
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        writeln!(w, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One document's printable form.
+#[derive(Debug, Clone)]
+pub struct HtmlForm {
+    /// Suggested file name (`form-<sha256 prefix>.html`).
+    pub file_name: String,
+    /// The document's summary line (title / 文号 or file name).
+    pub summary: String,
+    pub html: String,
+}
+
+/// Groups entries by document: by sha256, or each unreadable-file entry
+/// (no sha256) on its own.
+fn by_document(entries: &[Entry]) -> BTreeMap<String, Vec<&Entry>> {
+    let mut groups: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
+    for e in entries {
+        let key = if e.doc_sha256.is_empty() {
+            format!("unread-{:08}", e.seq)
+        } else {
+            e.doc_sha256.clone()
+        };
+        groups.entry(key).or_default().push(e);
+    }
+    groups
+}
+
+fn status_of(seq: u64, verify: &VerifyReport) -> (bool, String) {
+    match &verify.problem {
+        None if verify.trust_checked => {
+            (true, "已验证：签名有效，签署人及角色经信任文件核对".into())
+        }
+        None => (true, "签名有效（未核对信任文件）".into()),
+        Some(p) if seq < p.seq => (true, "签名有效".into()),
+        Some(p) if seq == p.seq => (false, format!("验证失败：{}", p)),
+        Some(p) => (false, format!("未验证：账本在第 {} 条处已损坏", p.seq)),
+    }
+}
+
+fn signer_cell(key_id: &str, trust: Option<&Trust>) -> String {
+    match trust.and_then(|t| t.name_of(key_id)) {
+        Some(n) => format!("{}<br><code>{}</code>", html_escape(n), html_escape(key_id)),
+        None => format!("<i>未登记</i><br><code>{}</code>", html_escape(key_id)),
+    }
+}
+
+const STYLE: &str =
+    "body{font-family:\"Noto Serif CJK SC\",\"Songti SC\",SimSun,serif;margin:2em;color:#000}\
+h1{text-align:center;font-size:1.6em;letter-spacing:.2em}\
+table{border-collapse:collapse;width:100%;margin:.6em 0}\
+th,td{border:1px solid #000;padding:.35em .5em;vertical-align:top;text-align:left}\
+th{background:#f2f2f2;white-space:nowrap}code{font-size:.85em;word-break:break-all}\
+.bad{color:#b00020;font-weight:bold}.ok{color:#14632b}.meta{font-size:.8em;color:#444}\
+@media print{body{margin:0}.noprint{display:none}}";
+
+/// The printable review forms, one per document, plus an index page
+/// (`index.html`, returned last). Everything shown is HTML-escaped.
+pub fn html_forms(
+    entries: &[Entry],
+    verify: &VerifyReport,
+    trust: Option<&Trust>,
+    origin: &str,
+) -> Vec<HtmlForm> {
+    let mut forms = Vec::new();
+    for (key, group) in by_document(entries) {
+        let scans: Vec<(&Entry, Option<ScanForm>)> = group
+            .iter()
+            .filter(|e| e.kind == "scan")
+            .map(|e| {
+                (
+                    *e,
+                    serde_json::from_value::<ScanForm>(e.payload.clone()).ok(),
+                )
+            })
+            .collect();
+        let latest = scans
+            .iter()
+            .rev()
+            .find_map(|(e, f)| f.as_ref().map(|f| (*e, f)));
+        let decision_of = |e: &Entry| serde_json::from_value::<Decision>(e.payload.clone()).ok();
+        let summary = latest
+            .map(|(_, f)| f.summary.clone())
+            .or_else(|| {
+                group
+                    .iter()
+                    .find_map(|e| decision_of(e).and_then(|d| d.title.or(d.doc_number).or(d.path)))
+            })
+            .unwrap_or_else(|| format!("文档 {}", &key[..key.len().min(16)]));
+
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>保密审查表 — {}</title><style>{STYLE}</style></head><body>\n<h1>信息公开保密审查表</h1>\n<table>",
+            html_escape(&summary)
+        );
+        let _ = write!(
+            h,
+            "<tr><th>标题 / 文号</th><td>{}</td></tr>",
+            html_escape(&summary)
+        );
+        if let Some((_, f)) = latest {
+            let _ = write!(h, "<tr><th>文件</th><td>{}</td></tr>", html_escape(&f.path));
+        }
+        let sha = group[0].doc_sha256.as_str();
+        let _ = writeln!(
+            h,
+            "<tr><th>内容指纹 SHA-256</th><td><code>{}</code></td></tr></table>",
+            if sha.is_empty() {
+                "（文件未能读取）".to_string()
+            } else {
+                html_escape(sha)
+            }
+        );
+
+        // 不公开的依据或理由
+        h.push_str("<h2>不公开的依据或理由</h2>\n");
+        match latest {
+            Some((_, f)) if !f.reasons.is_empty() => {
+                h.push_str("<table><tr><th>#</th><th>规则</th><th>依据</th><th>位置</th><th>内容（已遮盖）</th><th>程度</th></tr>");
+                for (i, r) in f.reasons.iter().enumerate() {
+                    let _ = write!(
+                        h,
+                        "<tr><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        i + 1,
+                        html_escape(&r.title),
+                        html_escape(&r.rule),
+                        html_escape(&r.basis),
+                        html_escape(&r.location.to_string()),
+                        html_escape(&r.matched_preview),
+                        html_escape(r.severity.as_str()),
+                    );
+                }
+                h.push_str("</table>\n");
+            }
+            Some(_) => h.push_str("<p>机器扫描未发现需不公开的内容。</p>\n"),
+            None => h.push_str("<p>本文档无机器扫描记录。</p>\n"),
+        }
+        if let Some((_, f)) = latest {
+            if !f.coverage.complete || f.error.is_some() {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"bad\">注意：文档未能完整读取（{}），结论不得视为通过。</p>",
+                    {
+                        let mut notes = f.coverage.notes.clone();
+                        if let Some(e) = &f.error {
+                            notes.push(e.clone());
+                        }
+                        html_escape(&notes.join("；"))
+                    }
+                );
+            }
+        }
+
+        // 审查结论或处理意见
+        h.push_str(
+            "<h2>审查结论或处理意见</h2>\n<table><tr><th>环节</th><th>结论</th><th>意见</th></tr>",
+        );
+        for e in &group {
+            match e.kind.as_str() {
+                "scan" => {
+                    if let Some(f) = scans
+                        .iter()
+                        .find(|(s, _)| s.seq == e.seq)
+                        .and_then(|(_, f)| f.as_ref())
+                    {
+                        let note = match f.supersedes {
+                            Some(s) => {
+                                format!("规则集 {}；取代第 {} 条记录", f.rules_fingerprint, s)
+                            }
+                            None => format!("规则集 {}", f.rules_fingerprint),
+                        };
+                        let _ = write!(
+                            h,
+                            "<tr><td>{}</td><td>{}（{}）</td><td>{}</td></tr>",
+                            Role::Scanner.label_zh(),
+                            html_escape(&f.conclusion),
+                            html_escape(f.verdict.as_str()),
+                            html_escape(&note)
+                        );
+                    }
+                }
+                _ => {
+                    if let Some(d) = decision_of(e).filter(|_| e.kind == "decision") {
+                        let _ = write!(
+                            h,
+                            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            d.role.label_zh(),
+                            html_escape(d.conclusion.label_zh()),
+                            html_escape(&d.opinion)
+                        );
+                    } else {
+                        let text = e
+                            .payload_str("opinion")
+                            .or_else(|| e.payload_str("text"))
+                            .map_or_else(
+                                || String::from_utf8_lossy(&e.payload_bytes).into_owned(),
+                                str::to_owned,
+                            );
+                        let _ = write!(
+                            h,
+                            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            html_escape(&e.kind),
+                            html_escape(e.payload_str("conclusion").unwrap_or("")),
+                            html_escape(&text)
+                        );
+                    }
+                }
+            }
+        }
+        h.push_str("</table>\n");
+
+        // 审查责任人签章和日期
+        h.push_str("<h2>审查责任人签章和日期</h2>\n<table><tr><th>记录</th><th>环节</th><th>签署人</th><th>日期（UTC）</th><th>验证</th></tr>");
+        for e in &group {
+            let stage = match e.kind.as_str() {
+                "scan" => Role::Scanner.label_zh().to_owned(),
+                "decision" => e
+                    .payload_str("role")
+                    .and_then(|r| r.parse::<Role>().ok())
+                    .map_or_else(|| "决定".to_owned(), |r| r.label_zh().to_owned()),
+                k => k.to_owned(),
+            };
+            let (ok, status) = status_of(e.seq, verify);
+            let _ = write!(
+                h,
+                "<tr><td>第 {} 条</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                e.seq,
+                html_escape(&stage),
+                signer_cell(&e.key_id, trust),
+                html_escape(&e.recorded_at.replace('T', " ").replace('Z', "")),
+                if ok { "ok" } else { "bad" },
+                html_escape(&status)
+            );
+        }
+        h.push_str("</table>\n");
+        let _ = write!(
+            h,
+            "<p class=\"meta\">账本 {} · 本表由 baomi 根据签名账本生成；内容摘录已遮盖，原文请查阅原件。</p>\n</body></html>\n",
+            html_escape(origin)
+        );
+        forms.push(HtmlForm {
+            file_name: format!("form-{}.html", &key[..key.len().min(16)]),
+            summary,
+            html: h,
+        });
+    }
+
+    let mut idx = String::new();
+    let _ = write!(
+        idx,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>保密审查表</title><style>{STYLE}</style></head><body>\n<h1>保密审查记录</h1>\n"
+    );
+    let _ = write!(
+        idx,
+        "<p class=\"{}\">{}</p>\n<table><tr><th>标题 / 文号</th><th>审查表</th></tr>",
+        if verify.ok() { "ok" } else { "bad" },
+        html_escape(&match &verify.problem {
+            None => format!("账本验证通过：共 {} 条记录。", verify.total),
+            Some(p) => format!("账本验证失败：{}", p),
+        })
+    );
+    for f in &forms {
+        let _ = write!(
+            idx,
+            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td></tr>",
+            html_escape(&f.summary),
+            html_escape(&f.file_name),
+            html_escape(&f.file_name)
+        );
+    }
+    idx.push_str("</table>\n</body></html>\n");
+    forms.push(HtmlForm {
+        file_name: "index.html".into(),
+        summary: "index".into(),
+        html: idx,
+    });
+    forms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            html_escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("plain"), "plain");
+    }
+}

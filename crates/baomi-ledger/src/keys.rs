@@ -13,7 +13,7 @@
 use crate::error::{LedgerError, Result};
 use ed25519_dalek::ed25519::pkcs8::{
     spki::der::pem::LineEnding, DecodePrivateKey, DecodePublicKey, EncodePrivateKey,
-    EncodePublicKey,
+    EncodePublicKey, KeypairBytes,
 };
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -65,6 +65,11 @@ impl PublicKey {
     /// The key id (16 hex digits).
     pub fn key_id(&self) -> &str {
         &self.key_id
+    }
+
+    /// Base64 of the 32 raw bytes, as a trust file's `public_key`.
+    pub fn to_base64(&self) -> String {
+        crate::b64_encode(&self.key.to_bytes())
     }
 
     /// Checks an Ed25519 signature over `message`.
@@ -170,8 +175,13 @@ impl KeyPair {
                 return Err(LedgerError::KeyExists { path: p.clone() });
             }
         }
-        let pem = self
-            .signing
+        // PKCS#8 v1 (RFC 8410, the secret only): OpenSSL 3.0 cannot read the
+        // v2 form that also embeds the public key.
+        let secret = KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        };
+        let pem = secret
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| LedgerError::BadKey {
                 path: key_path.clone(),

@@ -64,8 +64,8 @@ pub use verify::{required_role, Problem, ProblemKind, VerifyReport};
 
 use base64::Engine as _;
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of bytes (how hashes and signatures are stored and shown).
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
