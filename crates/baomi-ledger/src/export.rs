@@ -284,12 +284,31 @@ pub fn html_forms(
                 }
                 _ => {
                     if let Some(d) = decision_of(e).filter(|_| e.kind == "decision") {
+                        let mut opinion = d.opinion.clone();
+                        if let Some(c) = &d.changes {
+                            opinion.push_str(&format!("\n修改要求：{c}"));
+                        }
+                        if let Some(b) = &d.basis {
+                            opinion.push_str(&format!("\n依据：{b}"));
+                        }
                         let _ = write!(
                             h,
                             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                             d.role.label_zh(),
                             html_escape(d.conclusion.label_zh()),
-                            html_escape(&d.opinion)
+                            html_escape(&opinion).replace('\n', "<br>")
+                        );
+                    } else if e.kind == "waiver" {
+                        let what = format!(
+                            "豁免 {} {}",
+                            e.payload_str("rule").unwrap_or(""),
+                            e.payload_str("preview").unwrap_or("")
+                        );
+                        let _ = write!(
+                            h,
+                            "<tr><td>豁免（保密委）</td><td>{}</td><td>{}</td></tr>",
+                            html_escape(what.trim()),
+                            html_escape(e.payload_str("reason").unwrap_or(""))
                         );
                     } else {
                         let text = e

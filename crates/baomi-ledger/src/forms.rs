@@ -108,6 +108,12 @@ pub struct Decision {
     /// 处理意见, free text.
     #[serde(default)]
     pub opinion: String,
+    /// Required changes (for `publish-after-changes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
+    /// 不公开的依据或理由 (for `withhold`): law, regulation or reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
     /// The scan entry this decision is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan_seq: Option<u64>,

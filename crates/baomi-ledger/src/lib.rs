@@ -30,6 +30,7 @@
 //!     role: Role::SecrecyCommittee,
 //!     conclusion: Conclusion::Withhold,
 //!     opinion: "含内部资料，不予公开".into(),
+//!     changes: None, basis: None,
 //!     scan_seq: Some(rec.seq),
 //!     title: None, doc_number: None, path: None,
 //! };
