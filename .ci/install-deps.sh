@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   poppler-utils  # pdftotext/pdfinfo: baomi-extract reads PDF text layers through them
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
+  chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
+  fonts-noto-cjk # Chinese glyphs in the browser tests' screenshots and printed review form
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -14,4 +16,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The browser tests' driver: playwright-core at the version locked in
+# tests/browser/package-lock.json (no browser download; Debian's chromium).
+# node and npm come with the machine (not from apt, whose npm would replace
+# that node).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi

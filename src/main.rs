@@ -33,6 +33,11 @@ enum Command {
     /// record it in the ledger and move it to cleared/, review/, withheld/
     /// or failed/.
     Watch(cli::watch::WatchArgs),
+    /// The staged review path: list the queue, show a document's findings
+    /// in context, sign decisions and waivers.
+    Review(cli::review::ReviewArgs),
+    /// Serve the reviewer web UI and the HTTP scan API (127.0.0.1:8080).
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +52,8 @@ fn main() -> ExitCode {
         Command::Key(cmd) => cli::key::run(cmd),
         Command::Ledger(cmd) => cli::ledger::run(cmd),
         Command::Watch(args) => cli::watch::run(args),
+        Command::Review(args) => cli::review::run(args),
+        Command::Serve(args) => cli::serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,8 +3,10 @@
 pub mod key;
 pub mod ledger;
 pub mod output;
+pub mod review;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 pub mod watch;
 
 use anyhow::Context;

@@ -10,7 +10,7 @@
 //! page says why.
 
 use baomi_core::{Finding, Scanner};
-use baomi_extract::{extract, Limits};
+use baomi_extract::{extract, scan_segment, Limits};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -70,7 +70,9 @@ pub fn rescan(
     let ex = extract(path, &bytes, limits).map_err(|e| format!("原文件无法解析（{e}）"))?;
     let mut out = Vec::new();
     for seg in &ex.segments {
-        for finding in scanner.scan_segment(&seg.text, &seg.info) {
+        // The extractor's own scan, so that locations (table cell,
+        // tracked-change author, …) are exactly those recorded.
+        for finding in scan_segment(seg, scanner) {
             let context = around(
                 &seg.text,
                 finding.span.start,
