@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn bench_dir() -> PathBuf {
-    std::env::var_os("BAOMI_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench")
-    })
+    std::env::var_os("BAOMI_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"))
 }
 
 /// The shipped rules plus one keyword rule holding every line of `file`.
@@ -51,15 +51,24 @@ fn main() {
     let corpus = match std::fs::read_to_string(dir.join("corpus-all.txt")) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("skipping: cannot read {}: {e}", dir.join("corpus-all.txt").display());
+            eprintln!(
+                "skipping: cannot read {}: {e}",
+                dir.join("corpus-all.txt").display()
+            );
             return;
         }
     };
     let mb = corpus.len() as f64 / 1e6;
     let sets = [
         ("shipped rules", RuleSet::shipped()),
-        ("shipped + keywords-10k", with_keywords(&dir.join("keywords-10k.txt"))),
-        ("shipped + keywords-100k", with_keywords(&dir.join("keywords-100k.txt"))),
+        (
+            "shipped + keywords-10k",
+            with_keywords(&dir.join("keywords-10k.txt")),
+        ),
+        (
+            "shipped + keywords-100k",
+            with_keywords(&dir.join("keywords-100k.txt")),
+        ),
     ];
     for (name, set) in sets {
         let t = Instant::now();

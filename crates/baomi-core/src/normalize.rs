@@ -90,7 +90,10 @@ fn fold_char(c: char, t2s: Option<&T2s>) -> Fold {
     } else {
         c
     };
-    Fold::Char { c, noise: is_noise(c) }
+    Fold::Char {
+        c,
+        noise: is_noise(c),
+    }
 }
 
 /// Folds a keyword or allow phrase the way text is folded for matching.
@@ -112,7 +115,12 @@ pub fn fold_keyword(text: &str, strip_noise: bool, t2s: bool) -> String {
 /// Checks that `original` spells `keyword_stripped` (already folded with
 /// noise stripped) with at most `max_noise` noise characters in each gap
 /// between two characters, and none before the first or after the last.
-pub(crate) fn matches_with_noise(original: &str, keyword_stripped: &str, max_noise: u8, t2s: bool) -> bool {
+pub(crate) fn matches_with_noise(
+    original: &str,
+    keyword_stripped: &str,
+    max_noise: u8,
+    t2s: bool,
+) -> bool {
     let table = if t2s { Some(T2s::get()) } else { None };
     let mut want = keyword_stripped.chars();
     let mut gap = 0u32;
@@ -284,7 +292,9 @@ pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
                     continue;
                 }
                 Some(t) if i + 2 < bytes.len() => {
-                    let u = (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+                    let u = (u32::from(b & 0x0F) << 12)
+                        | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                        | u32::from(bytes[i + 2] & 0x3F);
                     if t.maps_to_itself(u) {
                         i += 3;
                         continue;
@@ -296,7 +306,12 @@ pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
         let ch = text[i..].chars().next().unwrap_or(' ');
         let len = ch.len_utf8();
         let fold = fold_char(ch, table);
-        if fold == (Fold::Char { c: ch, noise: false }) {
+        if fold
+            == (Fold::Char {
+                c: ch,
+                noise: false,
+            })
+        {
             i += len;
             continue;
         }

@@ -12,10 +12,22 @@ use std::sync::Arc;
 /// The shipped rule files, embedded so that the binary and embedding tools
 /// work from any folder.
 const SHIPPED: &[(&str, &str)] = &[
-    ("markings.toml", include_str!("../../../rules/markings.toml")),
-    ("internal.toml", include_str!("../../../rules/internal.toml")),
-    ("personal.toml", include_str!("../../../rules/personal.toml")),
-    ("organisations.toml", include_str!("../../../rules/organisations.toml")),
+    (
+        "markings.toml",
+        include_str!("../../../rules/markings.toml"),
+    ),
+    (
+        "internal.toml",
+        include_str!("../../../rules/internal.toml"),
+    ),
+    (
+        "personal.toml",
+        include_str!("../../../rules/personal.toml"),
+    ),
+    (
+        "organisations.toml",
+        include_str!("../../../rules/organisations.toml"),
+    ),
 ];
 
 /// Default largest number of noise characters allowed in one gap between two
@@ -212,7 +224,11 @@ impl RuleSet {
         let mut rules = Vec::new();
         let mut seen = HashSet::new();
         for (file, text) in &files {
-            hasher.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or(b""));
+            hasher.update(
+                file.file_name()
+                    .map(|n| n.as_encoded_bytes())
+                    .unwrap_or(b""),
+            );
             hasher.update([0]);
             hasher.update(text.as_bytes());
             hasher.update([0]);
@@ -231,9 +247,13 @@ impl RuleSet {
                     message,
                 };
                 if !seen.insert(id.clone()) {
-                    return Err(invalid("duplicate rule id (ids must be unique across all rule files)".into()));
+                    return Err(invalid(
+                        "duplicate rule id (ids must be unique across all rule files)".into(),
+                    ));
                 }
-                rules.push(check_rule(raw_rule, format!("{}:{line}", file.display())).map_err(invalid)?);
+                rules.push(
+                    check_rule(raw_rule, format!("{}:{line}", file.display())).map_err(invalid)?,
+                );
             }
         }
         if rules.is_empty() {
@@ -272,14 +292,24 @@ impl RuleSet {
 
 fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
     let id = raw.id.into_inner();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-        return Err("id must be non-empty and use only ASCII letters, digits, `.`, `-` and `_`".into());
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(
+            "id must be non-empty and use only ASCII letters, digits, `.`, `-` and `_`".into(),
+        );
     }
     if raw.basis.trim().is_empty() {
-        return Err("`basis` is empty: cite the law or regulation that makes this reportable".into());
+        return Err(
+            "`basis` is empty: cite the law or regulation that makes this reportable".into(),
+        );
     }
     let matcher = match (raw.keywords.is_empty(), raw.pattern) {
-        (false, Some(_)) => return Err("has both `keywords` and `pattern`; split it into two rules".into()),
+        (false, Some(_)) => {
+            return Err("has both `keywords` and `pattern`; split it into two rules".into())
+        }
         (true, None) => return Err("has neither `keywords` nor `pattern`".into()),
         (false, None) => {
             if raw.validator.is_some() {
@@ -299,7 +329,11 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
                 Some(name) => Some(Validator::from_name(&name).ok_or_else(|| {
                     format!(
                         "unknown validator {name:?}; known: {}",
-                        Validator::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+                        Validator::ALL
+                            .iter()
+                            .map(|v| v.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })?),
             };
@@ -342,15 +376,21 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

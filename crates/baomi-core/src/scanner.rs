@@ -32,7 +32,11 @@ pub enum ScannerError {
     #[error("cannot build the keyword automaton ({keywords} keywords): {message}")]
     Automaton { keywords: usize, message: String },
     #[error("{origin}: rule `{rule}`: pattern too large to compile: {message}")]
-    Pattern { origin: String, rule: String, message: String },
+    Pattern {
+        origin: String,
+        rule: String,
+        message: String,
+    },
 }
 
 /// What one automaton pattern stands for (several rules may share a keyword).
@@ -182,16 +186,23 @@ impl Scanner {
             None
         } else {
             Some(
-                RegexSet::new(patterns.iter().map(|p| p.regex.as_str())).map_err(|e| ScannerError::Pattern {
-                    origin: "rule set".into(),
-                    rule: "(all patterns)".into(),
-                    message: e.to_string(),
+                RegexSet::new(patterns.iter().map(|p| p.regex.as_str())).map_err(|e| {
+                    ScannerError::Pattern {
+                        origin: "rule set".into(),
+                        rule: "(all patterns)".into(),
+                        message: e.to_string(),
+                    }
                 })?,
             )
         };
         let folded_hotwords = rules
             .iter()
-            .map(|r| r.hotwords.iter().map(|h| fold_keyword(h, true, r.traditional)).collect())
+            .map(|r| {
+                r.hotwords
+                    .iter()
+                    .map(|h| fold_keyword(h, true, r.traditional))
+                    .collect()
+            })
             .collect();
         Ok(Scanner {
             rules,
@@ -243,8 +254,12 @@ impl Scanner {
     /// on all cores; the findings are the same as for a single pass.
     pub fn scan_segment(&self, text: &str, info: &SegmentInfo) -> Vec<Finding> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pieces = cores.min(text.len() / PARALLEL_MIN_BYTES).max(1);
-        if pieces == 1 {
+        self.scan_in_pieces(text, info, cores.min(text.len() / PARALLEL_MIN_BYTES))
+    }
+
+    /// Scans `text` split into `pieces` parts on as many threads.
+    fn scan_in_pieces(&self, text: &str, info: &SegmentInfo, pieces: usize) -> Vec<Finding> {
+        if pieces <= 1 {
             return self.scan_window(
                 text,
                 info,
@@ -304,7 +319,11 @@ impl Scanner {
                 .map(|e| (e, true))
                 .chain(rule.miss_examples.iter().map(|e| (e, false)));
             for (example, expected_hit) in cases {
-                let hit = self.scan(example).findings.iter().any(|f| f.rule == rule.id);
+                let hit = self
+                    .scan(example)
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == rule.id);
                 if hit != expected_hit {
                     failures.push(ExampleFailure {
                         rule: rule.id.to_string(),
@@ -320,7 +339,12 @@ impl Scanner {
 
     /// Scans `text`, reporting only findings that start inside
     /// `report_from..report_to` (the stream scanner overlaps its chunks).
-    pub(crate) fn scan_window(&self, text: &str, info: &SegmentInfo, window: Window) -> Vec<Finding> {
+    pub(crate) fn scan_window(
+        &self,
+        text: &str,
+        info: &SegmentInfo,
+        window: Window,
+    ) -> Vec<Finding> {
         let views = normalise_for(self, text);
         let mut candidates = Vec::new();
         let mut allowed: Vec<(u32, usize, usize)> = Vec::new();
@@ -352,11 +376,15 @@ impl Scanner {
                 _ => c.end,
             };
             last = Some((c.rule, reach));
-            if c.start < window.report_from || c.start >= window.report_to || is_allowed(&allowed, &c) {
+            if c.start < window.report_from
+                || c.start >= window.report_to
+                || is_allowed(&allowed, &c)
+            {
                 continue;
             }
             let rule = &self.rules[c.rule as usize];
-            let hotword = !rule.hotwords.is_empty() && self.hotword_near(c.rule as usize, text, c.start, c.end);
+            let hotword = !rule.hotwords.is_empty()
+                && self.hotword_near(c.rule as usize, text, c.start, c.end);
             if (rule.require_hotword || c.weak) && !hotword {
                 continue;
             }
@@ -375,12 +403,23 @@ impl Scanner {
         let mut findings = Vec::with_capacity(kept.len());
         for (c, confidence) in kept {
             let (line, line_start) = lines.line_of(c.start);
-            let (from, col) = if cursor.0 == line { (cursor.1, cursor.2) } else { (line_start, 0) };
+            let (from, col) = if cursor.0 == line {
+                (cursor.1, cursor.2)
+            } else {
+                (line_start, 0)
+            };
             let column = col + text[from..c.start].chars().count() as u64;
             cursor = (line, c.start, column);
             let column = column + 1 + if line == 0 { window.column_base } else { 0 };
             let location = (window.line_base + line as u64, column);
-            findings.push(self.finding(&self.rules[c.rule as usize], text, info, location, c, confidence));
+            findings.push(self.finding(
+                &self.rules[c.rule as usize],
+                text,
+                info,
+                location,
+                c,
+                confidence,
+            ));
         }
         findings
     }
@@ -398,12 +437,21 @@ impl Scanner {
             for target in &self.targets[m.value() as usize] {
                 match target {
                     Target::Allow { rule } => allowed.push((*rule, start, end)),
-                    Target::Keyword { rule, strict, stripped } => {
+                    Target::Keyword {
+                        rule,
+                        strict,
+                        stripped,
+                    } => {
                         let r = &self.rules[*rule as usize];
                         let original = &text[start..end];
                         let ok = original == &**strict
                             || if r.max_noise > 0 {
-                                normalize::matches_with_noise(original, stripped, r.max_noise, r.traditional)
+                                normalize::matches_with_noise(
+                                    original,
+                                    stripped,
+                                    r.max_noise,
+                                    r.traditional,
+                                )
                             } else {
                                 fold_keyword(original, false, r.traditional) == **strict
                             };
@@ -421,7 +469,13 @@ impl Scanner {
         }
     }
 
-    fn pattern_candidates(&self, p: &CompiledPattern, text: &str, view: &View, candidates: &mut Vec<Candidate>) {
+    fn pattern_candidates(
+        &self,
+        p: &CompiledPattern,
+        text: &str,
+        view: &View,
+        candidates: &mut Vec<Candidate>,
+    ) {
         let hay = view.text.as_bytes();
         for m in p.regex.find_iter(&view.text) {
             // A digit run is never part of a longer digit run: no word
@@ -452,7 +506,9 @@ impl Scanner {
         let before = back_chars(text, start, window);
         let after = forward_chars(text, end, window);
         let around = fold_keyword(&text[before..after], true, self.rules[rule].traditional);
-        self.folded_hotwords[rule].iter().any(|h| around.contains(h.as_str()))
+        self.folded_hotwords[rule]
+            .iter()
+            .any(|h| around.contains(h.as_str()))
     }
 
     fn finding(
@@ -537,11 +593,19 @@ impl LineIndex {
 }
 
 pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
-    text[..from].char_indices().rev().take(n).last().map_or(from, |(i, _)| i)
+    text[..from]
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(from, |(i, _)| i)
 }
 
 pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
-    text[from..].char_indices().nth(n).map_or(text.len(), |(i, _)| from + i)
+    text[from..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| from + i)
 }
 
 /// Makes context safe to show on a terminal or a page: newlines become ⏎,
@@ -605,13 +669,20 @@ tests.miss = ["公开"]
     fn strict_rules_do_not_skip_noise() {
         let s = rules(&KW.replace("noise = true\n", ""));
         assert!(s.scan("机 密").findings.is_empty());
-        assert_eq!(s.scan("机\u{200B}密").findings.len(), 1, "zero-width is always dropped");
+        assert_eq!(
+            s.scan("机\u{200B}密").findings.len(),
+            1,
+            "zero-width is always dropped"
+        );
     }
 
     #[test]
     fn allow_phrases_suppress_only_inside_matches() {
         let s = rules(KW);
-        assert!(s.scan("依据《中华人民共和国保守国家秘密法》").findings.is_empty());
+        assert!(s
+            .scan("依据《中华人民共和国保守国家秘密法》")
+            .findings
+            .is_empty());
         let r = s.scan("依据保守国家秘密法，本件涉及国家秘密");
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.findings[0].location.column, 15);
@@ -648,12 +719,18 @@ tests.miss = ["11010519491231002Y"]
         let s = rules(ID);
         let r = s.scan("身份证号：１１０１０５１９４９１２３１００２Ｘ");
         assert_eq!(r.findings.len(), 1);
-        assert_eq!(r.findings[0].matched, "１１０１０５１９４９１２３１００２Ｘ");
+        assert_eq!(
+            r.findings[0].matched,
+            "１１０１０５１９４９１２３１００２Ｘ"
+        );
         assert_eq!(r.findings[0].confidence, Confidence::High);
         let r = s.scan("编号11010519491231002X");
         assert_eq!(r.findings[0].confidence, Confidence::Medium);
         assert!(s.scan("编号36042619910102009X").findings.is_empty());
-        assert!(s.scan("9911010519491231002X").findings.is_empty(), "inside a longer number");
+        assert!(
+            s.scan("9911010519491231002X").findings.is_empty(),
+            "inside a longer number"
+        );
     }
 
     #[test]
@@ -683,8 +760,11 @@ mod parallel_tests {
         let scanner = Scanner::shipped();
         let mut text = String::new();
         let mut i = 0;
-        while text.len() < 3 * PARALLEL_MIN_BYTES {
-            text.push_str(&format!("第{i}段，本件机密★{}年，联系13812345678，内部资料。", i % 9 + 1));
+        while text.len() < 300_000 {
+            text.push_str(&format!(
+                "第{i}段，本件机密★{}年，联系13812345678，内部资料。",
+                i % 9 + 1
+            ));
             if i % 7 == 0 {
                 text.push('\n');
             }
@@ -700,7 +780,7 @@ mod parallel_tests {
                 report_to: text.len(),
             },
         );
-        let parallel = scanner.scan_segment(&text, &SegmentInfo::default());
+        let parallel = scanner.scan_in_pieces(&text, &SegmentInfo::default(), 7);
         assert!(one_pass.len() > 1000);
         assert_eq!(one_pass, parallel);
     }
@@ -716,9 +796,35 @@ mod span_properties {
     /// characters, upper case, and the keywords themselves.
     fn piece() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
-            "机", "密", "★", "1", "１", "年", "內部", "资料", "\u{200B}", "\u{3000}", " ", "-", "·", "。", "，",
-            "Ａ", "b", "身份证", "11010519491231002X", "１１０１０５１９４９１２３１００２Ｘ", "\n", "\r\n", "絕", "e",
-            "工作秘密", "保守国家秘密法", "ﬁ", "𠀀", "é",
+            "机",
+            "密",
+            "★",
+            "1",
+            "１",
+            "年",
+            "內部",
+            "资料",
+            "\u{200B}",
+            "\u{3000}",
+            " ",
+            "-",
+            "·",
+            "。",
+            "，",
+            "Ａ",
+            "b",
+            "身份证",
+            "11010519491231002X",
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "\n",
+            "\r\n",
+            "絕",
+            "e",
+            "工作秘密",
+            "保守国家秘密法",
+            "ﬁ",
+            "𠀀",
+            "é",
         ])
     }
 

@@ -62,7 +62,12 @@ impl<'a> StreamScan<'a> {
     }
 
     /// `chunk` is raised to at least four times the overlap.
-    pub fn with_limits(scanner: &'a Scanner, info: SegmentInfo, chunk: usize, max_findings: usize) -> Self {
+    pub fn with_limits(
+        scanner: &'a Scanner,
+        info: SegmentInfo,
+        chunk: usize,
+        max_findings: usize,
+    ) -> Self {
         StreamScan {
             scanner,
             info,
@@ -144,18 +149,31 @@ mod tests {
     use proptest::prelude::*;
 
     fn whole_vs_streamed(text: &str, piece: usize) {
-        let scanner = Scanner::shipped();
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        let scanner = SCANNER.get_or_init(Scanner::shipped);
         let whole = scanner.scan(text).findings;
-        let mut s = StreamScan::with_limits(&scanner, SegmentInfo::default(), 1, usize::MAX);
+        let mut s = StreamScan::with_limits(scanner, SegmentInfo::default(), 1, usize::MAX);
         let mut rest = text;
         while !rest.is_empty() {
             let cut = floor_boundary(rest, piece.min(rest.len()));
-            let cut = if cut == 0 { rest.chars().next().unwrap().len_utf8() } else { cut };
+            let cut = if cut == 0 {
+                rest.chars().next().unwrap().len_utf8()
+            } else {
+                cut
+            };
             s.push(&rest[..cut]);
             rest = &rest[cut..];
         }
         let streamed = s.finish().findings;
-        let key = |f: &Finding| (f.rule.clone(), f.span, f.location.line, f.location.column, f.matched.clone());
+        let key = |f: &Finding| {
+            (
+                f.rule.clone(),
+                f.span,
+                f.location.line,
+                f.location.column,
+                f.matched.clone(),
+            )
+        };
         assert_eq!(
             whole.iter().map(key).collect::<Vec<_>>(),
             streamed.iter().map(key).collect::<Vec<_>>()
@@ -166,7 +184,10 @@ mod tests {
     fn chunked_scan_equals_whole_scan() {
         let mut text = String::new();
         for i in 0..3000 {
-            text.push_str(&format!("第{i}行内容，本件机密★{}年，联系13812345678。", i % 9 + 1));
+            text.push_str(&format!(
+                "第{i}行内容，本件机密★{}年，联系13812345678。",
+                i % 9 + 1
+            ));
             if i % 3 == 0 {
                 text.push('\n');
             }
@@ -177,7 +198,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
         #[test]
-        fn any_split_gives_the_same_findings(pre in "[a-z一-十\n ]{0,40000}", piece in 1usize..5000) {
+        fn any_split_gives_the_same_findings(pre in "[a-z一-十\n ]{0,20000}", piece in 1usize..5000) {
             let text = format!("{pre}机 密★1年{pre}内部资料");
             whole_vs_streamed(&text, piece);
         }

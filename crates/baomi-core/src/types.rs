@@ -323,7 +323,11 @@ pub struct DocumentReport {
 
 impl DocumentReport {
     /// A document that could not be read or scanned at all.
-    pub fn failed(path: impl Into<String>, sha256: impl Into<String>, error: impl Into<String>) -> Self {
+    pub fn failed(
+        path: impl Into<String>,
+        sha256: impl Into<String>,
+        error: impl Into<String>,
+    ) -> Self {
         let error = error.into();
         let mut coverage = Coverage::default();
         coverage.gap(error.clone());
@@ -364,6 +368,10 @@ mod size_tests {
     fn finding_stays_small() {
         // Scans can report hundreds of thousands of findings; keep each one
         // compact (strings on the heap, shared rule fields behind Arc).
-        assert!(std::mem::size_of::<super::Finding>() <= 256, "{}", std::mem::size_of::<super::Finding>());
+        assert!(
+            std::mem::size_of::<super::Finding>() <= 256,
+            "{}",
+            std::mem::size_of::<super::Finding>()
+        );
     }
 }

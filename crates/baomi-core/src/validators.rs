@@ -77,15 +77,17 @@ fn digits_only(text: &str) -> String {
 /// Province-level prefixes of resident ID numbers (GB/T 2260 first two
 /// digits, plus 71/81/82 for Taiwan, Hong Kong and Macao residence permits).
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62,
-    63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 fn cn_ric(text: &str) -> Check {
     let id = digits_only(text).to_ascii_uppercase();
     let b = id.as_bytes();
     let province = match (b.first(), b.get(1)) {
-        (Some(a), Some(c)) if a.is_ascii_digit() && c.is_ascii_digit() => (a - b'0') * 10 + (c - b'0'),
+        (Some(a), Some(c)) if a.is_ascii_digit() && c.is_ascii_digit() => {
+            (a - b'0') * 10 + (c - b'0')
+        }
         _ => return Check::Fail,
     };
     if !PROVINCES.contains(&province) {
@@ -97,9 +99,17 @@ fn cn_ric(text: &str) -> Check {
                 return Check::Fail;
             }
             const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-            let s: u32 = b[..17].iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
+            let s: u32 = b[..17]
+                .iter()
+                .zip(W)
+                .map(|(d, w)| u32::from(d - b'0') * w)
+                .sum();
             let check = (12 - s % 11) % 11;
-            let expected = if check == 10 { b'X' } else { b'0' + check as u8 };
+            let expected = if check == 10 {
+                b'X'
+            } else {
+                b'0' + check as u8
+            };
             if b[17] != expected {
                 return Check::Fail;
             }
@@ -110,7 +120,9 @@ fn cn_ric(text: &str) -> Check {
             }
         }
         15 => {
-            if b.iter().all(u8::is_ascii_digit) && real_birth_date(1900 + num(&b[6..8]), num(&b[8..10]), num(&b[10..12])) {
+            if b.iter().all(u8::is_ascii_digit)
+                && real_birth_date(1900 + num(&b[6..8]), num(&b[8..10]), num(&b[10..12]))
+            {
                 Check::Weak
             } else {
                 Check::Fail
@@ -121,7 +133,9 @@ fn cn_ric(text: &str) -> Check {
 }
 
 fn num(digits: &[u8]) -> u32 {
-    digits.iter().fold(0, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')))
+    digits
+        .iter()
+        .fold(0, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
@@ -176,7 +190,9 @@ fn cn_uscc(text: &str) -> Check {
     if cn_ric(&code) != Check::Fail {
         return Check::Fail;
     }
-    const W: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let mut sum = 0;
     for (c, w) in b[..17].iter().zip(W) {
         match USCC_ALPHABET.iter().position(|a| a == c) {
@@ -223,7 +239,11 @@ fn bank_card(text: &str) -> Check {
 
 fn cn_mobile(text: &str) -> Check {
     let mut d: String = text.chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = d.strip_prefix("0086").or_else(|| d.strip_prefix("86")).filter(|r| r.len() == 11) {
+    if let Some(rest) = d
+        .strip_prefix("0086")
+        .or_else(|| d.strip_prefix("86"))
+        .filter(|r| r.len() == 11)
+    {
         d = rest.to_string();
     }
     let b = d.as_bytes();
@@ -271,7 +291,12 @@ fn coordinates(text: &str) -> Check {
     }
     let values: Vec<(f64, usize)> = numbers
         .iter()
-        .filter_map(|n| Some((n.parse().ok()?, n.split_once('.').map_or(0, |(_, f)| f.len()))))
+        .filter_map(|n| {
+            Some((
+                n.parse().ok()?,
+                n.split_once('.').map_or(0, |(_, f)| f.len()),
+            ))
+        })
         .collect();
     if values.len() != 2 {
         return Check::Fail;
@@ -291,13 +316,22 @@ mod tests {
 
     #[test]
     fn ric_vectors() {
-        for ok in ["11010519491231002X", "44011320141005001X", "321083197812162119", "11010519491231002x"] {
+        for ok in [
+            "11010519491231002X",
+            "44011320141005001X",
+            "321083197812162119",
+            "11010519491231002x",
+        ] {
             assert_eq!(cn_ric(ok), Check::Pass, "{ok}");
         }
         assert_eq!(cn_ric("36042619910102009X"), Check::Fail, "check digit");
         assert_eq!(cn_ric("360426199113010079"), Check::Fail, "date");
         assert_eq!(cn_ric("990426199112010074"), Check::Fail, "region");
-        assert_eq!(cn_ric("11010520991231002X"), Check::Fail, "future birth date");
+        assert_eq!(
+            cn_ric("11010520991231002X"),
+            Check::Fail,
+            "future birth date"
+        );
         assert_eq!(cn_ric("110105491231002"), Check::Weak, "15-digit legacy");
         assert_eq!(cn_ric("110105491331002"), Check::Fail, "15-digit bad month");
     }
@@ -307,7 +341,11 @@ mod tests {
         assert_eq!(cn_uscc("91110000600037341L"), Check::Pass);
         assert_eq!(cn_uscc("91310115MA1K3BTP2B"), Check::Pass);
         assert_eq!(cn_uscc("91310115MA1K3BTP2C"), Check::Fail);
-        assert_eq!(cn_uscc("91110000600037341I"), Check::Fail, "I is not in the alphabet");
+        assert_eq!(
+            cn_uscc("91110000600037341I"),
+            Check::Fail,
+            "I is not in the alphabet"
+        );
     }
 
     #[test]
