@@ -27,7 +27,10 @@ fn json_scan(args: &[&str]) -> (i32, Value) {
 }
 
 fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(p)
+        .display()
+        .to_string()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
@@ -58,7 +61,11 @@ fn examples_are_flagged_and_exit_code_is_one() {
 #[test]
 fn json_contract_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "draft.txt", "关于某事项的通知\n财税〔2016〕36号\n\n正文第一行\n本件　机 密★１年\n".as_bytes());
+    let f = write(
+        dir.path(),
+        "draft.txt",
+        "关于某事项的通知\n财税〔2016〕36号\n\n正文第一行\n本件　机 密★１年\n".as_bytes(),
+    );
     let (c, v) = json_scan(&[&f]);
     assert_eq!(c, 1);
     let d = &v["documents"][0];
@@ -73,13 +80,22 @@ fn json_contract_fields() {
     assert_eq!(finding["rule"], "marking.classification");
     assert_eq!(finding["category"], "state-secret");
     assert_eq!(finding["severity"], "block");
-    assert_eq!(finding["matched"], "机 密★１年", "reported in the original text, full-width digit and all");
+    assert_eq!(
+        finding["matched"], "机 密★１年",
+        "reported in the original text, full-width digit and all"
+    );
     assert_eq!(finding["confidence"], "high");
     assert_eq!(finding["location"]["part"], "body");
     assert_eq!(finding["location"]["line"], 5);
     assert_eq!(finding["location"]["column"], 4);
-    assert!(finding["basis"].as_str().unwrap().contains("保守国家秘密法"));
-    assert!(finding["context"].as_str().unwrap().contains("正文第一行⏎本件"));
+    assert!(finding["basis"]
+        .as_str()
+        .unwrap()
+        .contains("保守国家秘密法"));
+    assert!(finding["context"]
+        .as_str()
+        .unwrap()
+        .contains("正文第一行⏎本件"));
 }
 
 #[test]
@@ -95,15 +111,32 @@ fn clean_text_exits_zero() {
 #[test]
 fn unreadable_inputs_are_errors_with_exit_two_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a-binary.txt", &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 3]);
-    write(dir.path(), "b-garbage.txt", &[0x81, 0x20, 0x81, 0x20, 0xff, 0xfe, 0xfd]);
+    write(
+        dir.path(),
+        "a-binary.txt",
+        &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 3],
+    );
+    write(
+        dir.path(),
+        "b-garbage.txt",
+        &[0x81, 0x20, 0x81, 0x20, 0xff, 0xfe, 0xfd],
+    );
     write(dir.path(), "c-flagged.txt", "内部资料".as_bytes());
-    write(dir.path(), "d-legacy.doc", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]);
+    write(
+        dir.path(),
+        "d-legacy.doc",
+        &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+    );
     let (c, v) = json_scan(&[dir.path().to_str().unwrap()]);
     assert_eq!(c, 2);
     let docs = v["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 4, "every file is reported");
-    for (d, needle) in docs.iter().zip(["binary content", "re-save the file as UTF-8", "", "save it as .docx"]) {
+    for (d, needle) in docs.iter().zip([
+        "binary content",
+        "re-save the file as UTF-8",
+        "",
+        "save it as .docx",
+    ]) {
         if needle.is_empty() {
             assert_eq!(d["verdict"], "review");
             continue;
@@ -111,7 +144,10 @@ fn unreadable_inputs_are_errors_with_exit_two_and_the_scan_goes_on() {
         assert_eq!(d["verdict"], "error", "{d}");
         assert_eq!(d["coverage"]["complete"], false);
         let e = d["error"].as_str().unwrap();
-        assert!(e.contains(needle) && e.contains(d["path"].as_str().unwrap()), "{e}");
+        assert!(
+            e.contains(needle) && e.contains(d["path"].as_str().unwrap()),
+            "{e}"
+        );
     }
     let o = baomi(&["scan", "/no/such/draft.txt"]);
     assert_eq!(code(&o), 2);
@@ -125,7 +161,10 @@ fn a_huge_file_is_refused_without_reading_it() {
     std::fs::File::create(&p).unwrap().set_len(3 << 30).unwrap(); // sparse, 3 GiB
     let (c, v) = json_scan(&[p.to_str().unwrap()]);
     assert_eq!(c, 2);
-    assert!(v["documents"][0]["error"].as_str().unwrap().contains("too large"));
+    assert!(v["documents"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("too large"));
 }
 
 #[cfg(unix)]
@@ -137,7 +176,10 @@ fn symlinks_inside_folders_are_reported_not_followed() {
     std::os::unix::fs::symlink(&target, dir.path().join("link.txt")).unwrap();
     let (c, v) = json_scan(&[dir.path().to_str().unwrap()]);
     assert_eq!(c, 2);
-    assert!(v["documents"][0]["error"].as_str().unwrap().contains("not followed"));
+    assert!(v["documents"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not followed"));
 }
 
 #[test]
@@ -145,25 +187,40 @@ fn gbk_text_is_decoded_and_noted() {
     let (c, v) = json_scan(&[&repo("examples/gbk-draft.txt")]);
     assert_eq!(c, 1);
     let d = &v["documents"][0];
-    assert!(d["coverage"]["notes"][0].as_str().unwrap().contains("GB18030"));
-    assert!(d["findings"].as_array().unwrap().iter().any(|f| f["matched"] == "不得外传"));
+    assert!(d["coverage"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("GB18030"));
+    assert!(d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["matched"] == "不得外传"));
 }
 
 #[test]
 fn sarif_output_matches_the_sarif_types() {
     let o = baomi(&["scan", "--format", "sarif", &repo("examples")]);
     assert_eq!(code(&o), 1);
-    let sarif: serde_sarif::sarif::Sarif = serde_json::from_slice(&o.stdout).expect("valid SARIF 2.1.0");
+    let sarif: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&o.stdout).expect("valid SARIF 2.1.0");
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert_eq!(sarif.runs.len(), 1);
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert!(results.iter().any(|r| r["ruleId"] == "marking.classification" && r["level"] == "error"));
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "marking.classification" && r["level"] == "error"));
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[i]["id"], r["ruleId"]);
-        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
     }
 }
 
@@ -171,7 +228,10 @@ fn sarif_output_matches_the_sarif_types() {
 fn text_output_shows_location_and_match() {
     let o = baomi(&["scan", &repo("examples/flagged-notice.txt")]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("flagged-notice.txt:2:1 [body] block marking.classification"), "{out}");
+    assert!(
+        out.contains("flagged-notice.txt:2:1 [body] block marking.classification"),
+        "{out}"
+    );
     assert!(out.contains("“机密★5年”"), "{out}");
 }
 
@@ -209,21 +269,42 @@ fn custom_rules_failing_examples_and_broken_files() {
     assert_eq!(c, 1);
     assert_eq!(v["documents"][0]["findings"][0]["rule"], "local.word");
 
-    std::fs::write(rules.join("a.toml"), RULE.replace("tests.miss = [\"项目\"]", "tests.miss = [\"项目代号乙\"]")).unwrap();
+    std::fs::write(
+        rules.join("a.toml"),
+        RULE.replace("tests.miss = [\"项目\"]", "tests.miss = [\"项目代号乙\"]"),
+    )
+    .unwrap();
     let o = baomi(&["rules", "test", "--rules", r]);
     assert_eq!(code(&o), 1);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("FAIL"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("FAIL"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 
-    std::fs::write(rules.join("a.toml"), RULE.replace("tests.miss = [\"项目\"]\n", "")).unwrap();
+    std::fs::write(
+        rules.join("a.toml"),
+        RULE.replace("tests.miss = [\"项目\"]\n", ""),
+    )
+    .unwrap();
     let o = baomi(&["rules", "test", "--rules", r]);
     assert_eq!(code(&o), 2);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("a.toml:3: rule `local.word`: needs at least one `tests.hit` and one `tests.miss`"), "{err}");
+    assert!(
+        err.contains(
+            "a.toml:3: rule `local.word`: needs at least one `tests.hit` and one `tests.miss`"
+        ),
+        "{err}"
+    );
 
     std::fs::write(rules.join("a.toml"), "[[rule]]\nid = \n").unwrap();
     let o = baomi(&["scan", "--rules", r, &draft]);
     assert_eq!(code(&o), 2);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("a.toml:2"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a.toml:2"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

@@ -104,12 +104,24 @@ fn summary(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<
             }
         }
         let counts: Vec<String> = counts.iter().map(|(id, n)| format!("{id}={n}")).collect();
-        writeln!(out, "{}: {} {} findings {}", r.path, r.verdict, r.findings.len(), counts.join(" "))?;
+        writeln!(
+            out,
+            "{}: {} {} findings {}",
+            r.path,
+            r.verdict,
+            r.findings.len(),
+            counts.join(" ")
+        )?;
     }
     Ok(())
 }
 
-fn finding_line(out: &mut impl Write, p: &Paint, r: &DocumentReport, f: &Finding) -> std::io::Result<()> {
+fn finding_line(
+    out: &mut impl Write,
+    p: &Paint,
+    r: &DocumentReport,
+    f: &Finding,
+) -> std::io::Result<()> {
     let sev = match f.severity {
         Severity::Block => p.wrap("31", "block"),
         Severity::Review => p.wrap("33", "review"),
@@ -138,7 +150,11 @@ fn finding_line(out: &mut impl Write, p: &Paint, r: &DocumentReport, f: &Finding
     }
     place.push_str(&format!(" [{}]", extra.join(", ")));
     // Highlight the match inside its context.
-    let shown_match: String = f.matched.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
+    let shown_match: String = f
+        .matched
+        .chars()
+        .map(|c| if c == '\n' { '⏎' } else { c })
+        .collect();
     let context = match f.context.find(&shown_match) {
         Some(i) => format!(
             "{}{}{}",
@@ -148,7 +164,11 @@ fn finding_line(out: &mut impl Write, p: &Paint, r: &DocumentReport, f: &Finding
         ),
         None => f.context.clone(),
     };
-    writeln!(out, "  {place} {sev} {} {}: “{}”", f.rule, f.title, shown_match)?;
+    writeln!(
+        out,
+        "  {place} {sev} {} {}: “{}”",
+        f.rule, f.title, shown_match
+    )?;
     writeln!(out, "      {context}")
 }
 
@@ -184,7 +204,11 @@ fn sarif(reports: &[DocumentReport], scanner: &Scanner) -> serde_json::Value {
             }));
         }
         for f in &r.findings {
-            let index = scanner.rules().iter().position(|x| x.id == f.rule).unwrap_or(0);
+            let index = scanner
+                .rules()
+                .iter()
+                .position(|x| x.id == f.rule)
+                .unwrap_or(0);
             results.push(json!({
                 "ruleId": &*f.rule,
                 "ruleIndex": index,
@@ -257,5 +281,8 @@ fn uri(path: &str) -> String {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -35,7 +35,10 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 } else {
                     "tests.miss example was reported"
                 };
-                println!("FAIL {}: rule `{}`: {what}: {:?}", f.origin, f.rule, f.example);
+                println!(
+                    "FAIL {}: rule `{}`: {what}: {:?}",
+                    f.origin, f.rule, f.example
+                );
             }
             println!(
                 "{} rules, {examples} examples: {} passed, {} failed",
@@ -43,7 +46,11 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 examples - failures.len(),
                 failures.len()
             );
-            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         RulesCommand::List(args) => {
             let scanner = super::load_scanner(args.rules.as_deref())?;
