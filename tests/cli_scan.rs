@@ -308,6 +308,15 @@ fn custom_rules_failing_examples_and_broken_files() {
 }
 
 #[test]
+fn a_missing_rules_folder_is_named_once() {
+    let o = baomi(&["scan", "--rules", "/no/such/rules", "x.txt"]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("/no/such/rules: cannot read rule file"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+#[test]
 fn bad_arguments_exit_two() {
     assert_eq!(code(&baomi(&["scan"])), 2);
     assert_eq!(code(&baomi(&["scan", "--format", "xml", "x"])), 2);

@@ -39,12 +39,10 @@ pub const DEFAULT_HOTWORD_WINDOW: usize = 24;
 /// A rule that could not be loaded: which file, which line, which rule, why.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
-    #[error("{file}: cannot read rule file: {source}")]
-    Io {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The I/O error is part of the message (not a `source`) so that it is
+    /// printed once, whether the caller shows the chain or not.
+    #[error("{file}: cannot read rule file: {error}")]
+    Io { file: PathBuf, error: std::io::Error },
     #[error("{file}:{line}: {message}")]
     Syntax {
         file: PathBuf,
@@ -183,9 +181,9 @@ impl RuleSet {
     pub fn from_path(path: &Path) -> Result<RuleSet, RuleError> {
         let mut files = Vec::new();
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| RuleError::Io {
+            let entries = std::fs::read_dir(path).map_err(|error| RuleError::Io {
                 file: path.to_path_buf(),
-                source,
+                error,
             })?;
             let mut names: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -193,9 +191,9 @@ impl RuleSet {
                 .collect();
             names.sort();
             for name in names {
-                let text = std::fs::read_to_string(&name).map_err(|source| RuleError::Io {
+                let text = std::fs::read_to_string(&name).map_err(|error| RuleError::Io {
                     file: name.clone(),
-                    source,
+                    error,
                 })?;
                 files.push((name, text));
             }
@@ -203,9 +201,9 @@ impl RuleSet {
                 return Err(RuleError::Empty(path.to_path_buf()));
             }
         } else {
-            let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io {
+            let text = std::fs::read_to_string(path).map_err(|error| RuleError::Io {
                 file: path.to_path_buf(),
-                source,
+                error,
             })?;
             files.push((path.to_path_buf(), text));
         }
