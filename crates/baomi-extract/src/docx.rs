@@ -174,14 +174,19 @@ struct Open {
     story: Story,
     tables: Vec<Table>,
     table_count: u32,
+    /// Order in which the story started: a text box ends (and is finished)
+    /// before the body around it, but its findings should come after.
+    order: usize,
 }
 
 impl Open {
-    fn new(info: SegmentInfo) -> Self {
+    fn new(info: SegmentInfo, order: &mut usize) -> Self {
+        *order += 1;
         Open {
             story: Story::new(info),
             tables: Vec::new(),
             table_count: 0,
+            order: *order,
         }
     }
 }
@@ -199,8 +204,9 @@ fn parse_stories(
 ) -> Result<(), ExtractError> {
     let mut stack: Vec<Vec<u8>> = Vec::new();
     let mut open: Vec<Open> = Vec::new();
+    let mut order = 0usize;
     if container.is_none() {
-        open.push(Open::new(base.clone()));
+        open.push(Open::new(base.clone(), &mut order));
     }
     let mut inserted: Vec<Option<String>> = Vec::new();
     let mut deleted: Vec<Option<String>> = Vec::new();
@@ -208,7 +214,8 @@ fn parse_stories(
     let mut in_text = false;
     let mut fallback = 0usize;
     let mut text_boxes = 0u32;
-    let segments = &mut ex.segments;
+    let mut finished: Vec<(usize, Segment)> = Vec::new();
+    let segments = &mut finished;
     walk(xml, FORMAT, name, limits, |ev| {
         match ev {
             Ev::Start(e) => {
@@ -276,7 +283,7 @@ fn parse_stories(
                             None => format!("text box {text_boxes}"),
                         };
                         info.detail = Some(where_);
-                        open.push(Open::new(info));
+                        open.push(Open::new(info, &mut order));
                     }
                     _ if container == Some(l.as_slice()) && stack.len() == 1 => {
                         let kind = attr(e, b"type");
@@ -285,7 +292,7 @@ fn parse_stories(
                         let mut info = base.clone();
                         info.author = attr(e, b"author");
                         info.detail = Some(format!("{label} {id}").trim().to_string());
-                        let mut o = Open::new(info);
+                        let mut o = Open::new(info, &mut order);
                         if matches!(
                             kind.as_deref(),
                             Some("separator" | "continuationSeparator" | "continuationNotice")
@@ -349,6 +356,8 @@ fn parse_stories(
     while !open.is_empty() {
         finish(&mut open, segments);
     }
+    finished.sort_by_key(|(order, _)| *order);
+    ex.segments.extend(finished.into_iter().map(|(_, s)| s));
     Ok(())
 }
 
@@ -372,10 +381,12 @@ fn push(
     o.story.push(text, &run);
 }
 
-fn finish(open: &mut Vec<Open>, out: &mut Vec<Segment>) {
+fn finish(open: &mut Vec<Open>, out: &mut Vec<(usize, Segment)>) {
     if let Some(o) = open.pop() {
         if o.story_info_is_kept() {
-            o.story.finish(out);
+            let mut segs = Vec::new();
+            o.story.finish(&mut segs);
+            out.extend(segs.into_iter().map(|s| (o.order, s)));
         }
     }
 }

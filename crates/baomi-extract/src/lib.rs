@@ -191,11 +191,14 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if head[..head.len().min(1024)]
-        .windows(5)
-        .any(|w| w == b"%PDF-")
-    {
-        return Ok(Format::Pdf);
+    // Readers accept the PDF header anywhere in the first 1024 bytes (after
+    // junk such as a mail gateway's); a text file merely mentioning
+    // "%PDF-" stays text.
+    if let Some(at) = memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-") {
+        let prefix = &head[..at];
+        if at == 0 || prefix.contains(&0) || std::str::from_utf8(prefix).is_err() {
+            return Ok(Format::Pdf);
+        }
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);

@@ -116,6 +116,9 @@ struct Open {
     table_count: u32,
     /// Element depth at which this story started (its end closes it).
     depth: usize,
+    /// Document order of its start: an annotation ends before the body
+    /// paragraph around it, but its findings should come after.
+    order: usize,
 }
 
 /// A deletion recorded in `text:tracked-changes`.
@@ -146,11 +149,15 @@ fn parse(
     let mut boxes = 0u32;
     let mut notes = 0u32;
     let mut annotations = 0u32;
+    let mut starts = 0usize;
+    let mut finished: Vec<(usize, Segment)> = Vec::new();
     walk(xml, FORMAT, name, limits, |ev| {
         match ev {
             Ev::Start(e) => {
                 let l = local(e);
                 let depth = stack.len();
+                starts += 1;
+                let order = starts;
                 let style_hidden =
                     attr(e, b"style-name").is_some_and(|s| hidden_styles.contains(&s));
                 let hides = style_hidden
@@ -165,6 +172,7 @@ fn parse(
                     tables: Vec::new(),
                     table_count: 0,
                     depth,
+                    order,
                 };
                 if skip > 0 {
                     skip += 1;
@@ -340,7 +348,9 @@ fn parse(
                         if l == b"annotation" {
                             o.story.set_author(annotation_author.take());
                         }
-                        o.story.finish(out);
+                        let mut segs = Vec::new();
+                        o.story.finish(&mut segs);
+                        finished.extend(segs.into_iter().map(|s| (o.order, s)));
                     }
                 }
             }
@@ -376,8 +386,12 @@ fn parse(
         Ok(())
     })?;
     while let Some(o) = open.pop() {
-        o.story.finish(out);
+        let mut segs = Vec::new();
+        o.story.finish(&mut segs);
+        finished.extend(segs.into_iter().map(|s| (o.order, s)));
     }
+    finished.sort_by_key(|(order, _)| *order);
+    out.extend(finished.into_iter().map(|(_, s)| s));
     Ok(())
 }
 

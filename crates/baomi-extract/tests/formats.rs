@@ -277,3 +277,41 @@ fn html_text_is_entity_decoded_and_one_line_per_block() {
     .unwrap();
     assert_eq!(ex.segments[0].text, "请&做好<准备>中\n机密★1年\n");
 }
+
+#[test]
+fn detection_by_content() {
+    use baomi_extract::{detect, Format};
+    use std::path::Path;
+    let p = Path::new;
+    assert_eq!(detect(p("a"), b"%PDF-1.7\n").unwrap(), Format::Pdf);
+    assert_eq!(
+        detect(p("a.txt"), b"\x00\x01junk%PDF-1.4").unwrap(),
+        Format::Pdf
+    );
+    assert_eq!(
+        detect(p("a.txt"), "说明：文件头是 %PDF-1.4".as_bytes()).unwrap(),
+        Format::Text
+    );
+    assert_eq!(
+        detect(p("a.txt"), b"  <!DOCTYPE html><html>").unwrap(),
+        Format::Html
+    );
+    assert_eq!(
+        detect(p("a"), b"\xEF\xBB\xBF<html lang=zh>").unwrap(),
+        Format::Html
+    );
+    assert_eq!(detect(p("a.htm"), "通知".as_bytes()).unwrap(), Format::Html);
+    assert_eq!(detect(p("a.md"), b"# title").unwrap(), Format::Markdown);
+    assert_eq!(
+        detect(p("a.doc"), b"PK\x03\x04....word/document.xml").unwrap(),
+        Format::Docx
+    );
+    assert_eq!(
+        detect(
+            p("a.zip"),
+            b"PK\x03\x04....mimetypeapplication/vnd.oasis.opendocument.text"
+        )
+        .unwrap(),
+        Format::Odt
+    );
+}
