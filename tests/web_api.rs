@@ -126,15 +126,20 @@ fn the_openapi_description_covers_every_route_and_matches_the_answers() {
                 .map(move |m| (m.clone(), p.clone()))
         })
         .collect();
-    let served: Vec<(String, String)> = baomi_web::API_ROUTES
+    let served: Vec<(String, String)> = baomi_web::api_routes()
         .iter()
-        .map(|(m, p)| (m.to_string(), p.replace("{sha256}", "{sha256}")))
+        .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     for r in &served {
         assert!(described.contains(r), "{r:?} is served but not described");
     }
     for d in &described {
         assert!(served.contains(d), "{d:?} is described but not served");
+        // And the server really answers it (no 405, no fallback 404).
+        let path = d.1.replace("{sha256}", &"0".repeat(64));
+        let r = server.request(&d.0.to_uppercase(), &path, &[("X-Filename", "a.txt")], b"x");
+        assert_ne!(r.status, 405, "{d:?}");
+        assert!(!r.text().contains("no such API route"), "{d:?}");
     }
 
     let draft = std::fs::read(office.path("drafts/hostile.txt")).unwrap();
@@ -393,4 +398,60 @@ fn forms_need_the_token_and_refusals_write_nothing() {
     assert_eq!(office.entries(), before + 1);
     let page = server.get(&format!("/documents/{sha}?done=decided")).text();
     assert!(page.contains("审查意见已签名并记入账本") && page.contains("不予公开（部门申请）"));
+    // The path has ended: no decision form any more.
+    assert!(!page.contains("form class=\"decide\""));
+}
+
+#[test]
+fn a_committee_member_waives_a_finding_in_the_ui() {
+    let office = Office::new();
+    office.scan(&["drafts/hostile.txt"]);
+    let sha = office.sha_of("drafts/hostile.txt");
+    let server = office.serve("committee", &[]);
+    let page = server.get(&format!("/documents/{sha}")).text();
+    let token = csrf_of(&page);
+    let at = page.find("name=\"matched_sha256\" value=\"").unwrap() + 29;
+    let hash = page[at..at + 64].to_string();
+    let before = office.entries();
+    let waive = format!("/documents/{sha}/waive");
+    let empty = server.post_form(
+        &waive,
+        &[
+            ("csrf", &token),
+            ("rule", "internal.marking"),
+            ("matched_sha256", &hash),
+            ("reason", " "),
+        ],
+    );
+    assert_eq!(empty.status, 409);
+    assert!(empty.text().contains("needs a reason"));
+    let r = server.post_form(
+        &waive,
+        &[
+            ("csrf", &token),
+            ("rule", "internal.marking"),
+            ("matched_sha256", &hash),
+            ("reason", "<b>书名</b>，非标志"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(office.entries(), before + 1);
+    let page = server.get(&format!("/documents/{sha}?done=waived")).text();
+    assert!(page.contains("豁免已签名并记入账本"));
+    assert!(
+        page.contains("已豁免（误报）：&lt;b&gt;书名&lt;/b&gt;，非标志 — 王保密委"),
+        "{page}"
+    );
+    // The same finding cannot be waived twice.
+    let again = server.post_form(
+        &waive,
+        &[
+            ("csrf", &token),
+            ("rule", "internal.marking"),
+            ("matched_sha256", &hash),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(again.status, 409);
+    assert_eq!(office.entries(), before + 1);
 }

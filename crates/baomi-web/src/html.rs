@@ -9,7 +9,7 @@ use crate::view::{
     FindingView,
 };
 use baomi_core::{Severity, Verdict};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 /// The stylesheet, served at `/assets/style.css` (not inline, so the CSP
 /// needs no `unsafe-inline`).
@@ -452,8 +452,152 @@ pub fn error_page(me: &Me, title: &str, message: &str) -> Markup {
     )
 }
 
-/// Never used for document text; only for fixed strings in this module.
-#[allow(dead_code)]
-fn raw(s: &'static str) -> PreEscaped<&'static str> {
-    PreEscaped(s)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::InContext;
+    use crate::review::{progress, Decision, Roles};
+    use crate::view::{DecisionView, DocDetail, FindingView, Signer};
+    use baomi_core::{Coverage, Location, Part};
+
+    struct NoRoles;
+    impl Roles for NoRoles {
+        fn has_role(&self, _: &str, _: &str) -> bool {
+            true
+        }
+        fn name(&self, _: &str) -> String {
+            String::new()
+        }
+    }
+
+    const EVIL: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+
+    fn detail() -> DocDetail {
+        let path = ReviewPath::default();
+        let summary = DocSummary {
+            sha256: "a".repeat(64),
+            path: format!("drafts/{EVIL}.txt"),
+            title: Some(EVIL.into()),
+            doc_number: Some(EVIL.into()),
+            verdict: Verdict::Withhold,
+            scan_seq: 1,
+            scanned_at: "2026-11-27T10:00:00Z".into(),
+            findings: 1,
+            open_findings: 1,
+            open_block: 1,
+            status: Status::Pending { stage: 1 },
+            status_key: "pending",
+            status_label: "待工作部审核".into(),
+            waiting_for: Some("work-department".into()),
+            superseded_by: None,
+        };
+        let finding = FindingView {
+            rule: EVIL.into(),
+            title: EVIL.into(),
+            category: None,
+            severity: Severity::Block,
+            basis: EVIL.into(),
+            confidence: None,
+            location: Location {
+                part: Part::TrackedDeletion,
+                line: 1,
+                column: 1,
+                page: None,
+                paragraph: None,
+                cell: None,
+                author: Some(EVIL.into()),
+                detail: None,
+            },
+            matched_sha256: "b".repeat(64),
+            text_key: None,
+            preview: EVIL.into(),
+            context: Some(InContext {
+                before: EVIL.into(),
+                matched: EVIL.into(),
+                after: EVIL.into(),
+            }),
+            waived: None,
+        };
+        let decision = Decision {
+            stage: "department".into(),
+            role: "department".into(),
+            conclusion: Conclusion::Withhold,
+            opinion: EVIL.into(),
+            changes: None,
+            basis: Some(EVIL.into()),
+            title: None,
+            doc_number: None,
+            follows: None,
+            scan_seq: None,
+            path: None,
+        };
+        DocDetail {
+            summary,
+            coverage: Coverage::default(),
+            error: Some(EVIL.into()),
+            findings: vec![finding],
+            source: crate::view::FindingSource::Rescanned,
+            progress: progress(&path, &[], &NoRoles),
+            decisions: vec![DecisionView {
+                seq: 2,
+                recorded_at: "2026-11-27T10:01:00Z".into(),
+                signer: Signer {
+                    key_id: "0123456789abcdef".into(),
+                    name: Some(EVIL.into()),
+                },
+                stage_label: "部门申请".into(),
+                decision,
+                signature: "c".repeat(128),
+            }],
+            ignored: vec![],
+            waivers: vec![],
+            scanner: Signer {
+                key_id: "fedcba9876543210".into(),
+                name: None,
+            },
+            revisions: vec![],
+        }
+    }
+
+    #[test]
+    fn untrusted_text_is_escaped_everywhere() {
+        let me = Me {
+            key_id: "0123456789abcdef".into(),
+            name: Some(EVIL.into()),
+            roles: vec![],
+        };
+        let path = ReviewPath::default();
+        let d = detail();
+        let pages = [
+            document(&me, &path, &d, "tok", Some(&Notice::Refused(EVIL.into()))).into_string(),
+            review_form(&path, &d).into_string(),
+            queue(
+                &me,
+                &path,
+                std::slice::from_ref(&d.summary),
+                &QueueFilter::default(),
+            )
+            .into_string(),
+            error_page(&me, EVIL, EVIL).into_string(),
+        ];
+        for page in pages {
+            assert!(!page.contains("<script"), "{page}");
+            assert!(!page.contains("<img"), "{page}");
+            assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        }
+    }
+
+    #[test]
+    fn hidden_parts_are_marked() {
+        let me = Me {
+            key_id: "k".into(),
+            name: None,
+            roles: vec!["work-department".into()],
+        };
+        let page = document(&me, &ReviewPath::default(), &detail(), "tok", None).into_string();
+        assert!(page.contains("section class=\"part hidden-part\""));
+        assert!(page.contains("位于修订删除"));
+        assert!(page.contains("name=\"csrf\" value=\"tok\""));
+        assert!(page.contains("method=\"post\""));
+    }
 }

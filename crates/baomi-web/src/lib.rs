@@ -17,5 +17,5 @@ pub mod store;
 pub mod view;
 
 pub use html::Me;
-pub use server::{router, run, serve, ServerConfig, API_ROUTES, DEFAULT_MAX_BODY, OPENAPI};
+pub use server::{api_routes, router, run, serve, ServerConfig, DEFAULT_MAX_BODY, OPENAPI};
 pub use store::{load_trust, DecisionInput, ListFilter, Store, StoreError};
