@@ -272,6 +272,36 @@ fn may_publish_only_after_every_stage_and_only_for_the_current_revision() {
     assert_eq!(status["may_publish"], true);
     assert_eq!(status["decisions"].as_array().unwrap().len(), 3);
     assert_eq!(status["decisions"][2]["signer"]["name"], "王保密委");
+    assert_eq!(status["changes_required"], false);
+
+    // Approved only after changes: these bytes may not go out.
+    office.scan(&["drafts/hostile.txt"]);
+    let hostile = office.sha_of("drafts/hostile.txt");
+    for (stage, key) in [
+        ("department", "dept"),
+        ("work-department", "work"),
+        ("secrecy-committee", "committee"),
+    ] {
+        office.ok(&[
+            "review",
+            "decide",
+            &hostile,
+            "--stage",
+            stage,
+            "--conclusion",
+            "publish-after-changes",
+            "--changes",
+            "删除身份证号",
+            "--opinion",
+            "删除后公开",
+            "--key",
+            &format!("keys/{key}.key"),
+        ]);
+    }
+    let status = server.get(&format!("/api/v1/documents/{hostile}")).json();
+    assert_eq!(status["status"], "approved");
+    assert_eq!(status["changes_required"], true);
+    assert_eq!(status["may_publish"], false);
 
     let mut text = std::fs::read_to_string(office.path("drafts/clean-notice.txt")).unwrap();
     text.push_str("\n补充一句。\n");

@@ -16,7 +16,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Characters of context shown on either side of a match.
-pub const CONTEXT_CHARS: usize = 60;
+pub const CONTEXT_CHARS: usize = 40;
 
 /// Files larger than this are not re-read for context (the page falls back
 /// to the recorded previews); keeps one page view cheap.

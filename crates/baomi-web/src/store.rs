@@ -735,7 +735,16 @@ impl Store {
                 })
             })
             .collect();
-        let approved = matches!(p.status, review::Status::Approved { .. });
+        // `publish-after-changes` approves the content *after* the changes:
+        // these exact bytes must not go out. The changed file is a new
+        // document (new SHA-256) that goes through the path again.
+        let changes_required = matches!(p.status, review::Status::Approved { with_changes: true });
+        let may_publish = matches!(
+            p.status,
+            review::Status::Approved {
+                with_changes: false
+            }
+        ) && s.superseded_by.is_none();
         Ok(json!({
             "sha256": s.sha256,
             "path": s.path,
@@ -747,7 +756,8 @@ impl Store {
             "status_label": s.status_label,
             "waiting_for": s.waiting_for,
             "superseded_by": s.superseded_by,
-            "may_publish": approved && s.superseded_by.is_none(),
+            "may_publish": may_publish,
+            "changes_required": changes_required,
             "findings": { "total": s.findings, "open": s.open_findings, "open_block": s.open_block },
             "decisions": decisions,
         }))
