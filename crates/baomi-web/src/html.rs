@@ -142,7 +142,9 @@ pub fn queue(me: &Me, path: &ReviewPath, docs: &[DocSummary], f: &QueueFilter) -
     )
 }
 
-fn finding_card(f: &FindingView, sha: &str, csrf: &str) -> Markup {
+/// `can_waive`: the page's key holds the waiver role and the document is
+/// still on its path (a waiver after the last decision changes nothing).
+fn finding_card(f: &FindingView, sha: &str, csrf: &str, can_waive: bool) -> Markup {
     let hidden = f.location.part.is_hidden();
     html! {
         article class={"finding sev-" (f.severity.as_str()) @if hidden { " in-hidden" } @if f.waived.is_some() { " waived" }} {
@@ -165,7 +167,7 @@ fn finding_card(f: &FindingView, sha: &str, csrf: &str) -> Markup {
                     "已豁免（误报）：" (w.waiver.reason) " — " (w.signer.display()) "，" (date_of(&w.recorded_at))
                     @if w.doc_sha256 != sha { "（沿用旧版本的豁免，匹配文字未变）" }
                 }
-            } @else {
+            } @else if can_waive {
                 form.waive method="post" action={"/documents/" (sha) "/waive"} {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="rule" value=(f.rule);
@@ -217,6 +219,12 @@ pub fn document(
 ) -> Markup {
     let s = &d.summary;
     let waiting = s.waiting_for.as_deref();
+    let can_waive = waiting.is_some()
+        && s.superseded_by.is_none()
+        && me
+            .roles
+            .iter()
+            .any(|r| r == crate::store::WAIVER_ROLE.as_str());
     layout(
         &doc_name(s),
         me,
@@ -253,7 +261,7 @@ pub fn document(
                 section class={"part" @if part.is_hidden() { " hidden-part" }} {
                     h3 { (part_label(part)) " " code { (part.as_str()) } " （" (items.len()) "）"
                         @if part.is_hidden() { " " span.badge.sev-block { "隐藏内容" } } }
-                    @for f in items { (finding_card(f, &s.sha256, csrf)) }
+                    @for f in items { (finding_card(f, &s.sha256, csrf, can_waive)) }
                 }
             }
 
@@ -599,5 +607,14 @@ mod tests {
         assert!(page.contains("位于修订删除"));
         assert!(page.contains("name=\"csrf\" value=\"tok\""));
         assert!(page.contains("method=\"post\""));
+        // Only a secrecy-committee key gets waive buttons.
+        assert!(!page.contains("/waive"));
+        let committee = Me {
+            roles: vec!["secrecy-committee".into()],
+            ..me
+        };
+        let page =
+            document(&committee, &ReviewPath::default(), &detail(), "tok", None).into_string();
+        assert!(page.contains("/waive"));
     }
 }
