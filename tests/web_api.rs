@@ -485,3 +485,29 @@ fn a_committee_member_waives_a_finding_in_the_ui() {
     assert_eq!(again.status, 409);
     assert_eq!(office.entries(), before + 1);
 }
+
+#[test]
+fn only_the_listening_address_and_allowed_hosts_are_answered() {
+    let office = Office::new();
+    let server = office.serve("dept", &["--allow-host", "review.example:443"]);
+    let port = server.addr.rsplit(':').next().unwrap().to_string();
+    for host in [
+        server.addr.clone(),
+        format!("localhost:{port}"),
+        "review.example:443".into(),
+    ] {
+        assert_eq!(
+            server.request("GET", "/", &[("Host", &host)], b"").status,
+            200,
+            "{host}"
+        );
+    }
+    for host in ["evil.example", "review.example:80", "127.0.0.1:1"] {
+        let r = server.request("GET", "/api/v1/openapi.json", &[("Host", host)], b"");
+        assert_eq!(r.status, 421, "{host}");
+        assert!(r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("unexpected Host"));
+    }
+}

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Largest draft the scan API accepts, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Also answer requests whose Host header is NAME:PORT (e.g. behind a
+    /// reverse proxy). Other Host values are refused (DNS rebinding).
+    #[arg(long = "allow-host", value_name = "NAME:PORT")]
+    pub allow_hosts: Vec<String>,
 }
 
 fn key(p: &Path) -> anyhow::Result<KeyPair> {
@@ -98,6 +102,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         scanner,
         limits: baomi_extract::Limits::default(),
         max_body: args.max_body,
+        allow_hosts: args.allow_hosts,
     };
     baomi_web::run(cfg, args.listen).with_context(|| format!("cannot serve on {}", args.listen))?;
     Ok(ExitCode::SUCCESS)

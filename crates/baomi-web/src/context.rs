@@ -47,6 +47,13 @@ pub fn rescan(
     scanner: &Scanner,
     limits: &Limits,
 ) -> Result<Vec<Rescanned>, String> {
+    // The path comes from the ledger: never open anything but a regular
+    // file (a FIFO would block the reader forever, a device never ends).
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("原文件 {} 不是普通文件", path.display())),
+        Err(e) => return Err(format!("原文件 {} 无法读取（{e}）", path.display())),
+    }
     let file = std::fs::File::open(path)
         .map_err(|e| format!("原文件 {} 无法读取（{e}）", path.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
@@ -196,5 +203,7 @@ mod tests {
             &Limits::default()
         )
         .is_err());
+        let not_a_file = rescan(dir.path(), &sha, &scanner, &Limits::default()).unwrap_err();
+        assert!(not_a_file.contains("不是普通文件"), "{not_a_file}");
     }
 }

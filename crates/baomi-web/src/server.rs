@@ -79,6 +79,9 @@ pub struct ServerConfig {
     pub scanner: Arc<Scanner>,
     pub limits: Limits,
     pub max_body: usize,
+    /// Further `Host` values to answer to (`name:port`), e.g. the name a
+    /// reverse proxy forwards.
+    pub allow_hosts: Vec<String>,
 }
 
 struct AppState {
@@ -126,6 +129,7 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
             h.push(format!("127.0.0.1:{port}"));
             h.push(format!("[::1]:{port}"));
         }
+        h.extend(cfg.allow_hosts.iter().cloned());
         h.sort();
         h.dedup();
         h

@@ -280,10 +280,14 @@ impl Store {
             return r.clone();
         }
         let r = rescan(Path::new(path), sha, &self.scanner, &self.limits).map(Arc::new);
-        if self.rescans.len() > 256 {
-            self.rescans.clear();
+        // Only successes are kept: a file that is unreadable now (a share
+        // briefly offline) may be readable on the next page view.
+        if r.is_ok() {
+            if self.rescans.len() > 256 {
+                self.rescans.clear();
+            }
+            self.rescans.insert(key, r.clone());
         }
-        self.rescans.insert(key, r.clone());
         r
     }
 
