@@ -72,3 +72,62 @@ fn overlapping<'a>(
         .copied()
         .take_while(move |r| r.range.start < e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baomi_core::{Part, SegmentInfo};
+
+    fn region(range: std::ops::Range<usize>, info: SegmentInfo) -> Region {
+        Region { range, info }
+    }
+
+    #[test]
+    fn findings_take_the_location_of_their_regions() {
+        let scanner = Scanner::shipped();
+        let text = "正文\n机密★1年\n内部资料\n".to_string();
+        let cell_start = text.find("内部").unwrap();
+        let seg = Segment {
+            info: SegmentInfo::new(Part::Body),
+            regions: vec![
+                region(
+                    3..text.find("\n内部").unwrap(),
+                    SegmentInfo {
+                        author: Some("甲".into()),
+                        ..SegmentInfo::new(Part::TrackedDeletion)
+                    },
+                ),
+                region(
+                    cell_start..text.len() - 1,
+                    SegmentInfo {
+                        cell: Some("table 1, row 1, cell 1".into()),
+                        ..Default::default()
+                    },
+                ),
+            ],
+            text,
+            regions_only: false,
+            paragraph_lines: true,
+        };
+        let f = scan_segment(&seg, &scanner);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].location.part, Part::TrackedDeletion);
+        assert_eq!(f[0].location.author.as_deref(), Some("甲"));
+        assert_eq!(f[0].location.paragraph, Some(2));
+        assert_eq!(f[1].location.part, Part::Body);
+        assert_eq!(
+            f[1].location.cell.as_deref(),
+            Some("table 1, row 1, cell 1")
+        );
+        assert_eq!(f[1].location.paragraph, Some(3));
+
+        // In a hidden-only view, findings outside hidden regions are dropped.
+        let only = Segment {
+            regions_only: true,
+            ..seg
+        };
+        let f = scan_segment(&only, &scanner);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].matched, "机密★1年");
+    }
+}

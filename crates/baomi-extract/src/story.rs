@@ -208,3 +208,50 @@ fn add_region(list: &mut Vec<Region>, range: std::ops::Range<usize>, info: Segme
     }
     list.push(Region { range, info });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_runs_make_a_second_view_with_merged_regions() {
+        let mut s = Story::new(SegmentInfo::new(Part::Body));
+        s.push("标题", &Run::Normal);
+        s.end_paragraph();
+        s.push("密级：", &Run::Normal);
+        let author = Some("李四".to_string());
+        s.push("机密★", &Run::Deleted(author.clone()));
+        s.push("5年", &Run::Deleted(author.clone()));
+        s.push("公开", &Run::Inserted(Some("王五".into())));
+        s.end_paragraph();
+        let mut out = Vec::new();
+        s.finish(&mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].text, "标题\n密级：公开\n");
+        assert!(!out[0].regions_only);
+        assert_eq!(out[0].regions.len(), 1);
+        assert_eq!(out[0].regions[0].info.part, Some(Part::TrackedInsertion));
+        assert_eq!(&out[0].text[out[0].regions[0].range.clone()], "公开");
+        assert_eq!(out[1].text, "标题\n密级：机密★5年公开\n");
+        assert!(out[1].regions_only);
+        // Word's one-run-per-change splitting is merged back into one region.
+        assert_eq!(out[1].regions.len(), 1);
+        assert_eq!(&out[1].text[out[1].regions[0].range.clone()], "机密★5年");
+        assert_eq!(out[1].regions[0].info.author, author);
+    }
+
+    #[test]
+    fn stray_newlines_do_not_shift_paragraphs_and_empty_stories_vanish() {
+        let mut s = Story::new(SegmentInfo::new(Part::Comment));
+        s.push("一\n二\r三", &Run::Normal);
+        let mut out = Vec::new();
+        s.finish(&mut out);
+        assert_eq!(out[0].text, "一 二 三\n");
+        let mut out = Vec::new();
+        let mut empty = Story::new(SegmentInfo::new(Part::Header));
+        empty.push("  ", &Run::Normal);
+        empty.end_paragraph();
+        empty.finish(&mut out);
+        assert!(out.is_empty());
+    }
+}
