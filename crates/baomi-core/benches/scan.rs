@@ -40,6 +40,7 @@ pub fn with_keywords(file: &std::path::Path) -> RuleSet {
         hotwords: vec![],
         hotword_window: 0,
         require_hotword: false,
+        whole_line: false,
         origin: file.display().to_string(),
     })
     .expect("unique id");

@@ -42,7 +42,10 @@ pub enum RuleError {
     /// The I/O error is part of the message (not a `source`) so that it is
     /// printed once, whether the caller shows the chain or not.
     #[error("{file}: cannot read rule file: {error}")]
-    Io { file: PathBuf, error: std::io::Error },
+    Io {
+        file: PathBuf,
+        error: std::io::Error,
+    },
     #[error("{file}:{line}: {message}")]
     Syntax {
         file: PathBuf,
@@ -101,6 +104,8 @@ struct RawRule {
     #[serde(default)]
     require_hotword: bool,
     #[serde(default)]
+    whole_line: bool,
+    #[serde(default)]
     tests: RuleExamples,
 }
 
@@ -147,6 +152,10 @@ pub struct Rule {
     /// Report only when a hotword is near (for identifiers without a check
     /// digit, such as passports and 15-digit IDs).
     pub require_hotword: bool,
+    /// Report only a match that stands alone on its line (apart from white
+    /// space): how markings are laid out, as opposed to prose that merely
+    /// uses the same words.
+    pub whole_line: bool,
     pub hit_examples: Vec<String>,
     pub miss_examples: Vec<String>,
     /// File and line the rule was defined at, for messages.
@@ -367,6 +376,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
         hotwords: raw.hotwords,
         hotword_window: raw.hotword_window.unwrap_or(DEFAULT_HOTWORD_WINDOW),
         require_hotword: raw.require_hotword,
+        whole_line: raw.whole_line,
         hit_examples: raw.tests.hit,
         miss_examples: raw.tests.miss,
         origin,

@@ -83,6 +83,9 @@ pub struct Scanner {
     /// Whether any rule asks for traditional → simplified folding.
     t2s: bool,
     folded_hotwords: Vec<Vec<String>>,
+    /// Hotwords folded like the scanned views, to skip `require_hotword`
+    /// patterns outright in texts that contain none of their hotwords.
+    gate_hotwords: Vec<Vec<String>>,
     fingerprint: String,
 }
 
@@ -204,7 +207,17 @@ impl Scanner {
                     .collect()
             })
             .collect();
+        let gate_hotwords = rules
+            .iter()
+            .map(|r| {
+                r.hotwords
+                    .iter()
+                    .map(|h| fold_keyword(h, true, t2s))
+                    .collect()
+            })
+            .collect();
         Ok(Scanner {
+            gate_hotwords,
             rules,
             automaton,
             targets,
@@ -353,7 +366,15 @@ impl Scanner {
         }
         if let (Some(set), Some(full)) = (&self.pattern_set, &views.full) {
             for i in set.matches(&full.text).iter() {
-                self.pattern_candidates(&self.patterns[i], text, full, &mut candidates);
+                let p = &self.patterns[i];
+                let rule = p.rule as usize;
+                let gated = self.rules[rule].require_hotword
+                    && !self.gate_hotwords[rule]
+                        .iter()
+                        .any(|h| views.stripped.text.contains(h.as_str()));
+                if !gated {
+                    self.pattern_candidates(p, text, full, &mut candidates);
+                }
             }
         }
         if candidates.is_empty() {
@@ -383,6 +404,9 @@ impl Scanner {
                 continue;
             }
             let rule = &self.rules[c.rule as usize];
+            if rule.whole_line && !alone_on_line(text, c.start, c.end) {
+                continue;
+            }
             let hotword = !rule.hotwords.is_empty()
                 && self.hotword_near(c.rule as usize, text, c.start, c.end);
             if (rule.require_hotword || c.weak) && !hotword {
@@ -608,9 +632,27 @@ pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
         .map_or(text.len(), |(i, _)| from + i)
 }
 
+/// True when only white space (or zero-width characters) stands between
+/// the match and the ends of its line.
+fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
+    let blank = |c: char| {
+        c != '\n' && (c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}'))
+    };
+    let before = text[..start]
+        .chars()
+        .rev()
+        .take_while(|&c| c != '\n')
+        .all(blank);
+    let after = text[end..].chars().take_while(|&c| c != '\n').all(blank);
+    before && after
+}
+
 /// Makes context safe to show on a terminal or a page: newlines become ⏎,
 /// other control characters become spaces.
 fn printable(s: &str) -> String {
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f) && !s.contains(|c: char| c.is_control()) {
+        return s.to_string();
+    }
     s.chars()
         .filter(|&c| c != '\r')
         .map(|c| match c {
