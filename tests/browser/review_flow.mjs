@@ -69,7 +69,16 @@ try {
   check(result.pwned === null && result.scriptElements === 0 && result.imgElements === 0, 'no script ran, no element injected');
   await page.screenshot({ path: join(out, 'document.png'), fullPage: true });
 
-  // 3. Sign a decision with the form.
+  // 3. Out of order first: refused with the reason, nothing recorded.
+  await page.locator('form.decide select[name=stage]').selectOption('work-department');
+  await page.locator('form.decide input[name=conclusion][value=withhold]').check();
+  await page.locator('form.decide textarea[name=opinion]').fill('越级审查');
+  await page.locator('form.decide textarea[name=basis]').fill('无');
+  await Promise.all([page.waitForURL(`**/documents/${sha}/decide`), page.locator('form.decide button[type=submit]').click()]);
+  result.refusal = await page.locator('p.notice.refused').innerText();
+  check(result.refusal.includes('stages happen in order'), 'out-of-order decision refused with the reason');
+
+  // 4. Sign a decision with the form.
   await page.locator('form.decide select[name=stage]').selectOption('department');
   await page.locator('form.decide input[name=conclusion][value=withhold]').check();
   await page.locator('form.decide textarea[name=opinion]').fill('含居民身份证号码，不予公开');
@@ -78,14 +87,14 @@ try {
   result.notice = await page.locator('p.notice').innerText();
   result.decisionRows = await page.locator('table.decisions tbody tr').allInnerTexts();
 
-  // 4. Hidden parts stand out: tracked deletion and comment.
+  // 5. Hidden parts stand out: tracked deletion and comment.
   await page.goto(`${url}/documents/${docxSha}`);
   result.hiddenSections = await page.locator('section.hidden-part h3').allInnerTexts();
   result.hiddenWarnings = await page.locator('section.hidden-part .hidden-warning').count();
   result.hiddenBorder = await page.locator('section.hidden-part').first().evaluate((e) => getComputedStyle(e).borderLeftColor);
   await page.screenshot({ path: join(out, 'hidden-parts.png'), fullPage: true });
 
-  // 5. The printable review form, on A4.
+  // 6. The printable review form, on A4.
   await page.goto(`${url}/documents/${sha}/form`);
   result.formText = await page.locator('body').innerText();
   await page.emulateMedia({ media: 'print' });
