@@ -17,7 +17,7 @@ use crate::{Recorder, WatchError};
 use baomi_core::Scanner;
 use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender, TrySendError};
 use notify::{EventKind, RecursiveMode, Watcher};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -146,6 +146,7 @@ pub fn run(
         cfg,
         inbox,
         cands: HashMap::new(),
+        ready: VecDeque::new(),
         inflight: HashSet::new(),
         held: HashMap::new(),
         more_pending: false,
@@ -206,6 +207,8 @@ struct Cand {
     /// When `ident` was last seen to change (or the file was first seen).
     since: Instant,
     next_check: Instant,
+    /// Found stable and waiting in `ready` for a worker.
+    ready: bool,
 }
 
 /// A file left in `inbox/` after an error on our side; retried when it
@@ -217,11 +220,15 @@ struct Held {
 
 const HELD_RETRY: Duration = Duration::from_secs(30);
 const TICK: Duration = Duration::from_millis(250);
+/// Stable files kept ready for the workers; more would only go stale.
+const READY_TARGET: usize = 256;
 
 struct Dispatcher {
     cfg: WatchConfig,
     inbox: PathBuf,
     cands: HashMap<PathBuf, Cand>,
+    /// Stable candidates in the order they became stable.
+    ready: VecDeque<PathBuf>,
     inflight: HashSet<PathBuf>,
     held: HashMap<PathBuf, Held>,
     /// The last listing stopped tracking at `max_tracked`: list again when
@@ -362,6 +369,7 @@ impl Dispatcher {
                 ident,
                 since: now,
                 next_check: now + self.cfg.quiet_period,
+                ready: false,
             },
         );
     }
@@ -394,6 +402,7 @@ impl Dispatcher {
             if let Some(c) = self.cands.get_mut(&p) {
                 c.since = now;
                 c.next_check = now + self.cfg.quiet_period;
+                c.ready = false;
             } else if self.cands.len() < self.cfg.max_tracked {
                 self.track(p, now);
             } else {
@@ -408,40 +417,79 @@ impl Dispatcher {
         let now = Instant::now();
         let quiet = self.cfg.quiet_period;
         let mut wake = now + TICK;
-        let mut ready = Vec::new();
-        let mut gone = Vec::new();
-        for (p, c) in self.cands.iter_mut() {
-            if c.next_check > now {
-                wake = wake.min(c.next_check);
+        // Stat the due candidates only while few stable files are waiting
+        // for a worker: with a backlog, re-checking thousands of files on
+        // every completion would cost more than the reviews.
+        if self.ready.len() < READY_TARGET {
+            let mut ready = Vec::new();
+            let mut gone = Vec::new();
+            for (p, c) in self.cands.iter_mut() {
+                if c.ready {
+                    continue;
+                }
+                if c.next_check > now {
+                    wake = wake.min(c.next_check);
+                    continue;
+                }
+                match lstat_ident(p) {
+                    Err(_) => gone.push(p.clone()),
+                    Ok(id) if id != c.ident => {
+                        c.ident = id;
+                        c.since = now;
+                        c.next_check = now + quiet;
+                        wake = wake.min(c.next_check);
+                    }
+                    Ok(_) if now.duration_since(c.since) >= quiet => {
+                        c.ready = true;
+                        ready.push((c.since, p.clone()));
+                    }
+                    Ok(_) => {
+                        c.next_check = c.since + quiet;
+                        wake = wake.min(c.next_check);
+                    }
+                }
+            }
+            for p in gone {
+                self.cands.remove(&p);
+            }
+            // Oldest first.
+            ready.sort();
+            self.ready.extend(ready.into_iter().map(|(_, p)| p));
+        }
+        while !job_tx.is_full() {
+            let Some(p) = self.ready.pop_front() else {
+                break;
+            };
+            let Some(c) = self.cands.get_mut(&p) else {
+                continue;
+            };
+            if !c.ready {
+                // It changed again after it was found stable.
                 continue;
             }
-            match lstat_ident(p) {
-                Err(_) => gone.push(p.clone()),
+            // It may have waited a while: one more look before a worker
+            // spends time on it.
+            match lstat_ident(&p) {
+                Err(_) => {
+                    self.cands.remove(&p);
+                }
                 Ok(id) if id != c.ident => {
                     c.ident = id;
+                    c.ready = false;
                     c.since = now;
                     c.next_check = now + quiet;
                     wake = wake.min(c.next_check);
                 }
-                Ok(_) if now.duration_since(c.since) >= quiet => ready.push((c.since, p.clone())),
-                Ok(_) => {
-                    c.next_check = c.since + quiet;
-                    wake = wake.min(c.next_check);
-                }
-            }
-        }
-        for p in gone {
-            self.cands.remove(&p);
-        }
-        ready.sort();
-        for (_, p) in ready {
-            match job_tx.try_send(p.clone()) {
-                Ok(()) => {
-                    self.cands.remove(&p);
-                    self.inflight.insert(p);
-                }
-                // The ones not sent stay due; a finished file wakes the loop.
-                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => break,
+                Ok(_) => match job_tx.try_send(p.clone()) {
+                    Ok(()) => {
+                        self.cands.remove(&p);
+                        self.inflight.insert(p);
+                    }
+                    Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                        self.ready.push_front(p);
+                        break;
+                    }
+                },
             }
         }
         self.queued = job_tx.len();
@@ -511,6 +559,7 @@ impl Dispatcher {
 
     fn write_status(&mut self) {
         let q = &mut self.status.queue;
+        // Stable files waiting for a worker are still candidates.
         q.waiting = self.cands.len() as u64;
         q.queued = self.queued as u64;
         q.in_flight = self.inflight.len().saturating_sub(self.queued) as u64;
