@@ -241,9 +241,9 @@ fn five_hundred_drops_each_end_in_the_right_folder_with_one_ledger_entry() {
     let mut expected: HashMap<String, (&str, String)> = HashMap::new();
 
     // 20 .docx drafts, built outside and copied in.
-    let docx: Vec<(String, String)> = (0..20)
+    let docx: Vec<(String, String)> = (0..20usize)
         .map(|i| {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 (
                     format!("draft-{i}.docx"),
                     format!("关于做好年度总结的通知 第{i}号"),
@@ -262,7 +262,11 @@ fn five_hundred_drops_each_end_in_the_right_folder_with_one_ledger_entry() {
         expected.insert(
             name.clone(),
             (
-                if i % 2 == 0 { "cleared" } else { "withheld" },
+                if i.is_multiple_of(2) {
+                    "cleared"
+                } else {
+                    "withheld"
+                },
                 sha256_hex(&bytes),
             ),
         );

@@ -170,7 +170,7 @@ fn txt_100k(i: usize) -> (String, Vec<u8>) {
     while s.len() < 100_000 {
         s.push_str("各单位：请于下周一上午九时在三楼会议室参加年度工作会议，并做好准备。\n");
     }
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         s.push_str("本文件为机密★1年\n");
     }
     (format!("lat-{i}.txt"), s.into_bytes())
@@ -219,7 +219,7 @@ for i in range({n}):
 fn throughput(n: usize) {
     let site = Site::new();
     for i in 0..n {
-        let body = if i % 5 == 0 {
+        let body = if i.is_multiple_of(5) {
             format!("内部资料 编号{i}\n")
         } else {
             format!("关于第{i}次会议的通知\n请按时参加。\n")
