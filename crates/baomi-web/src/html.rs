@@ -62,6 +62,10 @@ fn status_badge(s: &DocSummary) -> Markup {
     html! { span class={"badge status-" (s.status_key)} { (s.status_label) } }
 }
 
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
 fn doc_name(s: &DocSummary) -> String {
     s.title.clone().unwrap_or_else(|| s.path.clone())
 }
@@ -250,6 +254,12 @@ pub fn document(
             @for n in &d.coverage.notes { p.note { "说明：" (n) } }
             (progress_bar(path, d))
             p.links { a.button href={"/documents/" (s.sha256) "/form"} { "打印审查表" } }
+            @if !d.revisions.is_empty() {
+                details.revisions {
+                    summary { "同一文件的其他版本（" (d.revisions.len()) "）" }
+                    ul { @for (sha, at) in &d.revisions { li { a href={"/documents/" (sha)} { code { (sha.get(..12).unwrap_or(sha)) } } " 扫描于 " (at) } } }
+                }
+            }
 
             h2 { "发现（" (d.findings.len()) "）" }
             @match &d.source {
@@ -348,7 +358,13 @@ pub fn review_form(path: &ReviewPath, d: &DocDetail) -> Markup {
                 p.no-print.links { a href={"/documents/" (s.sha256)} { "← 返回文档" } " · 用浏览器“打印”即可输出 A4 审查表" }
                 h1.form-title { "信息公开保密审查表" }
                 table.review-form {
-                    tr { th { "标题" } td { (s.title.as_deref().unwrap_or("（无标题）")) } }
+                    tr { th { "标题" } td {
+                        @match &s.title {
+                            Some(t) => { (t) }
+                            // The form asks for a content summary where there is no title.
+                            None => { (file_name(&s.path)) "（未识别标题，以文件名代）" }
+                        }
+                    } }
                     tr { th { "文号" } td { (s.doc_number.as_deref().unwrap_or("（无文号）")) } }
                     tr { th { "文件" } td.small { (s.path) br; "SHA-256：" code { (s.sha256) } } }
                     tr {
