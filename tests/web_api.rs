@@ -309,10 +309,11 @@ fn may_publish_only_after_every_stage_and_only_for_the_current_revision() {
     office.scan(&["drafts/clean-notice.txt"]);
     let status = server.get(&format!("/api/v1/documents/{sha}")).json();
     assert_eq!(status["may_publish"], false, "a newer revision was scanned");
-    assert_eq!(
-        status["superseded_by"],
-        office.sha_of("drafts/clean-notice.txt")
-    );
+    let newer = office.sha_of("drafts/clean-notice.txt");
+    assert_eq!(status["superseded_by"], newer);
+    let page = server.get(&format!("/documents/{sha}")).text();
+    assert!(page.contains("同一文件的其他版本") && page.contains(&format!("/documents/{newer}")));
+    assert!(page.contains("此文件已有新版本"));
 }
 
 #[test]
