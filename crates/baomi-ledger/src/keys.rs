@@ -49,8 +49,13 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// A public key from its 32 raw bytes; fails for bytes that are not a
     /// point on the curve.
+    ///
+    /// Weak (small-order) keys are refused here, once per key, so that
+    /// [`verify`](Self::verify) can use the faster non-strict check.
     pub fn from_bytes(bytes: &[u8; 32]) -> Option<PublicKey> {
-        let key = VerifyingKey::from_bytes(bytes).ok()?;
+        let key = VerifyingKey::from_bytes(bytes)
+            .ok()
+            .filter(|k| !k.is_weak())?;
         Some(PublicKey {
             key_id: key_id_of(bytes),
             key,
@@ -75,7 +80,9 @@ impl PublicKey {
     /// Checks an Ed25519 signature over `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let sig = ed25519_dalek::Signature::from_bytes(signature);
-        self.key.verify_strict(message, &sig).is_ok()
+        // Non-strict RFC 8032 verification (canonical `s` still required);
+        // weak keys were refused when this key was made.
+        ed25519_dalek::Verifier::verify(&self.key, message, &sig).is_ok()
     }
 
     /// The SPKI PEM text of a `.pub` file.
@@ -97,14 +104,17 @@ impl PublicKey {
                 what: "public key",
                 detail: e.to_string(),
             })?;
+        if key.is_weak() {
+            return Err(LedgerError::BadKey {
+                path: path.to_owned(),
+                what: "public key",
+                detail: "a weak (small-order) key, which verifies forged signatures".into(),
+            });
+        }
         Ok(PublicKey {
             key_id: key_id_of(&key.to_bytes()),
             key,
         })
-    }
-
-    pub(crate) fn verifying_key(&self) -> &VerifyingKey {
-        &self.key
     }
 }
 

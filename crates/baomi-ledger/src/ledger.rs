@@ -264,8 +264,11 @@ impl Ledger {
         payload: serde_json::Value,
         key: &KeyPair,
     ) -> Result<Entry> {
+        // Canonicalise before taking the write lock: other writers wait less.
+        let prepared = prepare(&payload)?;
         let tx = self.immediate()?;
-        let e = append_in(&tx, kind, doc_sha256, payload, key)?;
+        let mut link = last_link(&tx)?;
+        let e = insert_prepared(&tx, &mut link, kind, doc_sha256, prepared, key)?;
         tx.commit()?;
         tracing::debug!(seq = e.seq, kind, "appended");
         Ok(e)
@@ -273,10 +276,16 @@ impl Ledger {
 
     /// Appends several entries in one transaction (one fsync): all or none.
     pub fn append_batch(&self, items: Vec<NewEntry>, key: &KeyPair) -> Result<Vec<Entry>> {
+        let (heads, payloads): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .map(|it| ((it.kind, it.doc_sha256), it.payload))
+            .unzip();
+        let prepared = prepare_all(payloads)?;
         let tx = self.immediate()?;
-        let mut out = Vec::with_capacity(items.len());
-        for it in items {
-            out.push(append_in(&tx, &it.kind, &it.doc_sha256, it.payload, key)?);
+        let mut link = last_link(&tx)?;
+        let mut out = Vec::with_capacity(prepared.len());
+        for ((kind, doc), p) in heads.into_iter().zip(prepared) {
+            out.push(insert_prepared(&tx, &mut link, &kind, &doc, p, key)?);
         }
         tx.commit()?;
         Ok(out)
@@ -533,6 +542,14 @@ impl RawRow {
 
     /// Parses the row; the error names the malformed column.
     pub(crate) fn parse(self) -> Result<Entry, String> {
+        self.parse_with(|_| true)
+    }
+
+    /// Parses the row, building `Entry::payload` only when `full_payload(kind)`
+    /// says it is needed (otherwise the payload is only checked to be JSON
+    /// and left `Null`): verification reads every entry and needs the
+    /// parsed payload only for decisions.
+    pub(crate) fn parse_with(self, full_payload: impl Fn(&str) -> bool) -> Result<Entry, String> {
         const NAMES: [&str; 9] = [
             "kind",
             "doc_sha256",
@@ -553,11 +570,17 @@ impl RawRow {
                 .ok_or_else(|| format!("{} is not text", NAMES[i]))
         };
         let payload_bytes = payload.ok_or("payload is not text")?;
-        let payload: serde_json::Value = serde_json::from_slice(&payload_bytes)
-            .map_err(|e| format!("payload is not JSON ({e})"))?;
+        let kind = text(kind, 0)?;
+        let not_json = |e: serde_json::Error| format!("payload is not JSON ({e})");
+        let payload = if full_payload(&kind) {
+            serde_json::from_slice(&payload_bytes).map_err(not_json)?
+        } else {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&payload_bytes).map_err(not_json)?;
+            serde_json::Value::Null
+        };
         Ok(Entry {
             seq: self.seq as u64,
-            kind: text(kind, 0)?,
+            kind,
             doc_sha256: text(doc, 1)?,
             payload,
             payload_bytes,
@@ -607,6 +630,45 @@ fn last_link(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
     }
 }
 
+/// A payload in its stored form, computed before the write lock is taken.
+struct Prepared {
+    payload: serde_json::Value,
+    bytes: Vec<u8>,
+}
+
+fn prepare(payload: &serde_json::Value) -> Result<Prepared> {
+    let bytes = entry::canonical_bytes(payload)?;
+    // `Entry::payload` is parsed back from the stored bytes so that it equals
+    // what any later reader sees (canonicalisation may reformat numbers).
+    let payload =
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::Payload(e.to_string()))?;
+    Ok(Prepared { payload, bytes })
+}
+
+/// Prepares many payloads on all cores (canonicalisation and re-parsing
+/// cost about as much as signing).
+fn prepare_all(payloads: Vec<serde_json::Value>) -> Result<Vec<Prepared>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads == 1 || payloads.len() < 256 {
+        return payloads.iter().map(prepare).collect();
+    }
+    let per = payloads.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = payloads
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(prepare).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(payloads.len());
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| LedgerError::Payload("canonicalisation thread panicked".into()))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
 fn append_in(
     tx: &Transaction<'_>,
     kind: &str,
@@ -614,30 +676,38 @@ fn append_in(
     payload: serde_json::Value,
     key: &KeyPair,
 ) -> Result<Entry> {
-    let (last, prev) = last_link(tx)?;
-    let bytes = entry::canonical_bytes(&payload)?;
-    // Store the payload as exactly the bytes that are signed; parsed back
-    // from them so that `Entry::payload` equals what a reader will see.
-    let payload: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| LedgerError::Payload(e.to_string()))?;
+    let mut link = last_link(tx)?;
+    insert_prepared(tx, &mut link, kind, doc_sha256, prepare(&payload)?, key)
+}
+
+/// Seals a prepared entry after `link` (last seq and hash), inserts it and
+/// moves `link` on to it.
+fn insert_prepared(
+    tx: &Transaction<'_>,
+    link: &mut (u64, [u8; 32]),
+    kind: &str,
+    doc_sha256: &str,
+    p: Prepared,
+    key: &KeyPair,
+) -> Result<Entry> {
+    // The payload is canonical JSON, hence valid UTF-8: store it as TEXT so
+    // that SQLite's json functions and the sqlite3 shell can read it.
+    std::str::from_utf8(&p.bytes).map_err(|err| LedgerError::Payload(err.to_string()))?;
     let e = entry::seal(
-        last + 1,
+        link.0 + 1,
         kind,
         doc_sha256,
         entry::now_rfc3339(),
-        payload,
-        bytes,
-        prev,
+        p.payload,
+        p.bytes,
+        link.1,
         key,
     );
     let mut st = tx.prepare_cached(
         "INSERT INTO entries (seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    // The payload is canonical JSON, hence valid UTF-8: store it as TEXT so
-    // that SQLite's json functions and the sqlite3 shell can read it.
-    let payload_text = std::str::from_utf8(&e.payload_bytes)
-        .map_err(|err| LedgerError::Payload(err.to_string()))?;
+    let payload_text = std::str::from_utf8(&e.payload_bytes).unwrap_or_default();
     st.execute(params![
         e.seq as i64,
         e.kind,
@@ -650,6 +720,7 @@ fn append_in(
         crate::hex(&e.hash),
         e.recorded_at,
     ])?;
+    *link = (e.seq, e.hash);
     Ok(e)
 }
 

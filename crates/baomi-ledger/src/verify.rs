@@ -5,7 +5,7 @@ use crate::checkpoint::Checkpoint;
 use crate::entry::{Entry, GENESIS_PREV_HASH};
 use crate::error::Result;
 use crate::keys::{key_id_of, PublicKey};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, RawRow};
 use crate::merkle;
 use crate::trust::{Role, Trust};
 use serde::Serialize;
@@ -125,8 +125,14 @@ pub fn required_role(entry: &Entry) -> Result<Option<Role>, String> {
     }
 }
 
-/// Checks done in order, without the signature.
-fn structural(e: &Entry, expected_seq: u64, prev: &[u8; 32]) -> Option<(ProblemKind, String)> {
+/// Checks done in order, without the signature; `hash_ok` says whether the
+/// stored hash matches the recomputed one (computed on a worker thread).
+fn structural(
+    e: &Entry,
+    hash_ok: bool,
+    expected_seq: u64,
+    prev: &[u8; 32],
+) -> Option<(ProblemKind, String)> {
     if e.seq != expected_seq {
         return Some((
             ProblemKind::SequenceGap,
@@ -140,7 +146,7 @@ fn structural(e: &Entry, expected_seq: u64, prev: &[u8; 32]) -> Option<(ProblemK
             },
         ));
     }
-    if e.computed_hash() != e.hash {
+    if !hash_ok {
         return Some((
             ProblemKind::ContentChanged,
             "its stored hash does not match its contents: the payload (or kind, document, time) was changed after it was recorded".into(),
@@ -222,32 +228,66 @@ fn authority(e: &Entry, trust: &Trust) -> Option<(ProblemKind, String)> {
     }
 }
 
-/// Verifies signatures of a chunk on all cores; returns per-entry validity.
-fn signatures_ok(chunk: &[Entry]) -> Vec<bool> {
+/// An entry parsed and checked on a worker thread: everything that does not
+/// depend on the entries before it.
+struct Checked {
+    seq: u64,
+    entry: Result<Entry, String>,
+    hash_ok: bool,
+    sig_ok: bool,
+}
+
+/// Parses rows and checks their hashes and signatures on all cores (the
+/// Ed25519 verification dominates); results keep the rows' order.
+fn check_chunk(rows: Vec<RawRow>) -> Vec<Checked> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let per = chunk.len().div_ceil(threads).max(64);
-    let mut out = vec![false; chunk.len()];
+    let per = rows.len().div_ceil(threads).max(256);
+    let mut parts: Vec<Vec<RawRow>> = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        parts.push(rows.by_ref().take(per).collect());
+    }
     std::thread::scope(|s| {
-        for (part, res) in chunk.chunks(per).zip(out.chunks_mut(per)) {
-            s.spawn(move || {
-                let mut keys: HashMap<[u8; 32], Option<PublicKey>> = HashMap::new();
-                for (e, ok) in part.iter().zip(res.iter_mut()) {
-                    let key = keys
-                        .entry(e.public_key)
-                        .or_insert_with(|| PublicKey::from_bytes(&e.public_key));
-                    *ok = key.as_ref().is_some_and(|k| {
-                        let sig = ed25519_dalek::Signature::from_bytes(&e.signature);
-                        k.verifying_key()
-                            .verify_strict(&e.signed_message(), &sig)
-                            .is_ok()
-                    });
-                }
-            });
-        }
-    });
-    out
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                s.spawn(move || {
+                    let mut keys: HashMap<[u8; 32], Option<PublicKey>> = HashMap::new();
+                    part.into_iter()
+                        .map(|raw| {
+                            let seq = raw.seq.max(0) as u64;
+                            // Only decisions need their payload parsed (for the role).
+                            let entry = raw.parse_with(|kind| kind == "decision");
+                            let (hash_ok, sig_ok) = match &entry {
+                                Ok(e) => {
+                                    let key = keys
+                                        .entry(e.public_key)
+                                        .or_insert_with(|| PublicKey::from_bytes(&e.public_key));
+                                    let sig_ok = key.as_ref().is_some_and(|k| {
+                                        k.verify(&e.signed_message(), &e.signature)
+                                    });
+                                    (e.computed_hash() == e.hash, sig_ok)
+                                }
+                                Err(_) => (false, false),
+                            };
+                            Checked {
+                                seq,
+                                entry,
+                                hash_ok,
+                                sig_ok,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 const CHUNK: usize = 8192;
@@ -279,20 +319,30 @@ impl Ledger {
         let mut prev = GENESIS_PREV_HASH;
         let mut expected = 1u64;
         let mut hashes: Vec<merkle::Hash> = Vec::new();
-        let mut chunk: Vec<Entry> = Vec::with_capacity(CHUNK);
+        let mut chunk: Vec<RawRow> = Vec::with_capacity(CHUNK);
         let mut problem: Option<Problem> = None;
 
-        let flush = |chunk: &mut Vec<Entry>,
+        // Sequential part: order, chain links, key ids, trust — cheap.
+        let flush = |chunk: &mut Vec<RawRow>,
                      prev: &mut [u8; 32],
                      expected: &mut u64,
                      hashes: &mut Vec<merkle::Hash>,
                      report: &mut VerifyReport|
          -> Option<Problem> {
-            let sigs = signatures_ok(chunk);
-            for (e, sig_ok) in chunk.drain(..).zip(sigs) {
-                let found = structural(&e, *expected, prev)
+            for c in check_chunk(std::mem::take(chunk)) {
+                let e = match c.entry {
+                    Ok(e) => e,
+                    Err(detail) => {
+                        return Some(Problem {
+                            seq: c.seq,
+                            kind: ProblemKind::Malformed,
+                            detail,
+                        })
+                    }
+                };
+                let found = structural(&e, c.hash_ok, *expected, prev)
                     .or_else(|| {
-                        (!sig_ok).then(|| {
+                        (!c.sig_ok).then(|| {
                             (
                                 ProblemKind::SignatureInvalid,
                                 format!("the signature by key {} does not verify", e.key_id),
@@ -321,34 +371,15 @@ impl Ledger {
             if problem.is_some() {
                 return Ok(true); // keep counting
             }
-            let seq = raw.seq.max(0) as u64;
-            match raw.parse() {
-                Ok(e) => {
-                    chunk.push(e);
-                    if chunk.len() >= CHUNK {
-                        problem = flush(
-                            &mut chunk,
-                            &mut prev,
-                            &mut expected,
-                            &mut hashes,
-                            &mut report,
-                        );
-                    }
-                }
-                Err(detail) => {
-                    problem = flush(
-                        &mut chunk,
-                        &mut prev,
-                        &mut expected,
-                        &mut hashes,
-                        &mut report,
-                    )
-                    .or(Some(Problem {
-                        seq,
-                        kind: ProblemKind::Malformed,
-                        detail,
-                    }));
-                }
+            chunk.push(raw);
+            if chunk.len() >= CHUNK {
+                problem = flush(
+                    &mut chunk,
+                    &mut prev,
+                    &mut expected,
+                    &mut hashes,
+                    &mut report,
+                );
             }
             Ok(true)
         })?;
