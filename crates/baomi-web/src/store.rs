@@ -117,7 +117,9 @@ impl Roles for TrustRoles<'_> {
 /// The review layer over one ledger file.
 pub struct Store {
     ledger: Ledger,
+    /// Empty when no trust file was given: then no key holds a role.
     trust: Trust,
+    trust_given: bool,
     path: ReviewPath,
     scanner: Arc<Scanner>,
     limits: Limits,
@@ -133,7 +135,7 @@ impl Store {
     pub fn open(
         db: &Path,
         create: bool,
-        trust: Trust,
+        trust: Option<Trust>,
         path: ReviewPath,
         scanner: Arc<Scanner>,
     ) -> Result<Store, StoreError> {
@@ -152,7 +154,8 @@ impl Store {
             } else {
                 Ledger::open_existing(db)?
             },
-            trust,
+            trust_given: trust.is_some(),
+            trust: trust.unwrap_or_default(),
             path,
             scanner,
             limits: Limits::default(),
@@ -769,15 +772,19 @@ impl Store {
 
     /// Verify result and a fresh head checkpoint signed by `key`.
     pub fn ledger_status_with(&self, key: &KeyPair) -> Result<LedgerStatus, StoreError> {
-        let report = self.ledger.verify(Some(&self.trust))?;
+        // Without a trust file, check hashes and signatures only (an empty
+        // trust would report every signer as unknown).
+        let report = self
+            .ledger
+            .verify(self.trust_given.then_some(&self.trust))?;
         let verify = match &report.problem {
             None => Ok(format!(
                 "{} 条全部核验通过（哈希链、签名{}）",
                 report.verified,
                 if report.trust_checked {
-                    "、信任文件中的角色"
+                    "、信任文件中的签名者与角色"
                 } else {
-                    ""
+                    "；未提供信任文件，未核对签名者角色"
                 }
             )),
             Some(p) => Err(p.to_string()),
@@ -799,13 +806,14 @@ impl Store {
 /// Where `--trust` defaults to.
 pub const DEFAULT_TRUST: &str = "trust.toml";
 
-/// Loads the trust file; without one no key holds a role, so every
-/// decision would be refused — say so rather than fail later.
-pub fn load_trust(path: Option<&Path>) -> Result<Trust, StoreError> {
+/// Loads `--trust FILE`, else `./trust.toml` when present. Without one no
+/// key holds a role, so every decision would be refused — say so now
+/// rather than at the first refusal.
+pub fn load_trust(path: Option<&Path>) -> Result<Option<Trust>, StoreError> {
     let p: PathBuf = path.map_or_else(|| PathBuf::from(DEFAULT_TRUST), Path::to_path_buf);
     if path.is_none() && !p.exists() {
         tracing::warn!("no trust.toml here and no --trust given: no key holds a review role");
-        return Ok(Trust::default());
+        return Ok(None);
     }
-    Ok(Trust::load(&p)?)
+    Ok(Some(Trust::load(&p)?))
 }
