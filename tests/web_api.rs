@@ -346,6 +346,11 @@ fn forms_need_the_token_and_refusals_write_nothing() {
     };
     assert_eq!(server.post_form(&decide, &fields("")).status, 403);
     assert_eq!(server.post_form(&decide, &fields("0000")).status, 403);
+    assert_eq!(
+        server.post_form(&decide, &[]).status,
+        403,
+        "a bare post is refused as such"
+    );
     // Right token from a foreign origin, or marked cross-site by the browser.
     let body = format!("csrf={token}&stage=department&conclusion=withhold&opinion=x&basis=y");
     for extra in [
@@ -385,6 +390,10 @@ fn forms_need_the_token_and_refusals_write_nothing() {
         "{}",
         r.text()
     );
+    // Incomplete: no conclusion.
+    let r = server.post_form(&decide, &[("csrf", &token), ("stage", "department")]);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("未知的审查结论"), "{}", r.text());
     // Out of order.
     let r = server.post_form(
         &decide,

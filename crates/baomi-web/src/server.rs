@@ -553,15 +553,17 @@ async fn form_page(State(st): State<Shared>, UrlPath(sha): UrlPath<String>) -> R
     }
 }
 
-#[derive(Deserialize)]
+/// Every field defaults to empty so that a hand-made post missing one
+/// gets the page's own refusal (bad token, incomplete decision) rather
+/// than a bare deserialisation error.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct DecideForm {
     csrf: String,
     stage: String,
     conclusion: String,
     opinion: String,
-    #[serde(default)]
     changes: String,
-    #[serde(default)]
     basis: String,
 }
 
@@ -626,7 +628,11 @@ async fn refused(st: &Shared, sha: String, e: StoreError) -> Response {
     render_document(st, sha, Some(Notice::Refused(e.to_string())), status).await
 }
 
-#[derive(Deserialize)]
+/// Every field defaults to empty so that a hand-made post missing one
+/// gets the page's own refusal (bad token, incomplete decision) rather
+/// than a bare deserialisation error.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct WaiveForm {
     csrf: String,
     rule: String,
