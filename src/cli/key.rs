@@ -1,7 +1,7 @@
 //! `baomi key new NAME` and `baomi key show FILE`: signing keys for the ledger.
 
 use anyhow::Context;
-use baomi_ledger::{keys::key_file_paths, load_private_key, write_key_pair, PublicKey};
+use baomi_ledger::{load_private_key, write_key_pair, PublicKey};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,12 @@ pub enum KeyCommand {
     Show {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Name for the printed trust.toml entry.
+        #[arg(long)]
+        person: Option<String>,
+        /// Role(s) for the printed trust.toml entry.
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
     },
 }
 
@@ -36,10 +42,7 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             person,
             roles,
         } => {
-            for r in &roles {
-                r.parse::<baomi_ledger::Role>()
-                    .map_err(anyhow::Error::msg)?;
-            }
+            check_roles(&roles)?;
             if let Some(parent) = name.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -53,18 +56,29 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             );
             print_trust_entry(key.public_key(), person.as_deref(), &roles);
         }
-        KeyCommand::Show { file } => {
+        KeyCommand::Show {
+            file,
+            person,
+            roles,
+        } => {
+            check_roles(&roles)?;
             let public = if file.extension().is_some_and(|e| e == "pub") {
                 PublicKey::load(&file)?
             } else {
                 load_private_key(&file)?.public_key().clone()
             };
-            let (_, pub_path) = key_file_paths(&file);
-            tracing::debug!(pub_path = %pub_path.display(), "key shown");
-            print_trust_entry(&public, None, &[]);
+            print_trust_entry(&public, person.as_deref(), &roles);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn check_roles(roles: &[String]) -> anyhow::Result<()> {
+    for r in roles {
+        r.parse::<baomi_ledger::Role>()
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(())
 }
 
 /// The key id and a trust.toml entry ready to paste (with the roles to fill in).

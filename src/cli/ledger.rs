@@ -8,6 +8,7 @@ use baomi_ledger::{
     PublicKey, Trust, DEFAULT_DB, DEFAULT_SCANNER_KEY,
 };
 use clap::{Args, Subcommand, ValueEnum};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -113,13 +114,13 @@ pub fn run(cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
         LedgerCommand::Head { db, key } => {
             let ledger = open_existing(&db.db)?;
             let key = scanner_key(key.as_deref())?;
-            print!("{}", ledger.head(&key)?.to_text());
+            emit(&ledger.head(&key)?.to_text())?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Prove { seq, db, size } => {
             let ledger = open_existing(&db.db)?;
             let proof = ledger.prove(seq, size)?;
-            println!("{}", serde_json::to_string_pretty(&proof)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&proof)?))?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::CheckProof {
@@ -133,6 +134,15 @@ pub fn run(cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
             format,
             out,
         } => export(&db.db, trust.trust.as_deref(), format, out),
+    }
+}
+
+/// Writes to standard output; a closed pipe (`… | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 
@@ -231,9 +241,9 @@ fn verify(
     };
     let report = ledger.verify_with(trust.as_ref().map(|t| &t.0), head.as_ref())?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        let mut out = std::io::stdout().lock();
+        let mut out = String::new();
         writeln!(out, "ledger {}: {} entries", db.display(), report.total)?;
         match &report.problem {
             None => {
@@ -264,6 +274,7 @@ fn verify(
         for w in &report.warnings {
             writeln!(out, "note: {w}")?;
         }
+        emit(&out)?;
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS
@@ -361,7 +372,11 @@ fn export(
                 _ => export::write_jsonl(&entries, trust, w),
             };
             match out {
-                None => f(&mut std::io::stdout().lock())?,
+                None => match f(&mut std::io::stdout().lock()) {
+                    // `baomi ledger export | head` is not an error.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    r => r?,
+                },
                 Some(dir) => {
                     let name = if matches!(format, ExportFormat::Csv) {
                         "ledger.csv"

@@ -128,6 +128,14 @@ fn by_document(entries: &[Entry]) -> BTreeMap<String, Vec<&Entry>> {
     groups
 }
 
+fn severity_zh(s: baomi_core::Severity) -> &'static str {
+    match s {
+        baomi_core::Severity::Block => "不得公开",
+        baomi_core::Severity::Review => "需审查",
+        baomi_core::Severity::Note => "提示",
+    }
+}
+
 fn status_of(seq: u64, verify: &VerifyReport) -> (bool, String) {
     match &verify.problem {
         None if verify.trust_checked => {
@@ -230,7 +238,7 @@ pub fn html_forms(
                         html_escape(&r.basis),
                         html_escape(&r.location.to_string()),
                         html_escape(&r.matched_preview),
-                        html_escape(r.severity.as_str()),
+                        severity_zh(r.severity),
                     );
                 }
                 h.push_str("</table>\n");
