@@ -105,6 +105,29 @@ fn a_draft_goes_through_every_stage_with_three_keys() {
     }
     assert_eq!(office.entries(), before);
 
+    // No key at all: a clear message, nothing written.
+    let out = std::process::Command::new(web_support::BIN)
+        .args([
+            "review",
+            "decide",
+            id,
+            "--stage",
+            "department",
+            "--conclusion",
+            "withhold",
+        ])
+        .args(["--basis", "x", "--opinion", "x"])
+        .current_dir(office.dir.path())
+        .env_remove("BAOMI_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("--key FILE (or set BAOMI_KEY)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(office.entries(), before);
+
     let d = |stage: &str, key: &str| {
         stdout(&office.ok(&[
             "review",
@@ -125,7 +148,22 @@ fn a_draft_goes_through_every_stage_with_three_keys() {
     assert!(d("department", "keys/dept.key").contains("待工作部审核"));
     // The same person cannot sign two stages even with both roles; here the
     // committee key lacks the role anyway, so the work department signs.
-    assert!(d("work-department", "keys/work.key").contains("待保密委审查"));
+    // The key may also come from BAOMI_KEY.
+    let out = std::process::Command::new(web_support::BIN)
+        .args(["review", "decide", id, "--stage", "work-department"])
+        .args([
+            "--conclusion",
+            "publish-after-changes",
+            "--changes",
+            "同上",
+            "--opinion",
+            "同意",
+        ])
+        .current_dir(office.dir.path())
+        .env("BAOMI_KEY", "keys/work.key")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("待保密委审查"), "{}", stderr(&out));
     assert!(d("secrecy-committee", "keys/committee.key").contains("修改后公开，办理存档"));
 
     let again = office.run(&[

@@ -9,7 +9,7 @@ use baomi_web::view::{date_of, part_label, verdict_label, DocDetail, FindingSour
 use baomi_web::{load_trust, DecisionInput, ListFilter, Store};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -82,9 +82,10 @@ pub enum ReviewCommand {
         /// 不公开的依据或理由 (needed for withhold).
         #[arg(long)]
         basis: Option<String>,
-        /// The reviewer's private key (from `baomi key new`).
+        /// The reviewer's private key (from `baomi key new`); default: the
+        /// file named by the BAOMI_KEY environment variable.
         #[arg(long, value_name = "FILE")]
-        key: PathBuf,
+        key: Option<PathBuf>,
     },
     /// Waive one finding as a false positive (needs the secrecy-committee
     /// role). The waiver follows the matched text into later revisions while
@@ -98,8 +99,9 @@ pub enum ReviewCommand {
         /// Why this is not a secret.
         #[arg(long)]
         reason: String,
+        /// A secrecy-committee key; default: $BAOMI_KEY.
         #[arg(long, value_name = "FILE")]
-        key: PathBuf,
+        key: Option<PathBuf>,
     },
     /// List waivers.
     Waivers {
@@ -130,8 +132,13 @@ fn open_store(o: &ReviewOpts) -> anyhow::Result<Store> {
         .with_context(|| format!("cannot open the ledger {}", o.db.display()))
 }
 
-fn load_key(p: &Path) -> anyhow::Result<baomi_ledger::KeyPair> {
-    load_private_key(p).with_context(|| {
+/// `--key FILE`, else `$BAOMI_KEY`. There is deliberately no default file:
+/// a reviewer signs with their own key, never one created on the fly.
+fn load_key(given: Option<PathBuf>) -> anyhow::Result<baomi_ledger::KeyPair> {
+    let p = given
+        .or_else(|| std::env::var_os("BAOMI_KEY").map(PathBuf::from))
+        .context("give the reviewer's key with --key FILE (or set BAOMI_KEY); create one with `baomi key new NAME`")?;
+    load_private_key(&p).with_context(|| {
         format!(
             "cannot use the signing key {}; create one with `baomi key new NAME`",
             p.display()
@@ -207,7 +214,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
             basis,
             key,
         } => {
-            let key = load_key(&key)?;
+            let key = load_key(key)?;
             let sha = store.resolve(&id)?;
             let v = store
                 .decide(
@@ -239,7 +246,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
             reason,
             key,
         } => {
-            let key = load_key(&key)?;
+            let key = load_key(key)?;
             let sha = store.resolve(&id)?;
             let d = store.detail(&sha)?;
             let f = finding
