@@ -281,7 +281,36 @@ fn check_private_permissions(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` with `bytes`, atomically and never replacing a file: the
+/// bytes go to a temporary file beside it, which is then hard-linked to
+/// `path` (link(2) fails if `path` exists). So a second process that finds
+/// the file (e.g. two first uses of the scanner key at once) never reads it
+/// half-written. Where hard links are not supported, falls back to an
+/// exclusive create.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let exists = |path: &Path| LedgerError::KeyExists {
+        path: path.to_owned(),
+    };
+    if path.exists() {
+        return Err(exists(path));
+    }
+    let mut tmp_name = path.as_os_str().to_owned();
+    let mut salt = [0u8; 6];
+    getrandom::getrandom(&mut salt).map_err(|e| LedgerError::Random(e.to_string()))?;
+    tmp_name.push(format!(".tmp-{}", crate::hex(&salt)));
+    let tmp = PathBuf::from(tmp_name);
+    create_exclusive(&tmp, bytes, mode)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists(path)),
+        // No hard links here (some network or FAT file systems).
+        Err(_) => create_exclusive(path, bytes, mode),
+    }
+}
+
+fn create_exclusive(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -300,9 +329,10 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             LedgerError::io(path, e)
         }
     })?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| LedgerError::io(path, e))?;
+    if let Err(e) = f.write_all(bytes).and_then(|_| f.sync_all()) {
+        let _ = std::fs::remove_file(path);
+        return Err(LedgerError::io(path, e));
+    }
     Ok(())
 }
 
@@ -363,6 +393,24 @@ mod tests {
             let msg = e.to_string();
             assert!(!msg.contains(&body[..20]), "{msg}");
         }
+    }
+
+    #[test]
+    fn racing_first_uses_agree_on_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DEFAULT_SCANNER_KEY);
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| default_scanner_key(&path).unwrap().0.key_id().to_owned()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary files left: {left:?}");
     }
 
     #[test]

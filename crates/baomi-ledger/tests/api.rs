@@ -1,0 +1,175 @@
+//! The library API the daemon and the web UI build on.
+
+use baomi_core::{Coverage, DocumentReport, Scanner, Verdict};
+use baomi_ledger::entry::canonical_bytes;
+use baomi_ledger::{KeyPair, Ledger, LedgerError, NewEntry, ScanForm};
+
+fn scanned(text: &str, sha: &str) -> DocumentReport {
+    let scanner = Scanner::shipped();
+    let findings = scanner.scan(text).findings;
+    let mut r = DocumentReport {
+        path: "drafts/通知.txt".into(),
+        sha256: sha.into(),
+        title: Some("关于某事项的通知".into()),
+        doc_number: None,
+        verdict: Verdict::Clear,
+        coverage: Coverage::default(),
+        findings,
+        error: None,
+    };
+    r.decide();
+    r
+}
+
+#[test]
+fn record_scan_is_idempotent_and_supersedes_across_rule_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let a = scanned("本文件为机密★5年。", &"a".repeat(64));
+    let b = scanned("各单位：请按时报送。", &"b".repeat(64));
+
+    let r1 = ledger.record_scan(&a, "rules-1", &key).unwrap();
+    assert_eq!((r1.seq, r1.duplicate, r1.supersedes), (1, false, None));
+    let batch = ledger
+        .record_scans(&[b.clone(), a.clone(), b.clone()], "rules-1", &key)
+        .unwrap();
+    assert_eq!(
+        batch
+            .iter()
+            .map(|r| (r.seq, r.duplicate))
+            .collect::<Vec<_>>(),
+        [(2, false), (1, true), (2, true)]
+    );
+    let r3 = ledger.record_scan(&a, "rules-2", &key).unwrap();
+    assert_eq!((r3.seq, r3.duplicate, r3.supersedes), (3, false, Some(1)));
+    assert_eq!(ledger.len().unwrap(), 3);
+
+    assert_eq!(
+        ledger.find_scan(&a.sha256, "rules-1").unwrap().unwrap().seq,
+        1
+    );
+    assert_eq!(
+        ledger.find_scan(&a.sha256, "rules-2").unwrap().unwrap().seq,
+        3
+    );
+    assert!(ledger.find_scan(&a.sha256, "rules-3").unwrap().is_none());
+    assert_eq!(ledger.latest_scan(&a.sha256).unwrap().unwrap().seq, 3);
+    assert_eq!(ledger.entries_for_document(&a.sha256).unwrap().len(), 2);
+    assert_eq!(
+        ledger
+            .entries_after(1, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert!(ledger.entry(4).unwrap().is_none());
+
+    let e = ledger.entry(3).unwrap().unwrap();
+    let form: ScanForm = serde_json::from_value(e.payload.clone()).unwrap();
+    assert_eq!(form.verdict, Verdict::Withhold);
+    assert_eq!(form.supersedes, Some(1));
+    assert_eq!(form.signer, key.key_id());
+    assert_eq!(form.rules_fingerprint, "rules-2");
+    assert_eq!(form.summary, "关于某事项的通知");
+    assert!(form.reasons.iter().any(|r| r.matched_preview == "机*★*年"));
+    // The stored bytes are the canonical form of the parsed payload.
+    assert_eq!(e.payload_bytes, canonical_bytes(&e.payload).unwrap());
+    assert!(ledger.verify(None).unwrap().ok());
+}
+
+#[test]
+fn unreadable_documents_are_recorded_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let failed = DocumentReport::failed("locked.docx", "", "permission denied");
+    assert!(!ledger.record_scan(&failed, "r", &key).unwrap().duplicate);
+    assert!(!ledger.record_scan(&failed, "r", &key).unwrap().duplicate);
+    assert_eq!(ledger.len().unwrap(), 2);
+    let e = ledger.entry(2).unwrap().unwrap();
+    assert_eq!(e.payload_str("verdict"), Some("error"));
+    assert_eq!(
+        e.payload_str("conclusion"),
+        Some("未能完整审查，不得视为通过")
+    );
+}
+
+#[test]
+fn the_matched_secret_never_reaches_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let secret = "身份证号110101199003071234";
+    {
+        let ledger = Ledger::open(&db).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let r = scanned(&format!("机密★5年\n联系人{secret}"), &"c".repeat(64));
+        assert!(!r.findings.is_empty());
+        ledger.record_scan(&r, "r", &key).unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(dir.path().join("l.db-wal")) {
+        bytes.extend(wal);
+    }
+    let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!has("110101199003071234"));
+    assert!(!has("机密★5年"));
+    assert!(has("机*★*年"));
+}
+
+#[test]
+fn batches_are_all_or_nothing_and_keep_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let items = |n: usize| {
+        (0..n)
+            .map(|i| NewEntry {
+                kind: "note".into(),
+                doc_sha256: String::new(),
+                payload: serde_json::json!({"i": i, "text": "备注"}),
+            })
+            .collect::<Vec<_>>()
+    };
+    let out = ledger.append_batch(items(600), &key).unwrap();
+    assert_eq!(out.first().unwrap().seq, 1);
+    assert_eq!(out.last().unwrap().seq, 600);
+    assert!(out.windows(2).all(|w| w[1].prev_hash == w[0].hash));
+    // A failure in the middle of a batch (here: a trigger refusing the
+    // second insert) leaves nothing of it behind.
+    rusqlite::Connection::open(dir.path().join("l.db"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER fail_602 BEFORE INSERT ON entries WHEN NEW.seq = 602
+             BEGIN SELECT RAISE(ABORT, 'disk full, say'); END;",
+        )
+        .unwrap();
+    let err = ledger.append_batch(items(3), &key).unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    assert_eq!(ledger.len().unwrap(), 600);
+    assert!(ledger.verify(None).unwrap().ok());
+}
+
+#[test]
+fn newer_schema_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let id = Ledger::open(&db).unwrap().ledger_id().to_owned();
+    // Reopening keeps the identity (no second migration).
+    assert_eq!(Ledger::open(&db).unwrap().ledger_id(), id);
+    assert_eq!(
+        Ledger::open(&db).unwrap().origin(),
+        format!("baomi.ledger/{id}")
+    );
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let err = Ledger::open(&db).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
+}
