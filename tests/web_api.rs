@@ -521,3 +521,33 @@ fn only_the_listening_address_and_allowed_hosts_are_answered() {
             .contains("unexpected Host"));
     }
 }
+
+#[test]
+fn the_queue_filters_by_stage_status_and_verdict() {
+    let office = Office::new();
+    office.scan(&["drafts/"]);
+    let hostile = office.sha_of("drafts/hostile.txt");
+    let clean = office.sha_of("drafts/clean-notice.txt");
+    office.ok(&[
+        "review",
+        "decide",
+        &clean,
+        "--stage",
+        "department",
+        "--conclusion",
+        "publish",
+        "--opinion",
+        "同意",
+        "--key",
+        "keys/dept.key",
+    ]);
+    let server = office.serve("work", &[]);
+    let has = |q: &str, sha: &str| server.get(q).text().contains(&format!("/documents/{sha}"));
+    assert!(has("/", &hostile) && has("/", &clean));
+    assert!(has("/?stage=work-department", &clean) && !has("/?stage=work-department", &hostile));
+    assert!(has("/?stage=department&verdict=withhold", &hostile));
+    assert!(!has("/?verdict=clear", &hostile) && has("/?verdict=clear", &clean));
+    assert!(!has("/?status=approved", &clean));
+    let bad = server.get("/?status=nonsense");
+    assert!(bad.status >= 400 && bad.text().contains("unknown status"));
+}
