@@ -265,7 +265,7 @@ impl Ledger {
         key: &KeyPair,
     ) -> Result<Entry> {
         // Canonicalise before taking the write lock: other writers wait less.
-        let prepared = prepare(&payload)?;
+        let prepared = prepare(payload)?;
         let tx = self.immediate()?;
         let mut link = last_link(&tx)?;
         let e = insert_prepared(&tx, &mut link, kind, doc_sha256, prepared, key)?;
@@ -636,29 +636,56 @@ struct Prepared {
     bytes: Vec<u8>,
 }
 
-fn prepare(payload: &serde_json::Value) -> Result<Prepared> {
-    let bytes = entry::canonical_bytes(payload)?;
-    // `Entry::payload` is parsed back from the stored bytes so that it equals
-    // what any later reader sees (canonicalisation may reformat numbers).
-    let payload =
-        serde_json::from_slice(&bytes).map_err(|e| LedgerError::Payload(e.to_string()))?;
+fn prepare(payload: serde_json::Value) -> Result<Prepared> {
+    let bytes = entry::canonical_bytes(&payload)?;
+    // The payload is canonical JSON, hence valid UTF-8: it is stored as TEXT
+    // so that SQLite's json functions and the sqlite3 shell can read it.
+    std::str::from_utf8(&bytes).map_err(|err| LedgerError::Payload(err.to_string()))?;
+    // `Entry::payload` must equal what a later reader parses from the stored
+    // bytes. Canonicalisation changes only number formatting (and key order,
+    // which `Value` equality ignores), so re-parse only when there are
+    // numbers it may change: non-integers and integers beyond 2^53.
+    let payload = if reformats_numbers(&payload) {
+        serde_json::from_slice(&bytes).map_err(|e| LedgerError::Payload(e.to_string()))?
+    } else {
+        payload
+    };
     Ok(Prepared { payload, bytes })
 }
 
-/// Prepares many payloads on all cores (canonicalisation and re-parsing
-/// cost about as much as signing).
+fn reformats_numbers(v: &serde_json::Value) -> bool {
+    const EXACT: u64 = 1 << 53;
+    match v {
+        serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u > EXACT,
+            (None, Some(i)) => i.unsigned_abs() > EXACT,
+            _ => true,
+        },
+        serde_json::Value::Array(a) => a.iter().any(reformats_numbers),
+        serde_json::Value::Object(o) => o.values().any(reformats_numbers),
+        _ => false,
+    }
+}
+
+/// Prepares many payloads on all cores (canonicalisation costs about as
+/// much as signing).
 fn prepare_all(payloads: Vec<serde_json::Value>) -> Result<Vec<Prepared>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads == 1 || payloads.len() < 256 {
-        return payloads.iter().map(prepare).collect();
+        return payloads.into_iter().map(prepare).collect();
     }
     let per = payloads.len().div_ceil(threads);
+    let mut parts: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut rest = payloads.into_iter().peekable();
+    while rest.peek().is_some() {
+        parts.push(rest.by_ref().take(per).collect());
+    }
     std::thread::scope(|s| {
-        let handles: Vec<_> = payloads
-            .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(prepare).collect::<Result<Vec<_>>>()))
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(prepare).collect::<Result<Vec<_>>>()))
             .collect();
-        let mut out = Vec::with_capacity(payloads.len());
+        let mut out = Vec::new();
         for h in handles {
             let part = h
                 .join()
@@ -677,7 +704,7 @@ fn append_in(
     key: &KeyPair,
 ) -> Result<Entry> {
     let mut link = last_link(tx)?;
-    insert_prepared(tx, &mut link, kind, doc_sha256, prepare(&payload)?, key)
+    insert_prepared(tx, &mut link, kind, doc_sha256, prepare(payload)?, key)
 }
 
 /// Seals a prepared entry after `link` (last seq and hash), inserts it and
@@ -690,9 +717,6 @@ fn insert_prepared(
     p: Prepared,
     key: &KeyPair,
 ) -> Result<Entry> {
-    // The payload is canonical JSON, hence valid UTF-8: store it as TEXT so
-    // that SQLite's json functions and the sqlite3 shell can read it.
-    std::str::from_utf8(&p.bytes).map_err(|err| LedgerError::Payload(err.to_string()))?;
     let e = entry::seal(
         link.0 + 1,
         kind,

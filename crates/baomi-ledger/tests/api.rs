@@ -173,3 +173,21 @@ fn newer_schema_and_reopen() {
         "{err}"
     );
 }
+
+#[test]
+fn appended_payload_equals_what_readers_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let key = KeyPair::generate().unwrap();
+    for p in [
+        serde_json::json!({"b": 1.0, "a": [1e21, 0.1, -0.0], "big": 9007199254740993u64}),
+        serde_json::json!({"z": "机密", "y": {"n": 42, "t": true, "u": null}}),
+    ] {
+        let e = ledger.append("note", "", p, &key).unwrap();
+        let back = ledger.entry(e.seq).unwrap().unwrap();
+        assert_eq!(e.payload, back.payload);
+        assert_eq!(e.payload_bytes, back.payload_bytes);
+        assert_eq!(e, back);
+    }
+    assert!(ledger.verify(None).unwrap().ok());
+}
