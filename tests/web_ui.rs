@@ -113,7 +113,10 @@ fn a_reviewer_reads_the_finding_in_context_signs_and_prints_the_form() {
     assert_eq!(seen["controlsShown"], true, "{seen:#}");
 
     // An out-of-order decision was refused with the reason.
-    assert!(seen["refusal"].as_str().unwrap().contains("未记录"), "{seen:#}");
+    assert!(
+        seen["refusal"].as_str().unwrap().contains("未记录"),
+        "{seen:#}"
+    );
 
     // The decision went through the form and shows on the page.
     assert!(
