@@ -551,3 +551,10 @@ fn the_queue_filters_by_stage_status_and_verdict() {
     let bad = server.get("/?status=nonsense");
     assert!(bad.status >= 400 && bad.text().contains("unknown status"));
 }
+
+#[test]
+fn serve_listens_on_loopback_by_default() {
+    let office = Office::new();
+    let help = String::from_utf8(office.ok(&["serve", "--help"]).stdout).unwrap();
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
+}
