@@ -146,6 +146,11 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+fn emit_line(mut line: String) -> anyhow::Result<()> {
+    line.push('\n');
+    emit(&line)
+}
+
 fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
     Ledger::open_existing(db).with_context(|| format!("cannot open the ledger {}", db.display()))
 }
@@ -157,7 +162,8 @@ fn load_trust(given: Option<&Path>) -> anyhow::Result<Option<(Trust, PathBuf)>> 
         None if Path::new(DEFAULT_TRUST).exists() => PathBuf::from(DEFAULT_TRUST),
         None => return Ok(None),
     };
-    let t = Trust::load(&path)?;
+    let t = Trust::load(&path)
+        .context("cannot use the trust file (see `baomi key show` for its entries)")?;
     Ok(Some((t, path)))
 }
 
@@ -194,9 +200,10 @@ pub fn record_reports(
     rules_fingerprint: &str,
 ) -> anyhow::Result<()> {
     let Some(db) = db else { return Ok(()) };
-    let key = scanner_key(key)?;
+    // The ledger first: a bad --db must not leave a new key behind.
     let ledger =
         Ledger::open(db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let key = scanner_key(key)?;
     let recorded = ledger
         .record_scans(reports, rules_fingerprint, &key)
         .with_context(|| format!("cannot record the scan in {}", db.display()))?;
@@ -293,10 +300,10 @@ fn check_proof(
     let p: InclusionProof = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an inclusion proof", proof.display()))?;
     if !p.verify() {
-        println!(
+        emit_line(format!(
             "BAD: the proof does not lead from entry {} to its root",
             p.seq
-        );
+        ))?;
         return Ok(ExitCode::from(1));
     }
     if let Some(h) = head {
@@ -304,10 +311,10 @@ fn check_proof(
             std::fs::read_to_string(h).with_context(|| format!("cannot read {}", h.display()))?;
         let cp = Checkpoint::parse(&text)?;
         if !p.verify_against(&cp) {
-            println!(
+            emit_line(format!(
                 "BAD: the proof is for {} at size {}, the checkpoint is {} at size {} with another root",
                 p.origin, p.tree_size, cp.origin, cp.size
-            );
+            ))?;
             return Ok(ExitCode::from(1));
         }
         if let Some(pk) = public_key {
@@ -315,10 +322,10 @@ fn check_proof(
             match cp.verify_signature(&key) {
                 Some(true) => {}
                 Some(false) => {
-                    println!(
+                    emit_line(format!(
                         "BAD: the checkpoint's signature by {} does not verify",
                         key.key_id()
-                    );
+                    ))?;
                     return Ok(ExitCode::from(1));
                 }
                 None => bail!(
@@ -328,13 +335,13 @@ fn check_proof(
             }
         }
     }
-    println!(
+    emit_line(format!(
         "OK: entry {} (hash {}) is in {} at tree size {}",
         p.seq,
         baomi_ledger::hex(&p.entry_hash),
         p.origin,
         p.tree_size
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

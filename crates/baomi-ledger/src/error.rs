@@ -44,14 +44,15 @@ pub enum LedgerError {
 
     /// Any other SQLite failure.
     #[error("ledger database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
 
     /// A key or trust file could not be read or written.
-    #[error("{path}: {source}")]
+    // The I/O error is part of the message, not a `source`: callers that
+    // print the whole chain (anyhow's `{:#}`) would show it twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// A private key file that group or others may read.
@@ -91,11 +92,19 @@ pub enum LedgerError {
     Format(String),
 }
 
+// Not `#[from]`: that would also make the SQLite error the `source`, and
+// chain printers would repeat it.
+impl From<rusqlite::Error> for LedgerError {
+    fn from(e: rusqlite::Error) -> Self {
+        LedgerError::Sqlite(e)
+    }
+}
+
 impl LedgerError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         LedgerError::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 }

@@ -114,6 +114,12 @@ fn classify(path: &Path, e: rusqlite::Error) -> LedgerError {
         Some(ErrorCode::NotADatabase) => LedgerError::NotADatabase {
             path: path.to_owned(),
         },
+        Some(ErrorCode::CannotOpen) => LedgerError::io(
+            path,
+            std::io::Error::other(
+                "cannot open or create the database (does its folder exist, and may you write there?)",
+            ),
+        ),
         Some(ErrorCode::DatabaseCorrupt) => LedgerError::Corrupt {
             path: path.to_owned(),
             detail: e.to_string(),

@@ -117,8 +117,15 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// Reads and checks a trust file.
+    /// Reads and checks a trust file; given a folder, reads its `trust.toml`.
     pub fn load(path: &Path) -> Result<Trust> {
+        let file;
+        let path = if path.is_dir() {
+            file = path.join("trust.toml");
+            file.as_path()
+        } else {
+            path
+        };
         let text = std::fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
         Trust::parse(&text).map_err(|detail| LedgerError::Trust {
             path: path.to_owned(),
