@@ -128,6 +128,11 @@ fn by_document(entries: &[Entry]) -> BTreeMap<String, Vec<&Entry>> {
     groups
 }
 
+/// The first 16 characters of a fingerprint, enough to tell rule sets apart on paper.
+fn short(s: &str) -> &str {
+    s.char_indices().nth(16).map_or(s, |(i, _)| &s[..i])
+}
+
 fn severity_zh(s: baomi_core::Severity) -> &'static str {
     match s {
         baomi_core::Severity::Block => "不得公开",
@@ -276,9 +281,13 @@ pub fn html_forms(
                     {
                         let note = match f.supersedes {
                             Some(s) => {
-                                format!("规则集 {}；取代第 {} 条记录", f.rules_fingerprint, s)
+                                format!(
+                                    "规则集 {}；取代第 {} 条记录",
+                                    short(&f.rules_fingerprint),
+                                    s
+                                )
                             }
-                            None => format!("规则集 {}", f.rules_fingerprint),
+                            None => format!("规则集 {}", short(&f.rules_fingerprint)),
                         };
                         let _ = write!(
                             h,
@@ -348,6 +357,7 @@ pub fn html_forms(
                     .payload_str("role")
                     .and_then(|r| r.parse::<Role>().ok())
                     .map_or_else(|| "决定".to_owned(), |r| r.label_zh().to_owned()),
+                "waiver" => "豁免（保密委）".to_owned(),
                 k => k.to_owned(),
             };
             let (ok, status) = status_of(e.seq, verify);
