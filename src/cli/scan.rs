@@ -37,7 +37,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let files = collect(&args.paths);
     let limits = Limits::default();
     let reports = review_all(&files, &scanner, &limits, args.jobs);
-    super::ledger::record_reports(args.db.as_deref(), args.key.as_deref(), &reports, scanner.fingerprint())?;
+    super::ledger::record_reports(
+        args.db.as_deref(),
+        args.key.as_deref(),
+        &reports,
+        scanner.fingerprint(),
+    )?;
     output::print(&reports, args.format, &scanner)?;
     Ok(exit_code(&reports))
 }
