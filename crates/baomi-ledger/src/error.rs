@@ -79,6 +79,10 @@ pub enum LedgerError {
     #[error("trust file {path}: {detail}")]
     Trust { path: PathBuf, detail: String },
 
+    /// An entry's kind or document hash is not acceptable.
+    #[error("invalid entry: {0}")]
+    InvalidEntry(String),
+
     /// A payload that cannot be canonicalised (e.g. a float that JSON cannot hold).
     #[error("payload cannot be canonicalised: {0}")]
     Payload(String),

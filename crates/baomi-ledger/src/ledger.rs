@@ -636,6 +636,32 @@ fn last_link(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
     }
 }
 
+/// Kinds are short lower-case words (`scan`, `decision`, `waiver`, `note`,
+/// …); a document is named by its lower-case hex SHA-256, or not at all ("").
+fn check_names(kind: &str, doc_sha256: &str) -> Result<()> {
+    if kind.is_empty()
+        || kind.len() > 32
+        || !kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(LedgerError::InvalidEntry(format!(
+            "kind `{kind}` must be 1-32 characters of a-z, 0-9 and -"
+        )));
+    }
+    if !doc_sha256.is_empty()
+        && (doc_sha256.len() != 64
+            || !doc_sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    {
+        return Err(LedgerError::InvalidEntry(format!(
+            "document hash `{doc_sha256}` must be 64 lower-case hex digits (or empty)"
+        )));
+    }
+    Ok(())
+}
+
 /// A payload in its stored form, computed before the write lock is taken.
 struct Prepared {
     payload: serde_json::Value,
@@ -723,6 +749,7 @@ fn insert_prepared(
     p: Prepared,
     key: &KeyPair,
 ) -> Result<Entry> {
+    check_names(kind, doc_sha256)?;
     let e = entry::seal(
         link.0 + 1,
         kind,

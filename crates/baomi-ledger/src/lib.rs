@@ -20,7 +20,8 @@
 //! use baomi_ledger::{Conclusion, Decision, KeyPair, Ledger, Role};
 //! let ledger = Ledger::open(&dir.path().join("baomi.db")).unwrap();
 //! let scanner = KeyPair::generate().unwrap();
-//! let report = baomi_core::DocumentReport::failed("draft.txt", "ab12", "demo");
+//! let sha = "ab".repeat(32); // the document's SHA-256, as `DocumentReport::sha256`
+//! let report = baomi_core::DocumentReport::failed("draft.txt", sha.as_str(), "demo");
 //! let rec = ledger.record_scan(&report, "rules-v1", &scanner).unwrap();
 //! assert!(!rec.duplicate);
 //! assert!(ledger.record_scan(&report, "rules-v1", &scanner).unwrap().duplicate);
@@ -34,8 +35,8 @@
 //!     scan_seq: Some(rec.seq),
 //!     title: None, doc_number: None, path: None,
 //! };
-//! ledger.record_decision("ab12", &decision, &officer).unwrap();
-//! assert_eq!(ledger.entries_for_document("ab12").unwrap().len(), 2);
+//! ledger.record_decision(&sha, &decision, &officer).unwrap();
+//! assert_eq!(ledger.entries_for_document(&sha).unwrap().len(), 2);
 //! assert!(ledger.verify(None).unwrap().ok());
 //! ```
 

@@ -191,3 +191,29 @@ fn appended_payload_equals_what_readers_see() {
     }
     assert!(ledger.verify(None).unwrap().ok());
 }
+
+#[test]
+fn odd_kinds_and_document_hashes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let key = KeyPair::generate().unwrap();
+    for (kind, doc) in [
+        ("", ""),
+        ("Scan", ""),
+        ("a b", ""),
+        ("note", "ABCD"),
+        ("note", &"A".repeat(64)),
+    ] {
+        let err = ledger
+            .append(kind, doc, serde_json::json!({}), &key)
+            .unwrap_err();
+        assert!(
+            matches!(err, LedgerError::InvalidEntry(_)),
+            "{kind:?} {doc:?}: {err}"
+        );
+    }
+    assert_eq!(ledger.len().unwrap(), 0);
+    ledger
+        .append("work-note2", &"a".repeat(64), serde_json::json!({}), &key)
+        .unwrap();
+}
