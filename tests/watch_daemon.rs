@@ -140,6 +140,18 @@ impl Site {
         let ledger = Ledger::open_existing(&self.db()).unwrap();
         let v = ledger.verify(None).unwrap();
         assert!(v.ok(), "ledger does not verify: {v:?}");
+        let out = Command::new(BIN)
+            .args(["ledger", "verify", "--db"])
+            .arg(self.db())
+            .current_dir(&self.local)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "baomi ledger verify: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

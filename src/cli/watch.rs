@@ -182,7 +182,11 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let (key, created) = default_scanner_key(&key_path)
         .with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
     if created {
-        tracing::info!(key = %key_path.display(), "created a new scanner key");
+        tracing::info!(
+            key = %key_path.display(),
+            key_id = key.key_id(),
+            "created a new scanner key; add it to trust.toml with role \"scanner\""
+        );
     }
     let ledger =
         Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;

@@ -415,6 +415,25 @@ mod tests {
     }
 
     #[test]
+    fn local_disks_are_not_network_shares() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(network_fs_name(d.path()).unwrap(), None);
+        assert!(network_fs_name(&d.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn rename_noreplace_refuses_an_existing_target() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        std::fs::write(&a, "new").unwrap();
+        std::fs::write(&b, "old").unwrap();
+        let e = rename_noreplace(&a, &b).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EEXIST));
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "old");
+        assert!(a.exists());
+    }
+
+    #[test]
     fn a_db_inside_the_root_is_refused() {
         let d = tempfile::tempdir().unwrap();
         assert!(ensure_local_db(&d.path().join("baomi.db"), d.path()).is_err());
