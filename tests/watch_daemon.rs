@@ -247,7 +247,9 @@ def para(text):
 #[test]
 fn five_hundred_drops_each_end_in_the_right_folder_with_one_ledger_entry() {
     let site = Site::new();
-    let mut daemon = site.start(&[]);
+    // Slow writers pause 100 ms between chunks: a quiet period five times
+    // that keeps a loaded test machine from looking like a finished write.
+    let mut daemon = site.start(&["--quiet-period", "0.5"]);
     let staging = site.local.join("staging");
     std::fs::create_dir(&staging).unwrap();
     let mut expected: HashMap<String, (&str, String)> = HashMap::new();
@@ -445,7 +447,9 @@ fn content_already_recorded_is_moved_with_its_existing_entry() {
 #[test]
 fn a_file_being_written_for_five_seconds_is_taken_only_when_complete() {
     let site = Site::new();
-    let mut daemon = site.start(&["--quiet-period", "0.5"]);
+    // Writes come every 100 ms; one second of quiet is ten times that, so
+    // a loaded machine cannot make the writer look finished.
+    let mut daemon = site.start(&["--quiet-period", "1"]);
     let path = site.inbox().join("long.txt");
     let mut f = std::fs::File::create(&path).unwrap();
     let start = Instant::now();

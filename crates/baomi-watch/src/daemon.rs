@@ -201,6 +201,14 @@ fn worker(ctx: &Ctx, rx: &Receiver<PathBuf>, tx: &Sender<(PathBuf, Done)>, stop:
     }
 }
 
+/// Whether an event means changes may have been missed. An inotify queue
+/// overflow comes as a `Rescan`-flagged event with no paths at all: code
+/// that only loops over `event.paths` silently drops it, and with it every
+/// file whose event did not fit in the queue.
+fn calls_for_relist(ev: &notify::Event) -> bool {
+    ev.need_rescan() || (ev.paths.is_empty() && !matches!(ev.kind, EventKind::Access(_)))
+}
+
 /// A file being watched until it stops changing.
 struct Cand {
     ident: Ident,
@@ -383,9 +391,7 @@ impl Dispatcher {
                 return;
             }
         };
-        // An overflow comes as a Rescan-flagged event without paths: a
-        // loop over `paths` alone would lose it.
-        if ev.need_rescan() || (ev.paths.is_empty() && !matches!(ev.kind, EventKind::Access(_))) {
+        if calls_for_relist(&ev) {
             self.need_relist = true;
         }
         if matches!(ev.kind, EventKind::Access(_)) {
@@ -568,5 +574,23 @@ impl Dispatcher {
         if let Err(e) = self.status.write(&self.cfg.root) {
             tracing::warn!(error = %e, "cannot write the status file");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, Flag};
+
+    #[test]
+    fn an_overflow_without_paths_triggers_a_full_listing() {
+        let overflow = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert!(overflow.paths.is_empty());
+        assert!(calls_for_relist(&overflow));
+        let created = notify::Event::new(EventKind::Create(CreateKind::File))
+            .add_path("/x/inbox/a.txt".into());
+        assert!(!calls_for_relist(&created));
+        let unknown = notify::Event::new(EventKind::Any);
+        assert!(calls_for_relist(&unknown));
     }
 }
