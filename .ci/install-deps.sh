@@ -4,6 +4,7 @@
 # needs it.
 set -euo pipefail
 packages=(
+  python3        # tests/watch_daemon.rs: builds .docx drafts and a zip-bomb .docx with zipfile
   poppler-utils  # pdftotext/pdfinfo: baomi-extract reads PDF text layers through them
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
