@@ -240,9 +240,49 @@ pub fn rfc3339_from_unix(secs: u64) -> String {
     )
 }
 
+/// Parses the RFC 3339 UTC form this crate writes (`2026-11-27T11:20:00Z`)
+/// back into seconds since the Unix epoch; `None` for anything else.
+pub fn unix_from_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days-from-civil (proleptic Gregorian), the inverse of the above.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        for t in [0, 951_782_400, 1_795_778_400, 4_102_444_799, 1_700_000_123] {
+            assert_eq!(unix_from_rfc3339(&rfc3339_from_unix(t)), Some(t));
+        }
+        assert_eq!(unix_from_rfc3339("2026-11-27 11:20:00"), None);
+        assert_eq!(unix_from_rfc3339("2026-13-27T11:20:00Z"), None);
+    }
 
     #[test]
     fn rfc3339() {

@@ -128,6 +128,17 @@ fn by_document(entries: &[Entry]) -> BTreeMap<String, Vec<&Entry>> {
     groups
 }
 
+/// `2026-11-27T11:20:00Z` as `2026-11-27 19:20:00` (UTC+8), the time an
+/// office signs in; anything unparseable is shown as stored.
+fn beijing_time(rfc3339: &str) -> String {
+    match crate::entry::unix_from_rfc3339(rfc3339) {
+        Some(t) => crate::entry::rfc3339_from_unix(t + 8 * 3600)
+            .trim_end_matches('Z')
+            .replacen('T', " ", 1),
+        None => rfc3339.to_owned(),
+    }
+}
+
 /// The first 16 characters of a fingerprint, enough to tell rule sets apart on paper.
 fn short(s: &str) -> &str {
     s.char_indices().nth(16).map_or(s, |(i, _)| &s[..i])
@@ -349,7 +360,7 @@ pub fn html_forms(
         h.push_str("</table>\n");
 
         // 审查责任人签章和日期
-        h.push_str("<h2>审查责任人签章和日期</h2>\n<table><tr><th>记录</th><th>环节</th><th>签署人</th><th>日期（UTC）</th><th>验证</th></tr>");
+        h.push_str("<h2>审查责任人签章和日期</h2>\n<table><tr><th>记录</th><th>环节</th><th>签署人</th><th>日期（北京时间）</th><th>验证</th></tr>");
         for e in &group {
             let stage = match e.kind.as_str() {
                 "scan" => Role::Scanner.label_zh().to_owned(),
@@ -367,7 +378,7 @@ pub fn html_forms(
                 e.seq,
                 html_escape(&stage),
                 signer_cell(&e.key_id, trust),
-                html_escape(&e.recorded_at.replace('T', " ").replace('Z', "")),
+                html_escape(&beijing_time(&e.recorded_at)),
                 if ok { "ok" } else { "bad" },
                 html_escape(&status)
             );
@@ -420,6 +431,12 @@ pub fn html_forms(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beijing() {
+        assert_eq!(beijing_time("2026-11-27T17:20:05Z"), "2026-11-28 01:20:05");
+        assert_eq!(beijing_time("garbage"), "garbage");
+    }
 
     #[test]
     fn escapes() {
