@@ -637,3 +637,28 @@ fn one_daemon_per_root_and_status_reports_it() {
         assert!(site.root.join(o).is_dir(), "{o}/ is created");
     }
 }
+
+#[test]
+fn removed_folders_are_created_again() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    std::fs::remove_dir(site.inbox()).unwrap();
+    std::fs::remove_dir(site.root.join("cleared")).unwrap();
+    // The periodic listing (every 2 s here) notices and re-creates inbox/.
+    wait_for("inbox/ to come back", Duration::from_secs(10), || {
+        site.inbox().is_dir()
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(
+        site.inbox().join("ok.txt"),
+        "关于召开会议的通知\n请准时参加。\n",
+    )
+    .unwrap();
+    wait_for(
+        "the draft in the re-created inbox/",
+        Duration::from_secs(10),
+        || site.outcomes().get("ok.txt") == Some(&"cleared"),
+    );
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}

@@ -81,7 +81,7 @@ pub fn run(
     };
     let (ev_tx, ev_rx) = bounded::<notify::Result<notify::Event>>(16_384);
     let overflow = Arc::new(AtomicBool::new(false));
-    let _watcher: Option<Box<dyn Watcher + Send>> = if cfg.once {
+    let watcher: Option<Box<dyn Watcher + Send>> = if cfg.once {
         None
     } else {
         let of = Arc::clone(&overflow);
@@ -145,6 +145,7 @@ pub fn run(
         },
         cfg,
         inbox,
+        watcher,
         cands: HashMap::new(),
         ready: VecDeque::new(),
         inflight: HashSet::new(),
@@ -163,7 +164,7 @@ pub fn run(
     // rest of the queue (those files simply stay in inbox/).
     stop.store(true, Ordering::SeqCst);
     drop(job_tx);
-    drop(_watcher);
+    drop(d.watcher.take());
     for h in handles {
         let _ = h.join();
     }
@@ -234,6 +235,8 @@ const READY_TARGET: usize = 256;
 struct Dispatcher {
     cfg: WatchConfig,
     inbox: PathBuf,
+    /// Kept here so that a re-created inbox/ can be watched again.
+    watcher: Option<Box<dyn Watcher + Send>>,
     cands: HashMap<PathBuf, Cand>,
     /// Stable candidates in the order they became stable.
     ready: VecDeque<PathBuf>,
@@ -326,6 +329,25 @@ impl Dispatcher {
         self.last_relist = Some(now);
         let rd = match std::fs::read_dir(&self.inbox) {
             Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Someone removed or renamed inbox/: people must still have
+                // somewhere to drop drafts.
+                tracing::warn!(inbox = %self.inbox.display(), "inbox/ disappeared: creating it again");
+                if let Err(e) = std::fs::create_dir_all(&self.inbox) {
+                    self.error(&self.inbox.clone(), format!("cannot create inbox/: {e}"));
+                    return;
+                }
+                if let Some(w) = self.watcher.as_mut() {
+                    let _ = w.unwatch(&self.inbox);
+                    if let Err(e) = w.watch(&self.inbox, RecursiveMode::NonRecursive) {
+                        self.error(
+                            &self.inbox.clone(),
+                            format!("cannot watch inbox/ again: {e}"),
+                        );
+                    }
+                }
+                return;
+            }
             Err(e) => {
                 self.error(&self.inbox.clone(), format!("cannot list inbox/: {e}"));
                 return;

@@ -434,6 +434,45 @@ mod tests {
     }
 
     #[test]
+    fn across_file_systems_a_file_is_copied_synced_then_removed() {
+        // /dev/shm (tmpfs) and the temp dir are different file systems on
+        // most Linux machines; where they are not, there is nothing to test.
+        let shm = Path::new("/dev/shm");
+        let Ok(src_dir) = tempfile::tempdir_in(shm) else {
+            return;
+        };
+        let dst_dir = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(src_dir.path()).unwrap().dev()
+            == std::fs::metadata(dst_dir.path()).unwrap().dev()
+        {
+            return;
+        }
+        let src = src_dir.path().join("a.txt");
+        std::fs::write(&src, "内容").unwrap();
+        let dest = deliver(&src, dst_dir.path(), OsStr::new("a.txt"), "r").unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "内容");
+        assert!(!src.exists());
+        let link = src_dir.path().join("l.txt");
+        std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+        let dest = deliver(&link, dst_dir.path(), OsStr::new("l.txt"), "r").unwrap();
+        assert_eq!(
+            std::fs::read_link(&dest).unwrap(),
+            Path::new("/etc/hostname")
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dst_dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".baomi-partial")
+            })
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
     fn a_db_inside_the_root_is_refused() {
         let d = tempfile::tempdir().unwrap();
         assert!(ensure_local_db(&d.path().join("baomi.db"), d.path()).is_err());

@@ -280,6 +280,10 @@ fn finish(
     text: &str,
 ) -> Done {
     let dir = ctx.root.join(outcome.dir_name());
+    if std::fs::symlink_metadata(&dir).is_err() {
+        // Removed by someone: outcomes must still have somewhere to go.
+        let _ = std::fs::create_dir_all(&dir);
+    }
     match deliver(path, &dir, name, text) {
         Ok(dest) => Done::Moved {
             outcome,
