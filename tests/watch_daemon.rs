@@ -418,6 +418,47 @@ fn kill_9_in_a_burst_then_restart_loses_nothing_and_records_nothing_twice() {
 }
 
 #[test]
+fn a_crash_between_the_ledger_commit_and_the_move_leaves_one_entry() {
+    let site = Site::new();
+    let body = "关于召开会议的通知\n内部资料 注意保存\n".as_bytes();
+    std::fs::write(site.inbox().join("draft.txt"), body).unwrap();
+    let crashed = site
+        .cmd(&["--once"])
+        .env("BAOMI_WATCH_CRASH_AFTER_RECORD", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !crashed.status.success(),
+        "the fault injection must abort the daemon"
+    );
+    assert!(
+        site.inbox().join("draft.txt").exists(),
+        "not moved before the crash"
+    );
+    assert_eq!(
+        site.scans().values().sum::<usize>(),
+        1,
+        "committed before the crash"
+    );
+
+    let out = site.cmd(&["--once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(site.outcomes().get("draft.txt"), Some(&"review"));
+    assert_eq!(
+        site.scans().values().sum::<usize>(),
+        1,
+        "no second entry after the restart"
+    );
+    let report = std::fs::read_to_string(site.root.join("review/draft.txt.report.txt")).unwrap();
+    assert!(report.contains("entry #1"), "{report}");
+    site.verify();
+}
+
+#[test]
 fn content_already_recorded_is_moved_with_its_existing_entry() {
     // What a crash between the ledger commit and the move leaves behind:
     // the file still in inbox/, its content already recorded.

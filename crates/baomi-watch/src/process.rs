@@ -224,6 +224,7 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
             Err(e) => return Done::Held(format!("cannot record in the ledger: {e}")),
         }
     };
+    crash_point();
     // If the writer came back after all, the entry recorded what was read
     // (which is true); the newer content gets its own entry next round.
     match std::fs::symlink_metadata(path) {
@@ -243,6 +244,18 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
         ctx.scanner.fingerprint(),
     );
     finish(ctx, path, &name, outcome, recorded, &text)
+}
+
+/// Fault injection for the end-to-end tests: with
+/// `BAOMI_WATCH_CRASH_AFTER_RECORD=1` the process aborts right after the
+/// first ledger commit and before the move — the exact window a power cut
+/// or `kill -9` can hit — so the tests can show that a restart moves the
+/// file without a second entry.
+fn crash_point() {
+    if std::env::var_os("BAOMI_WATCH_CRASH_AFTER_RECORD").is_some_and(|v| v == "1") {
+        tracing::error!("BAOMI_WATCH_CRASH_AFTER_RECORD is set: aborting between the ledger commit and the move");
+        std::process::abort();
+    }
 }
 
 fn too_large(size: u64, cap: u64) -> String {
