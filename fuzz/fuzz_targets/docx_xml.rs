@@ -8,8 +8,14 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for name in ["word/document.xml", "word/comments.xml", "word/footnotes.xml", "docProps/core.xml"] {
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for name in [
+        "word/document.xml",
+        "word/comments.xml",
+        "word/footnotes.xml",
+        "docProps/core.xml",
+    ] {
         if w.start_file(name, opts).is_err() || w.write_all(data).is_err() {
             return;
         }

@@ -8,7 +8,8 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let entries: [(&str, &[u8]); 4] = [
         ("mimetype", b"application/vnd.oasis.opendocument.text"),
         ("content.xml", data),
