@@ -282,6 +282,9 @@ impl Ledger {
 
     /// Appends several entries in one transaction (one fsync): all or none.
     pub fn append_batch(&self, items: Vec<NewEntry>, key: &KeyPair) -> Result<Vec<Entry>> {
+        for it in &items {
+            check_names(&it.kind, &it.doc_sha256)?;
+        }
         let (heads, payloads): (Vec<_>, Vec<_>) = items
             .into_iter()
             .map(|it| ((it.kind, it.doc_sha256), it.payload))
@@ -290,8 +293,32 @@ impl Ledger {
         let tx = self.immediate()?;
         let mut link = last_link(&tx)?;
         let mut out = Vec::with_capacity(prepared.len());
-        for ((kind, doc), p) in heads.into_iter().zip(prepared) {
-            out.push(insert_prepared(&tx, &mut link, &kind, &doc, p, key)?);
+        if prepared.len() < 64 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            for ((kind, doc), p) in heads.into_iter().zip(prepared) {
+                out.push(insert_prepared(&tx, &mut link, &kind, &doc, p, key)?);
+            }
+        } else {
+            // Signing is sequential (each signature covers the previous
+            // entry's hash), but SQLite's insert of entry n can run while
+            // entry n+1 is being signed: a sealing thread feeds this one.
+            let (send, recv) = std::sync::mpsc::sync_channel::<Entry>(256);
+            std::thread::scope(|s| -> Result<()> {
+                s.spawn(move || {
+                    let mut link = link;
+                    for ((kind, doc), p) in heads.into_iter().zip(prepared) {
+                        let e = seal_after(&link, &kind, &doc, p, key);
+                        link = (e.seq, e.hash);
+                        if send.send(e).is_err() {
+                            break; // the inserting side failed and hung up
+                        }
+                    }
+                });
+                for e in recv {
+                    insert_row(&tx, &e)?;
+                    out.push(e);
+                }
+                Ok(())
+            })?;
         }
         tx.commit()?;
         Ok(out)
@@ -750,7 +777,21 @@ fn insert_prepared(
     key: &KeyPair,
 ) -> Result<Entry> {
     check_names(kind, doc_sha256)?;
-    let e = entry::seal(
+    let e = seal_after(link, kind, doc_sha256, p, key);
+    insert_row(tx, &e)?;
+    *link = (e.seq, e.hash);
+    Ok(e)
+}
+
+/// Signs and hashes the entry that follows `link` (last seq and hash).
+fn seal_after(
+    link: &(u64, [u8; 32]),
+    kind: &str,
+    doc_sha256: &str,
+    p: Prepared,
+    key: &KeyPair,
+) -> Entry {
+    entry::seal(
         link.0 + 1,
         kind,
         doc_sha256,
@@ -759,11 +800,15 @@ fn insert_prepared(
         p.bytes,
         link.1,
         key,
-    );
+    )
+}
+
+fn insert_row(tx: &Transaction<'_>, e: &Entry) -> Result<()> {
     let mut st = tx.prepare_cached(
         "INSERT INTO entries (seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
+    // Canonical JSON is valid UTF-8 (checked in `prepare`): stored as TEXT.
     let payload_text = std::str::from_utf8(&e.payload_bytes).unwrap_or_default();
     st.execute(params![
         e.seq as i64,
@@ -777,8 +822,7 @@ fn insert_prepared(
         crate::hex(&e.hash),
         e.recorded_at,
     ])?;
-    *link = (e.seq, e.hash);
-    Ok(e)
+    Ok(())
 }
 
 fn find_scan_in(

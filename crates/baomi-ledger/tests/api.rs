@@ -149,6 +149,22 @@ fn batches_are_all_or_nothing_and_keep_the_chain() {
     let err = ledger.append_batch(items(3), &key).unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
     assert_eq!(ledger.len().unwrap(), 600);
+    // The same in a large batch, where a separate thread signs while this
+    // one inserts: the failure stops both, and nothing is left behind.
+    rusqlite::Connection::open(dir.path().join("l.db"))
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER fail_602;
+             CREATE TRIGGER fail_900 BEFORE INSERT ON entries WHEN NEW.seq = 900
+             BEGIN SELECT RAISE(ABORT, 'disk full again'); END;",
+        )
+        .unwrap();
+    let err = ledger.append_batch(items(2000), &key).unwrap_err();
+    assert!(err.to_string().contains("disk full again"), "{err}");
+    assert_eq!(ledger.len().unwrap(), 600);
+    let ok = ledger.append_batch(items(250), &key).unwrap();
+    assert_eq!((ok[0].seq, ok[249].seq), (601, 850));
+    assert!(ok.windows(2).all(|w| w[1].prev_hash == w[0].hash));
     assert!(ledger.verify(None).unwrap().ok());
 }
 
