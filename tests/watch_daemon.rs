@@ -49,12 +49,14 @@ impl Site {
             .arg(self.db())
             .arg("--key")
             .arg(self.local.join("scanner.key"))
-            .args(["--rescan-interval", "2"])
             .args(extra)
             .current_dir(&self.local)
             .env("BAOMI_LOG", "info");
         if !extra.contains(&"--quiet-period") {
             c.args(["--quiet-period", "0.2"]);
+        }
+        if !extra.contains(&"--rescan-interval") {
+            c.args(["--rescan-interval", "2"]);
         }
         c
     }
@@ -699,6 +701,53 @@ fn removed_folders_are_created_again() {
         "the draft in the re-created inbox/",
         Duration::from_secs(10),
         || site.outcomes().get("ok.txt") == Some(&"cleared"),
+    );
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[test]
+fn an_event_queue_overflow_does_not_lose_files() {
+    let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(16_384);
+    if max > 100_000 {
+        eprintln!("skipped: max_queued_events is {max}, too many files to overflow it here");
+        return;
+    }
+    let site = Site::new();
+    // No periodic listing during the test: only the overflow can save the
+    // drafts whose events the kernel dropped.
+    let mut daemon = site.start(&["--rescan-interval", "3600"]);
+    let pid = daemon.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // Each ignored file costs at least two queued events (create, close):
+    // this fills the kernel's queue, so the drafts after it are dropped.
+    for i in 0..max / 2 + 500 {
+        std::fs::write(site.inbox().join(format!("noise-{i}.tmp")), "x").unwrap();
+    }
+    for i in 0..5 {
+        let (n, b, _) = draft(3000 + i);
+        std::fs::write(site.inbox().join(n), b).unwrap();
+    }
+    assert!(Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    wait_for(
+        "the drafts whose events were dropped",
+        Duration::from_secs(20),
+        || site.outcomes().len() >= 5,
+    );
+    assert!(
+        site.logs().contains("overflowed"),
+        "the overflow was noticed"
     );
     sigterm(&daemon);
     assert!(daemon.wait().unwrap().success());

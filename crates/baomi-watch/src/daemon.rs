@@ -414,6 +414,9 @@ impl Dispatcher {
             }
         };
         if calls_for_relist(&ev) {
+            if ev.need_rescan() {
+                tracing::warn!("the kernel's change-event queue overflowed: listing inbox/ again");
+            }
             self.need_relist = true;
         }
         if matches!(ev.kind, EventKind::Access(_)) {
