@@ -144,6 +144,20 @@ fn short(s: &str) -> &str {
     s.char_indices().nth(16).map_or(s, |(i, _)| &s[..i])
 }
 
+/// A document key fit for a file name (a tampered ledger may hold anything
+/// in `doc_sha256`).
+fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 fn severity_zh(s: baomi_core::Severity) -> &'static str {
     match s {
         baomi_core::Severity::Block => "不得公开",
@@ -212,7 +226,7 @@ pub fn html_forms(
                     .iter()
                     .find_map(|e| decision_of(e).and_then(|d| d.title.or(d.doc_number).or(d.path)))
             })
-            .unwrap_or_else(|| format!("文档 {}", &key[..key.len().min(16)]));
+            .unwrap_or_else(|| format!("文档 {}", short(&key)));
 
         let mut h = String::new();
         let _ = write!(
@@ -390,7 +404,7 @@ pub fn html_forms(
             html_escape(origin)
         );
         forms.push(HtmlForm {
-            file_name: format!("form-{}.html", &key[..key.len().min(16)]),
+            file_name: format!("form-{}.html", file_safe(&key)),
             summary,
             html: h,
         });

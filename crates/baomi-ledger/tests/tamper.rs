@@ -486,3 +486,42 @@ fn unhex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[test]
+fn exports_of_a_tampered_ledger_say_so_and_do_not_break() {
+    let f = fixture();
+    raw(&f.db)
+        .execute(
+            "UPDATE entries SET doc_sha256 = '机密★<script>/../x', payload = replace(payload, '通知', '<b>通知</b>') WHERE seq = 2",
+            [],
+        )
+        .unwrap();
+    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let entries = ledger.entries().unwrap();
+    let report = ledger.verify(Some(&f.trust)).unwrap();
+    assert_eq!(report.problem.as_ref().unwrap().seq, 2);
+    let forms =
+        baomi_ledger::export::html_forms(&entries, &report, Some(&f.trust), &ledger.origin());
+    let index = forms.last().unwrap();
+    assert!(index.html.contains("账本验证失败"));
+    for form in &forms {
+        assert!(
+            form.file_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "{}",
+            form.file_name
+        );
+        assert!(!form.html.contains("<script>") && !form.html.contains("<b>通知"));
+    }
+    let bad = forms
+        .iter()
+        .find(|f| f.html.contains("机密★&lt;script&gt;"))
+        .expect("the tampered document's form");
+    assert!(bad.html.contains("验证失败"));
+    let mut csv = Vec::new();
+    baomi_ledger::export::write_csv(&entries, Some(&f.trust), &mut csv).unwrap();
+    let mut jsonl = Vec::new();
+    baomi_ledger::export::write_jsonl(&entries, Some(&f.trust), &mut jsonl).unwrap();
+    assert_eq!(String::from_utf8(jsonl).unwrap().lines().count(), 6);
+}
