@@ -7,6 +7,7 @@ use crate::xml::{attr, local, walk, Ev};
 use crate::zipread::Archive;
 use crate::{ExtractError, Extracted, Limits, Segment};
 use baomi_core::{Part, SegmentInfo};
+use std::collections::HashSet;
 
 const FORMAT: &str = "docx";
 
@@ -28,11 +29,16 @@ pub(crate) fn extract(
     } else {
         format!("{dir}/")
     };
+    let styles = match archive.read(&format!("{prefix}styles.xml"))? {
+        Some(xml) => hidden_styles(&xml, &format!("{prefix}styles.xml"), limits)?,
+        None => HiddenStyles::default(),
+    };
     parse_stories(
         &xml,
         &main,
         SegmentInfo::new(Part::Body),
         None,
+        &styles,
         limits,
         &mut ex,
     )?;
@@ -59,7 +65,7 @@ pub(crate) fn extract(
                 detail: Some(name.clone()),
                 ..SegmentInfo::new(part)
             };
-            parse_stories(&xml, &name, info, None, limits, &mut ex)?;
+            parse_stories(&xml, &name, info, None, &styles, limits, &mut ex)?;
         }
     }
     for (file, part, container) in [
@@ -74,6 +80,7 @@ pub(crate) fn extract(
                 &name,
                 SegmentInfo::new(part),
                 Some(container),
+                &styles,
                 limits,
                 &mut ex,
             )?;
@@ -87,7 +94,30 @@ pub(crate) fn extract(
             detail: Some(format!("{glossary} (building blocks)")),
             ..SegmentInfo::new(Part::Hidden)
         };
-        parse_stories(&xml, &glossary, info, None, limits, &mut ex)?;
+        parse_stories(&xml, &glossary, info, None, &styles, limits, &mut ex)?;
+    }
+
+    // Document variables: invisible name/value pairs that office systems
+    // use to store a document's 密级, 文号 or drafter.
+    let settings = format!("{prefix}settings.xml");
+    if let Some(xml) = archive.read(&settings)? {
+        walk(&xml, FORMAT, &settings, limits, |ev| {
+            if let Ev::Start(e) = ev {
+                if local(e) == b"docVar" {
+                    let name = attr(e, b"name").unwrap_or_default();
+                    if let Some(value) = attr(e, b"val").filter(|v| !v.trim().is_empty()) {
+                        ex.segments.push(Segment::new(
+                            SegmentInfo {
+                                detail: Some(format!("{settings}: docVar \"{name}\"")),
+                                ..SegmentInfo::new(Part::Metadata)
+                            },
+                            value,
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        })?;
     }
 
     for props in [
@@ -138,6 +168,38 @@ pub(crate) fn extract(
         ex.coverage.saw(Part::Body);
     }
     Ok(ex)
+}
+
+/// Character and paragraph styles that hide their text (`w:vanish` in the
+/// style's run properties).
+#[derive(Default)]
+struct HiddenStyles(HashSet<String>);
+
+fn hidden_styles(xml: &[u8], name: &str, limits: &Limits) -> Result<HiddenStyles, ExtractError> {
+    let mut out = HashSet::new();
+    let mut current: Option<String> = None;
+    let mut in_rpr = false;
+    walk(xml, FORMAT, name, limits, |ev| {
+        match ev {
+            Ev::Start(e) => match local(e).as_slice() {
+                b"style" => current = attr(e, b"styleId"),
+                b"rPr" => in_rpr = true,
+                b"vanish" if in_rpr => {
+                    if let Some(id) = &current {
+                        if !matches!(attr(e, b"val").as_deref(), Some("false" | "0" | "off")) {
+                            out.insert(id.clone());
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ev::End(b"style") => current = None,
+            Ev::End(b"rPr") => in_rpr = false,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(HiddenStyles(out))
 }
 
 /// The main document part named by `_rels/.rels`, or `word/document.xml`.
@@ -199,6 +261,7 @@ fn parse_stories(
     name: &str,
     base: SegmentInfo,
     container: Option<&[u8]>,
+    styles: &HiddenStyles,
     limits: &Limits,
     ex: &mut Extracted,
 ) -> Result<(), ExtractError> {
@@ -211,6 +274,7 @@ fn parse_stories(
     let mut inserted: Vec<Option<String>> = Vec::new();
     let mut deleted: Vec<Option<String>> = Vec::new();
     let mut run_hidden = false;
+    let mut para_hidden = false;
     let mut in_text = false;
     let mut fallback = 0usize;
     let mut text_boxes = 0u32;
@@ -231,6 +295,17 @@ fn parse_stories(
                     b"ins" | b"moveTo" => inserted.push(attr(e, b"author")),
                     b"del" | b"moveFrom" => deleted.push(attr(e, b"author")),
                     b"r" => run_hidden = false,
+                    b"p" => para_hidden = false,
+                    b"pStyle" if stack.last().is_some_and(|p| p == b"pPr") => {
+                        para_hidden = attr(e, b"val").is_some_and(|v| styles.0.contains(&v));
+                    }
+                    b"rStyle"
+                        if stack.last().is_some_and(|p| p == b"rPr")
+                            && stack.len() >= 2
+                            && stack[stack.len() - 2] == b"r" =>
+                    {
+                        run_hidden |= attr(e, b"val").is_some_and(|v| styles.0.contains(&v));
+                    }
                     b"vanish" | b"specVanish"
                         if stack.last().is_some_and(|p| p == b"rPr")
                             && stack.len() >= 2
@@ -240,14 +315,34 @@ fn parse_stories(
                             !matches!(attr(e, b"val").as_deref(), Some("false" | "0" | "off"));
                     }
                     b"t" | b"delText" | b"instrText" | b"delInstrText" => in_text = true,
-                    b"tab" | b"ptab" if stack.last().is_some_and(|p| p == b"r") => {
-                        push(&mut open, "\t", &inserted, &deleted, run_hidden)
-                    }
-                    b"br" | b"cr" if stack.last().is_some_and(|p| p == b"r") => {
-                        push(&mut open, " ", &inserted, &deleted, run_hidden)
-                    }
-                    b"noBreakHyphen" => push(&mut open, "-", &inserted, &deleted, run_hidden),
-                    b"softHyphen" => push(&mut open, "\u{ad}", &inserted, &deleted, run_hidden),
+                    b"tab" | b"ptab" if stack.last().is_some_and(|p| p == b"r") => push(
+                        &mut open,
+                        "\t",
+                        &inserted,
+                        &deleted,
+                        run_hidden || para_hidden,
+                    ),
+                    b"br" | b"cr" if stack.last().is_some_and(|p| p == b"r") => push(
+                        &mut open,
+                        " ",
+                        &inserted,
+                        &deleted,
+                        run_hidden || para_hidden,
+                    ),
+                    b"noBreakHyphen" => push(
+                        &mut open,
+                        "-",
+                        &inserted,
+                        &deleted,
+                        run_hidden || para_hidden,
+                    ),
+                    b"softHyphen" => push(
+                        &mut open,
+                        "\u{ad}",
+                        &inserted,
+                        &deleted,
+                        run_hidden || para_hidden,
+                    ),
                     b"tbl" => {
                         if let Some(o) = open.last_mut() {
                             o.table_count += 1;
@@ -347,7 +442,13 @@ fn parse_stories(
                     let field_code = stack
                         .last()
                         .is_some_and(|n| n.ends_with(b"instrText") || n == b"delInstrText");
-                    push(&mut open, t, &inserted, &deleted, run_hidden || field_code);
+                    push(
+                        &mut open,
+                        t,
+                        &inserted,
+                        &deleted,
+                        run_hidden || para_hidden || field_code,
+                    );
                 }
             }
         }

@@ -315,3 +315,26 @@ fn detection_by_content() {
         Format::Odt
     );
 }
+
+#[test]
+fn docx_hidden_through_styles_and_document_variables() {
+    // Made by python-docx from Word's own template (make_fixtures.py).
+    let r = review("word-styles.docx");
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_eq!(r.title.as_deref(), Some("关于印发工作方案的通知"));
+    let run = find(&r, Part::Hidden, "仅供内部参考");
+    assert_eq!(run.location.paragraph, Some(2));
+    let para = find(&r, Part::Hidden, "内部传阅");
+    assert_eq!(para.location.paragraph, Some(3));
+    let var = find(&r, Part::Metadata, "机密★1年");
+    assert_eq!(
+        var.location.detail.as_deref(),
+        Some("word/settings.xml: docVar \"密级\"")
+    );
+    let custom = find(&r, Part::Metadata, "内部资料");
+    assert_eq!(
+        custom.location.detail.as_deref(),
+        Some("docProps/custom.xml: property \"备注\"")
+    );
+    assert!(!r.findings.iter().any(|f| f.location.part == Part::Body));
+}
