@@ -338,3 +338,11 @@ fn docx_hidden_through_styles_and_document_variables() {
     );
     assert!(!r.findings.iter().any(|f| f.location.part == Part::Body));
 }
+
+#[test]
+fn a_pdf_that_only_forbids_copying_is_still_read() {
+    // Anyone can open it, so its text is published: scan it.
+    let r = review("copy-protected.pdf");
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.matched == "11010519491231002X"));
+}
