@@ -127,6 +127,7 @@ struct Change {
     author: Option<String>,
     deleted: String,
     is_deletion: bool,
+    placed: bool,
 }
 
 fn parse(
@@ -245,7 +246,11 @@ fn parse(
                     b"date" if stack.last().is_some_and(|(p, _)| p == b"annotation") => skip = 1,
                     b"change" if !in_tracked => {
                         let id = attr(e, b"change-id").unwrap_or_default();
-                        if let Some(c) = changes.get(&id).filter(|c| c.is_deletion) {
+                        // Each deletion is put back once: a file repeating
+                        // one mark a million times must not multiply it.
+                        if let Some(c) = changes.get_mut(&id).filter(|c| c.is_deletion && !c.placed)
+                        {
+                            c.placed = true;
                             let run = Run::Deleted(c.author.clone());
                             if let Some(o) = open.last_mut() {
                                 o.story.push(c.deleted.trim(), &run);

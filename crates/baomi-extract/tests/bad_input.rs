@@ -395,3 +395,24 @@ fn broken_html_never_panics() {
         assert_eq!(r.verdict, Verdict::Clear, "{html}: {r:#?}");
     }
 }
+
+#[test]
+fn a_deletion_referenced_many_times_is_put_back_once() {
+    // An odt whose one 100 KB tracked deletion is referenced 100,000 times
+    // would otherwise grow to 10 GB of text.
+    let deleted = "机密★1年".repeat(10_000);
+    let marks = r#"<text:change text:change-id="c1"/>"#.repeat(100_000);
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><office:body><office:text><text:tracked-changes><text:changed-region text:id="c1"><text:deletion><office:change-info><dc:creator>甲</dc:creator></office:change-info><text:p>{deleted}</text:p></text:deletion></text:changed-region></text:tracked-changes><text:p>正文{marks}</text:p></office:text></office:body></office:document-content>"#
+    );
+    let bytes = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.text"),
+        ("content.xml", content.as_bytes()),
+    ]);
+    let ex =
+        baomi_extract::extract(std::path::Path::new("x.odt"), &bytes, &Limits::default()).unwrap();
+    let total: usize = ex.segments.iter().map(|s| s.text.len()).sum();
+    assert!(total < 2 * deleted.len() + 1000, "{total}");
+    let r = review("x.odt", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+}
