@@ -544,6 +544,7 @@ fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
         .status()
         .unwrap()
         .success());
+    let _socket = std::os::unix::net::UnixListener::bind(inbox.join("sock.txt")).unwrap();
     std::fs::write(inbox.join("empty.txt"), b"").unwrap();
     std::fs::write(
         inbox.join("garbage.txt"),
@@ -565,6 +566,7 @@ fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
         "garbage.txt",
         "huge.txt",
         "bomb.docx",
+        "sock.txt",
     ];
     wait_for("every hostile entry", Duration::from_secs(30), || {
         site.outcomes().len() >= refused.len()
@@ -589,6 +591,7 @@ fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
     );
     assert!(reason("hardlink.txt").contains("hard links"));
     assert!(reason("pipe.txt").contains("FIFO"));
+    assert!(reason("sock.txt").contains("socket"));
     assert!(reason("empty.txt").contains("empty"));
     assert!(reason("huge.txt").contains("too large"));
     assert!(
@@ -749,6 +752,43 @@ fn an_event_queue_overflow_does_not_lose_files() {
         site.logs().contains("overflowed"),
         "the overflow was noticed"
     );
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[test]
+fn a_file_that_cannot_be_moved_stays_in_inbox_and_is_reported() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    // An outcome folder replaced by a plain file: nothing can go there.
+    let review = site.root.join("review");
+    std::fs::remove_dir(&review).unwrap();
+    std::fs::write(&review, "not a folder").unwrap();
+    let draft = site.inbox().join("memo.txt");
+    std::fs::write(&draft, "内部资料 注意保存\n").unwrap();
+    wait_for(
+        "the error in the status file",
+        Duration::from_secs(10),
+        || baomi_status(&site.root)["queue"]["held"] == 1,
+    );
+    let s = baomi_status(&site.root);
+    assert!(
+        s["last_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot move to review/"),
+        "{s}"
+    );
+    assert!(draft.exists(), "the draft stays in inbox/");
+    assert_eq!(site.scans().len(), 1, "recorded once");
+
+    // Repaired: the draft goes through on its next try, without a second entry.
+    std::fs::remove_file(&review).unwrap();
+    std::fs::write(&draft, "内部资料 注意保存\n").unwrap(); // touched: retried at the next listing
+    wait_for("the retried draft", Duration::from_secs(15), || {
+        site.outcomes().get("memo.txt") == Some(&"review")
+    });
+    assert_eq!(site.scans().values().sum::<usize>(), 1);
     sigterm(&daemon);
     assert!(daemon.wait().unwrap().success());
 }
