@@ -1,5 +1,6 @@
-//! Arbitrary word/document.xml (and the same bytes as comments.xml and
-//! docProps/core.xml) inside a valid zip: the WordprocessingML walker.
+//! Arbitrary word/document.xml (and the same bytes as comments.xml,
+//! footnotes.xml, styles.xml, settings.xml and docProps/core.xml) inside a
+//! valid zip: the WordprocessingML walker.
 #![no_main]
 use baomi_extract::{extract, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
         "word/comments.xml",
         "word/footnotes.xml",
         "docProps/core.xml",
+        "word/styles.xml",
+        "word/settings.xml",
     ] {
         if w.start_file(name, opts).is_err() || w.write_all(data).is_err() {
             return;

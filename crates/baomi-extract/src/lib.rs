@@ -2,8 +2,15 @@
 //! the part of the document it came from (body, comment, tracked deletion,
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
-//! Extraction happens in memory and never writes anything to disk; every
-//! size is capped (see [`Limits`]) so hostile files cannot exhaust memory.
+//! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
+//! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
+//! subprocess (see the `pdf` module for why). The format is detected from
+//! the content first, the name second ([`detect`]).
+//!
+//! Extraction happens in memory and never writes anything to disk (a PDF is
+//! piped to poppler); every size is capped (see [`Limits`]) so hostile files
+//! cannot exhaust memory, and every failure is an [`ExtractError`] that
+//! [`review_file`] turns into an `error` verdict.
 //!
 //! ```
 //! use baomi_extract::{review_bytes, Limits};
