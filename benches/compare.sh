@@ -23,8 +23,9 @@ command -v rg >/dev/null || { echo "compare.sh: ripgrep not found; apt-get insta
 cd "$root"
 cargo build --release --quiet -p baomi
 cargo build --release --quiet -p baomi-core --example peer_daachorse
-baomi="$root/target/release/baomi"
-peer="$root/target/release/examples/peer_daachorse"
+target="${CARGO_TARGET_DIR:-$root/target}"
+baomi="$target/release/baomi"
+peer="$target/release/examples/peer_daachorse"
 
 rules="$(mktemp -d)"
 trap 'rm -rf "$rules"' EXIT
