@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod rules;
 mod scanner;
 mod stream;
+pub mod time;
 mod types;
 pub mod validators;
 
