@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const STATUS_FILE: &str = ".baomi-status.json";
 
