@@ -292,9 +292,13 @@ impl Scanner {
                 .windows(2)
                 .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
                 .collect();
-            let mut all = Vec::new();
-            for h in handles {
-                all.append(&mut h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            let mut parts: Vec<Vec<Finding>> = handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect();
+            let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+            for part in &mut parts {
+                all.append(part);
             }
             all
         })

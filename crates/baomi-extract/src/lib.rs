@@ -308,6 +308,39 @@ fn looks_like_html(head: &[u8]) -> bool {
                 || lower.windows(5).any(|w| w == b"<html"))
 }
 
+/// Like [`extract`], but takes ownership of the bytes so that a UTF-8 text
+/// file becomes its text without a copy (plain text is most of what a
+/// folder scan reads, and a copy of a large file costs as much as reading it).
+pub fn extract_owned(
+    path: &Path,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    if !bytes.starts_with(&OLE2) {
+        let format = detect(path, &bytes[..bytes.len().min(4096)])?;
+        if matches!(format, Format::Text | Format::Markdown) {
+            let (text, encoding) = text::decode_text_owned(bytes)?;
+            return Ok(plain_text(text, encoding, format));
+        }
+    }
+    extract(path, &bytes, limits)
+}
+
+/// A plain-text or Markdown document: one body segment.
+fn plain_text(text: String, encoding: TextEncoding, format: Format) -> Extracted {
+    let mut ex = Extracted::default();
+    if encoding != TextEncoding::Utf8 {
+        ex.coverage
+            .notes
+            .push(format!("decoded as {}", encoding.name()));
+    }
+    ex.title = guess_title(&text, format == Format::Markdown);
+    ex.coverage.saw(baomi_core::Part::Body);
+    ex.segments
+        .push(Segment::new(SegmentInfo::new(baomi_core::Part::Body), text));
+    ex
+}
+
 /// Extracts the segments of an in-memory document.
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     if bytes.starts_with(&OLE2) && contains_utf16(bytes, "EncryptionInfo") {
@@ -320,17 +353,7 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
     match format {
         Format::Text | Format::Markdown => {
             let (text, encoding) = decode_text(bytes)?;
-            let mut ex = Extracted::default();
-            if encoding != TextEncoding::Utf8 {
-                ex.coverage
-                    .notes
-                    .push(format!("decoded as {}", encoding.name()));
-            }
-            ex.title = guess_title(&text, format == Format::Markdown);
-            ex.coverage.saw(baomi_core::Part::Body);
-            ex.segments
-                .push(Segment::new(SegmentInfo::new(baomi_core::Part::Body), text));
-            Ok(ex)
+            Ok(plain_text(text, encoding, format))
         }
         Format::Docx | Format::Odt => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;

@@ -48,12 +48,12 @@ fn review_file_inner(
             .read_to_end(&mut bytes)
             .map_err(|e| no_sha(e.into()))?;
         if bytes.len() as u64 <= limits.max_in_memory_bytes {
-            return Ok(review_bytes(
-                &path.display().to_string(),
-                &bytes,
-                scanner,
-                limits,
-            ));
+            let name = path.display().to_string();
+            let sha = sha256_hex(&bytes);
+            return Ok(match crate::extract_owned(path, bytes, limits) {
+                Ok(ex) => assemble(&name, sha, ex, scanner),
+                Err(e) => DocumentReport::failed(&name, sha, format!("{name}: {e}")),
+            });
         }
         // The file grew while we read it: fall through to streaming.
     }

@@ -97,6 +97,18 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, TextEncoding), ExtractError>
         })
 }
 
+/// [`decode_text`] for bytes the caller owns: valid UTF-8 becomes a
+/// `String` without a copy; everything else goes the same way as there.
+pub(crate) fn decode_text_owned(bytes: Vec<u8>) -> Result<(String, TextEncoding), ExtractError> {
+    if bom(&bytes).is_some() || check_not_binary(&bytes).is_err() {
+        return decode_text(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, TextEncoding::Utf8)),
+        Err(e) => decode_text(e.as_bytes()),
+    }
+}
+
 fn strict(enc: TextEncoding, bytes: &[u8]) -> Result<String, ExtractError> {
     let mut out = String::new();
     let mut decoder = enc.encoding().new_decoder_without_bom_handling();
