@@ -212,32 +212,12 @@ pub fn canonical_bytes(payload: &serde_json::Value) -> crate::Result<Vec<u8>> {
 
 /// The current time as RFC 3339 UTC with seconds (`2026-11-27T11:20:00Z`).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339_from_unix(secs)
+    baomi_core::time::rfc3339_utc(baomi_core::time::now_unix())
 }
 
 /// Formats seconds since the Unix epoch as RFC 3339 UTC.
 pub fn rfc3339_from_unix(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (proleptic Gregorian), after H. Hinnant's algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    baomi_core::time::rfc3339_utc(secs)
 }
 
 /// Parses the RFC 3339 UTC form this crate writes (`2026-11-27T11:20:00Z`)
