@@ -312,7 +312,10 @@ fn a_missing_rules_folder_is_named_once() {
     let o = baomi(&["scan", "--rules", "/no/such/rules", "x.txt"]);
     assert_eq!(code(&o), 2);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("/no/such/rules: cannot read rule file"), "{err}");
+    assert!(
+        err.contains("/no/such/rules: cannot read rule file"),
+        "{err}"
+    );
     assert_eq!(err.matches("No such file").count(), 1, "{err}");
 }
 

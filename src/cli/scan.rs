@@ -63,7 +63,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Item> {
             items.push(Item::File(path.clone()));
             continue;
         }
-        let mut walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter();
+        let mut walker = walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter();
         while let Some(entry) = walker.next() {
             match entry {
                 Ok(e) if e.file_type().is_file() => items.push(Item::File(e.into_path())),
@@ -88,7 +91,12 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Item> {
 }
 
 /// Reviews every item on a pool of threads; the reports keep input order.
-pub fn review_all(items: &[Item], scanner: &baomi_core::Scanner, limits: &Limits, jobs: Option<usize>) -> Vec<DocumentReport> {
+pub fn review_all(
+    items: &[Item],
+    scanner: &baomi_core::Scanner,
+    limits: &Limits,
+    jobs: Option<usize>,
+) -> Vec<DocumentReport> {
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .clamp(1, items.len().max(1));
@@ -117,7 +125,11 @@ pub fn review_all(items: &[Item], scanner: &baomi_core::Scanner, limits: &Limits
 
 /// 0: every document clear; 1: any review or withhold; 2: any error.
 pub fn exit_code(reports: &[DocumentReport]) -> ExitCode {
-    let worst = reports.iter().map(|r| r.verdict).max().unwrap_or(Verdict::Clear);
+    let worst = reports
+        .iter()
+        .map(|r| r.verdict)
+        .max()
+        .unwrap_or(Verdict::Clear);
     ExitCode::from(match worst {
         Verdict::Clear => 0,
         Verdict::Review | Verdict::Withhold => 1,
