@@ -235,7 +235,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                 "recorded entry #{}: {} {} by {}; status now: {}",
                 v.seq,
                 v.stage_label,
-                v.decision.conclusion.label(),
+                v.decision.conclusion.label_zh(),
                 v.signer.display(),
                 d.summary.status_label
             )?;
@@ -449,7 +449,7 @@ fn show(
             x.seq,
             x.stage_label,
             x.decision.stage,
-            x.decision.conclusion.label(),
+            x.decision.conclusion.label_zh(),
             x.signer.display(),
             x.recorded_at
         )?;

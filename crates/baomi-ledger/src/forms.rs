@@ -80,6 +80,17 @@ pub enum Conclusion {
 }
 
 impl Conclusion {
+    pub const ALL: [Conclusion; 3] = [
+        Conclusion::Publish,
+        Conclusion::PublishAfterChanges,
+        Conclusion::Withhold,
+    ];
+
+    /// Parses the kebab-case name (`publish-after-changes`).
+    pub fn parse(s: &str) -> Option<Conclusion> {
+        Conclusion::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Conclusion::Publish => "publish",
@@ -93,6 +104,12 @@ impl Conclusion {
             Conclusion::PublishAfterChanges => "修改后公开",
             Conclusion::Withhold => "不予公开",
         }
+    }
+}
+
+impl std::fmt::Display for Conclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

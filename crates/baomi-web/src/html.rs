@@ -197,7 +197,7 @@ fn progress_bar(path: &ReviewPath, d: &DocDetail) -> Markup {
                 };
                 li class=(class) {
                     span.slabel { (s.label) }
-                    @if let Some(x) = step { br; span.small { (x.decision.conclusion.label()) " · " (x.signer.display()) } }
+                    @if let Some(x) = step { br; span.small { (x.decision.conclusion.label_zh()) " · " (x.signer.display()) } }
                 }
             }
             li class={ "stage " @if matches!(d.progress.status, Status::Approved { .. }) { "done" } @else { "todo" } } {
@@ -284,7 +284,7 @@ pub fn document(
                         @for x in &d.decisions {
                             tr {
                                 td { (x.stage_label) }
-                                td { span class={"badge concl-" (x.decision.conclusion.as_str())} { (x.decision.conclusion.label()) } }
+                                td { span class={"badge concl-" (x.decision.conclusion.as_str())} { (x.decision.conclusion.label_zh()) } }
                                 td.opinion {
                                     (x.decision.opinion)
                                     @if let Some(c) = &x.decision.changes { br; "修改要求：" (c) }
@@ -320,7 +320,7 @@ pub fn document(
                     fieldset {
                         legend { "审查结论" }
                         @for c in Conclusion::ALL {
-                            label.radio { input type="radio" name="conclusion" value=(c.as_str()) required checked[c == Conclusion::PublishAfterChanges && s.open_block > 0]; " " (c.label()) }
+                            label.radio { input type="radio" name="conclusion" value=(c.as_str()) required checked[c == Conclusion::PublishAfterChanges && s.open_block > 0]; " " (c.label_zh()) }
                         }
                     }
                     p { label { "审查结论或处理意见" br; textarea name="opinion" rows="3" required {} } }
@@ -392,7 +392,7 @@ pub fn review_form(path: &ReviewPath, d: &DocDetail) -> Markup {
                                     strong { (st.label) "：" }
                                     @match x {
                                         Some(x) => {
-                                            (x.decision.conclusion.label()) "。" (x.decision.opinion)
+                                            (x.decision.conclusion.label_zh()) "。" (x.decision.opinion)
                                             @if let Some(c) = &x.decision.changes { " 修改要求：" (c) }
                                         }
                                         None => { span.blank { "（未审查）" } }

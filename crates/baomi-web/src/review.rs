@@ -9,7 +9,6 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// Ledger entry kind of a reviewer's decision at one stage.
 pub const KIND_DECISION: &str = "decision";
@@ -143,51 +142,9 @@ impl ReviewPath {
     }
 }
 
-/// 审查结论: what a reviewer concludes at a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Conclusion {
-    /// 同意公开
-    Publish,
-    /// 修改后公开 — names the changes required.
-    PublishAfterChanges,
-    /// 不予公开 — names the basis; ends the path.
-    Withhold,
-}
-
-impl Conclusion {
-    pub const ALL: [Conclusion; 3] = [
-        Conclusion::Publish,
-        Conclusion::PublishAfterChanges,
-        Conclusion::Withhold,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Conclusion::Publish => "publish",
-            Conclusion::PublishAfterChanges => "publish-after-changes",
-            Conclusion::Withhold => "withhold",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Conclusion::Publish => "同意公开",
-            Conclusion::PublishAfterChanges => "修改后公开",
-            Conclusion::Withhold => "不予公开",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Conclusion> {
-        Conclusion::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-impl fmt::Display for Conclusion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// 审查结论: what a reviewer concludes at a stage (the ledger's type, so that
+/// `baomi ledger verify` and the web UI read decisions alike).
+pub use baomi_ledger::Conclusion;
 
 /// The payload of a `decision` entry: one stage's row of the review form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
