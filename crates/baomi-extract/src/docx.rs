@@ -154,19 +154,7 @@ pub(crate) fn extract(
             "{images} image(s) not read: text inside images is not scanned"
         ));
     }
-    for seg in &ex.segments {
-        if let Some(p) = seg.info.part {
-            ex.coverage.saw(p);
-        }
-        for r in &seg.regions {
-            if let Some(p) = r.info.part {
-                ex.coverage.saw(p);
-            }
-        }
-    }
-    if !ex.coverage.parts.contains(&Part::Body) {
-        ex.coverage.saw(Part::Body);
-    }
+    ex.record_parts();
     Ok(ex)
 }
 

@@ -331,17 +331,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
     }
     body.finish(&mut ex.segments);
     ex.segments.extend(side);
-    ex.coverage.saw(Part::Body);
-    for seg in &ex.segments {
-        for p in seg
-            .info
-            .part
-            .into_iter()
-            .chain(seg.regions.iter().filter_map(|r| r.info.part))
-        {
-            ex.coverage.saw(p);
-        }
-    }
+    ex.record_parts();
     Ok(ex)
 }
 

@@ -159,6 +159,20 @@ pub struct Extracted {
     pub coverage: Coverage,
 }
 
+impl Extracted {
+    /// Records in the coverage that the body and every part that occurs
+    /// (in a segment or in a region of one) were read.
+    pub(crate) fn record_parts(&mut self) {
+        self.coverage.saw(baomi_core::Part::Body);
+        for seg in &self.segments {
+            let regions = seg.regions.iter().filter_map(|r| r.info.part);
+            for p in seg.info.part.into_iter().chain(regions) {
+                self.coverage.saw(p);
+            }
+        }
+    }
+}
+
 /// Why a document could not be read. Messages say what went wrong and what
 /// to do; the path is added by the caller.
 #[derive(Debug, thiserror::Error)]

@@ -63,17 +63,7 @@ pub(crate) fn extract(
             "{images} image(s) not read: text inside images is not scanned"
         ));
     }
-    ex.coverage.saw(Part::Body);
-    for seg in &ex.segments {
-        for p in seg
-            .info
-            .part
-            .into_iter()
-            .chain(seg.regions.iter().filter_map(|r| r.info.part))
-        {
-            ex.coverage.saw(p);
-        }
-    }
+    ex.record_parts();
     Ok(ex)
 }
 
