@@ -578,19 +578,28 @@ fn csrf_refusal(st: &AppState) -> Response {
     )
 }
 
+/// The checks every form post starts with: the CSRF token, then a
+/// well-formed document hash.
+fn refuse_post(st: &AppState, csrf: &str, sha: &str) -> Option<Response> {
+    if !same(csrf, &st.csrf) {
+        return Some(csrf_refusal(st));
+    }
+    if !valid_sha(sha) {
+        return Some(page(
+            StatusCode::NOT_FOUND,
+            html::error_page(&st.me, "页面不存在", "没有这个文档。"),
+        ));
+    }
+    None
+}
+
 async fn decide(
     State(st): State<Shared>,
     UrlPath(sha): UrlPath<String>,
     Form(f): Form<DecideForm>,
 ) -> Response {
-    if !same(&f.csrf, &st.csrf) {
-        return csrf_refusal(&st);
-    }
-    if !valid_sha(&sha) {
-        return page(
-            StatusCode::NOT_FOUND,
-            html::error_page(&st.me, "页面不存在", "没有这个文档。"),
-        );
+    if let Some(refusal) = refuse_post(&st, &f.csrf, &sha) {
+        return refusal;
     }
     let Some(conclusion) = Conclusion::parse(&f.conclusion) else {
         return render_document(
@@ -645,14 +654,8 @@ async fn waive(
     UrlPath(sha): UrlPath<String>,
     Form(f): Form<WaiveForm>,
 ) -> Response {
-    if !same(&f.csrf, &st.csrf) {
-        return csrf_refusal(&st);
-    }
-    if !valid_sha(&sha) {
-        return page(
-            StatusCode::NOT_FOUND,
-            html::error_page(&st.me, "页面不存在", "没有这个文档。"),
-        );
+    if let Some(refusal) = refuse_post(&st, &f.csrf, &sha) {
+        return refusal;
     }
     let sha2 = sha.clone();
     match with_store(&st, move |store, st| {
