@@ -182,6 +182,21 @@ fn symlinks_inside_folders_are_reported_not_followed() {
         .contains("not followed"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let (c, v) = json_scan(&[fifo.to_str().unwrap()]);
+    assert_eq!(c, 2);
+    assert!(v["documents"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a regular file"));
+}
+
 #[test]
 fn gbk_text_is_decoded_and_noted() {
     let (c, v) = json_scan(&[&repo("examples/gbk-draft.txt")]);

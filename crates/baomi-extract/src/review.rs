@@ -28,6 +28,13 @@ fn review_file_inner(
     limits: &Limits,
 ) -> Result<DocumentReport, (String, ExtractError)> {
     let no_sha = |e: ExtractError| (String::new(), e);
+    // Look before opening: opening a FIFO would block until a writer came.
+    let kind = std::fs::metadata(path).map_err(|e| no_sha(e.into()))?;
+    if !kind.is_file() {
+        return Err(no_sha(ExtractError::Unsupported(
+            "not a regular file (a folder, device, FIFO or socket)".into(),
+        )));
+    }
     let mut file = File::open(path).map_err(|e| no_sha(e.into()))?;
     let meta = file.metadata().map_err(|e| no_sha(e.into()))?;
     if !meta.is_file() {
