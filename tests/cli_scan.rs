@@ -251,6 +251,23 @@ fn text_output_shows_location_and_match() {
 }
 
 #[test]
+fn text_output_never_passes_control_characters_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "t.txt",
+        "标题\u{1b}]0;owned\u{7}\u{202e}反转\n内部资料\u{1b}[2J 注意\n".as_bytes(),
+    );
+    let o = baomi(&["scan", &f]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("内部资料"), "{out}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn shipped_rules_pass_their_examples() {
     let o = baomi(&["rules", "test"]);
     let out = String::from_utf8_lossy(&o.stdout);

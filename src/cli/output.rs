@@ -63,20 +63,20 @@ fn text(out: &mut impl Write, reports: &[DocumentReport], color: bool) -> std::i
             Verdict::Withhold => p.wrap("31;1", "withhold"),
             Verdict::Error => p.wrap("35;1", "error"),
         };
-        let mut head = format!("{}: {verdict}", p.wrap("1", &r.path));
+        let mut head = format!("{}: {verdict}", p.wrap("1", &safe(&r.path)));
         if let Some(t) = &r.title {
-            head.push_str(&format!("  《{t}》"));
+            head.push_str(&format!("  《{}》", safe(t)));
         }
         if let Some(n) = &r.doc_number {
-            head.push_str(&format!("  {n}"));
+            head.push_str(&format!("  {}", safe(n)));
         }
         writeln!(out, "{head}")?;
         if let Some(e) = &r.error {
-            writeln!(out, "  {}", p.wrap("35", e))?;
+            writeln!(out, "  {}", p.wrap("35", &safe(e)))?;
         }
         for note in &r.coverage.notes {
             if r.error.as_deref() != Some(note.as_str()) {
-                writeln!(out, "  note: {note}")?;
+                writeln!(out, "  note: {}", safe(note))?;
             }
         }
         for f in &r.findings {
@@ -107,7 +107,7 @@ fn summary(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<
         writeln!(
             out,
             "{}: {} {} findings {}",
-            r.path,
+            safe(&r.path),
             r.verdict,
             r.findings.len(),
             counts.join(" ")
@@ -128,7 +128,7 @@ fn finding_line(
         Severity::Note => p.wrap("36", "note"),
     };
     let loc = &f.location;
-    let mut place = format!("{}:{}:{}", r.path, loc.line, loc.column);
+    let mut place = format!("{}:{}:{}", safe(&r.path), loc.line, loc.column);
     let mut extra = vec![loc.part.as_str().to_string()];
     if let Some(pg) = loc.page {
         extra.push(format!("page {pg}"));
@@ -148,21 +148,18 @@ fn finding_line(
     if loc.part.is_hidden() {
         extra[0] = p.wrap("35;1", &format!("{} (hidden part)", loc.part));
     }
-    place.push_str(&format!(" [{}]", extra.join(", ")));
+    place.push_str(&format!(" [{}]", safe(&extra.join(", "))));
     // Highlight the match inside its context.
-    let shown_match: String = f
-        .matched
-        .chars()
-        .map(|c| if c == '\n' { '⏎' } else { c })
-        .collect();
-    let context = match f.context.find(&shown_match) {
+    let shown_match = safe(&f.matched.replace('\n', "⏎")).into_owned();
+    let context = safe(&f.context);
+    let context = match context.find(&shown_match) {
         Some(i) => format!(
             "{}{}{}",
-            &f.context[..i],
+            &context[..i],
             p.wrap("1;4", &shown_match),
-            &f.context[i + shown_match.len()..]
+            &context[i + shown_match.len()..]
         ),
-        None => f.context.clone(),
+        None => context.into_owned(),
     };
     writeln!(
         out,
@@ -170,6 +167,19 @@ fn finding_line(
         f.rule, f.title, shown_match
     )?;
     writeln!(out, "      {context}")
+}
+
+/// Document text, titles and file names are untrusted: control characters
+/// (an escape sequence could rewrite the terminal) and bidirectional
+/// overrides (which reorder what a reviewer reads) are shown as `�`.
+fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if s.contains(bad) {
+        s.chars().map(|c| if bad(c) { '�' } else { c }).collect()
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 fn sarif(reports: &[DocumentReport], scanner: &Scanner) -> serde_json::Value {
