@@ -150,7 +150,33 @@ impl Ledger {
     }
 
     /// Opens with explicit options.
+    ///
+    /// Several processes opening a new ledger at once race to switch it to
+    /// WAL and to migrate it; SQLite answers some of those steps with
+    /// `SQLITE_BUSY` without waiting (switching the journal mode needs the
+    /// file to itself), so the whole opening is retried until the busy
+    /// timeout has passed.
     pub fn open_with(path: &Path, opts: &OpenOptions) -> Result<Ledger> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match Ledger::open_once(path, opts) {
+                Err(LedgerError::Sqlite(e))
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    ) && started.elapsed() < opts.busy_timeout =>
+                {
+                    tracing::debug!(path = %path.display(), "ledger busy while opening; retrying");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, opts: &OpenOptions) -> Result<Ledger> {
         if let Some(fs) = crate::netfs::network_filesystem(path) {
             if !opts.allow_network_fs {
                 return Err(LedgerError::NetworkFilesystem {
@@ -178,14 +204,16 @@ impl Ledger {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
         conn.busy_timeout(opts.busy_timeout)?;
         // Read-only checks first: nothing is written to a file that fails them.
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| classify(path, e))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| classify(path, e))?;
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        // One statement, so one snapshot: read separately, another process
+        // creating the ledger in between would make it look foreign.
+        let (app_id, version, tables): (i32, i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id()), \
+                        (SELECT user_version FROM pragma_user_version()), \
+                        (SELECT count(*) FROM sqlite_schema)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .map_err(|e| classify(path, e))?;
         if tables > 0 && app_id != APPLICATION_ID {
             return Err(LedgerError::NotALedger {

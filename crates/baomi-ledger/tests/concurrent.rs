@@ -17,9 +17,12 @@ fn four_writers_thousand_entries_each() {
             s.spawn(move || {
                 // Each writer opens its own connection, as separate processes
                 // would; the first ones race to create and migrate the file.
-                let ledger = Ledger::open(db).unwrap();
+                let opened = Ledger::open(db);
                 let key = KeyPair::generate().unwrap();
+                // Wait before unwrapping: a writer that failed to open must
+                // fail the test, not leave the others waiting forever.
                 barrier.wait();
+                let ledger = opened.unwrap();
                 for i in 0..EACH {
                     let payload = serde_json::json!({"writer": w, "i": i});
                     ledger
