@@ -103,6 +103,15 @@ struct Index {
     newest_by_path: HashMap<String, (u64, String)>,
 }
 
+impl Index {
+    /// The latest scan of a document, or why there is none.
+    fn scan_of(&self, sha: &str) -> Result<ScanEntry, StoreError> {
+        self.scans.get(sha).cloned().ok_or_else(|| {
+            StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
+        })
+    }
+}
+
 struct TrustRoles<'a>(&'a Trust);
 
 impl Roles for TrustRoles<'_> {
@@ -493,13 +502,7 @@ impl Store {
     /// file can be re-read.
     pub fn detail(&mut self, sha: &str) -> Result<DocDetail, StoreError> {
         let idx = self.index()?;
-        let scan = idx
-            .scans
-            .get(sha)
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
-            })?
-            .clone();
+        let scan = idx.scan_of(sha)?;
         let (findings, source) = self.findings(&idx, &scan, true);
         let summary = self.summary(&idx, &scan, &findings);
         let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
@@ -709,13 +712,7 @@ impl Store {
     /// `GET /api/v1/documents/{sha256}`: may it go out, and who decided.
     pub fn status_json(&mut self, sha: &str) -> Result<Value, StoreError> {
         let idx = self.index()?;
-        let scan = idx
-            .scans
-            .get(sha)
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
-            })?
-            .clone();
+        let scan = idx.scan_of(sha)?;
         let (findings, _) = self.findings(&idx, &scan, false);
         let s = self.summary(&idx, &scan, &findings);
         let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
