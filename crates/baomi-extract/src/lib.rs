@@ -30,6 +30,7 @@ mod review;
 mod scan;
 mod story;
 mod text;
+mod xlsx;
 mod xml;
 mod zipread;
 
@@ -88,6 +89,7 @@ pub enum Format {
     Odt,
     Pdf,
     Html,
+    Xlsx,
 }
 
 impl Format {
@@ -99,6 +101,7 @@ impl Format {
             Format::Odt => "odt",
             Format::Pdf => "pdf",
             Format::Html => "html",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -233,13 +236,14 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             return Ok(Format::Docx);
         }
         if has(b"xl/") {
-            return Err(ExtractError::Unsupported(XLSX.into()));
+            return Ok(Format::Xlsx);
         }
         if has(b"ppt/") {
             return Err(ExtractError::Unsupported(PPTX.into()));
         }
         return match ext.as_str() {
             "docx" | "docm" | "dotx" => Ok(Format::Docx),
+            "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
@@ -289,7 +293,6 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
 }
 
 const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-const XLSX: &str = "Excel workbook (.xlsx): spreadsheets are not read; export the sheets to PDF or text and scan them";
 const PPTX: &str =
     "PowerPoint presentation (.pptx): presentations are not read; export to PDF and scan it";
 
@@ -369,10 +372,11 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt => {
+        Format::Docx | Format::Odt | Format::Xlsx => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             match zip_kind(&mut archive)? {
                 Format::Odt => odt::extract(&mut archive, limits),
+                Format::Xlsx => xlsx::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
             }
         }
@@ -409,7 +413,7 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
         return Ok(Format::Docx);
     }
     if names.iter().any(|n| n.starts_with("xl/")) {
-        return Err(ExtractError::Unsupported(XLSX.into()));
+        return Ok(Format::Xlsx);
     }
     if names.iter().any(|n| n.starts_with("ppt/")) {
         return Err(ExtractError::Unsupported(PPTX.into()));

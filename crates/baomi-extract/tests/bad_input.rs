@@ -291,11 +291,6 @@ fn unsupported_formats_name_themselves_and_say_what_to_do() {
             "JPEG image",
         ),
         (
-            "a.xlsx",
-            zip_of(&[("xl/workbook.xml", b"<x/>")]),
-            "Excel workbook",
-        ),
-        (
             "a.pptx",
             zip_of(&[("ppt/presentation.xml", b"<x/>")]),
             "PowerPoint",
@@ -415,4 +410,50 @@ fn a_deletion_referenced_many_times_is_put_back_once() {
     assert!(total < 2 * deleted.len() + 1000, "{total}");
     let r = review("x.odt", &bytes, &Limits::default());
     assert_eq!(r.verdict, Verdict::Withhold);
+}
+
+#[test]
+fn broken_workbooks_are_errors() {
+    let no_workbook = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("xl/sharedStrings.xml", b"<sst/>"),
+    ]);
+    let r = review("broken.xlsx", &no_workbook, &Limits::default());
+    assert_error(&r, "xl/workbook.xml is missing");
+
+    let no_sheets = zip_of(&[("xl/workbook.xml", b"<x/>")]);
+    let r = review("a.xlsx", &no_sheets, &Limits::default());
+    assert_error(&r, "lists no sheets");
+
+    let bad_sheet = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "xl/workbook.xml",
+            br#"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+        ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c"),
+    ]);
+    let r = review("truncated.xlsx", &bad_sheet, &Limits::default());
+    assert_error(&r, "xl/worksheets/sheet1.xml");
+
+    // A sheet the workbook names but the archive lacks: read what is there,
+    // and the document is not fully covered (never `clear`).
+    let missing_sheet = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "xl/workbook.xml",
+            br#"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+    ]);
+    let r = review("missing.xlsx", &missing_sheet, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Error, "{r:?}");
+    assert!(!r.coverage.complete);
 }
