@@ -2,7 +2,7 @@
 
 use super::output::{self, Format};
 use baomi_core::{DocumentReport, Verdict};
-use baomi_extract::{review_file, Limits};
+use baomi_extract::{prepare_file, Limits, Prepared};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,10 +33,24 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let scanner = super::load_scanner(args.rules.as_deref())?;
     let files = collect(&args.paths);
     let limits = Limits::default();
-    let reports = review_all(&files, &scanner, &limits, args.jobs);
+    // Building the scanner and reading the first file need nothing from
+    // each other: do both at once (for one large draft that is most of the
+    // time before scanning starts).
+    let (scanner, first) = std::thread::scope(|s| {
+        let build = s.spawn(|| super::load_scanner(args.rules.as_deref()));
+        let first = match files.first() {
+            Some(Item::File(path)) => Some(prepare_file(path, &limits)),
+            _ => None,
+        };
+        let scanner = build
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (scanner, first)
+    });
+    let scanner = scanner?;
+    let reports = review_all(&files, first, &scanner, &limits, args.jobs);
     super::ledger::record_reports(
         args.db.as_deref(),
         args.key.as_deref(),
@@ -91,8 +105,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Item> {
 }
 
 /// Reviews every item on a pool of threads; the reports keep input order.
+/// `first`, if given, is the first item already read.
 pub fn review_all(
     items: &[Item],
+    first: Option<Prepared>,
     scanner: &baomi_core::Scanner,
     limits: &Limits,
     jobs: Option<usize>,
@@ -101,6 +117,7 @@ pub fn review_all(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .clamp(1, items.len().max(1));
     let next = AtomicUsize::new(0);
+    let first = std::sync::Mutex::new(first);
     let mut slots: Vec<Option<DocumentReport>> = vec![None; items.len()];
     let results = std::sync::Mutex::new(&mut slots);
     std::thread::scope(|s| {
@@ -109,7 +126,15 @@ pub fn review_all(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
                 let report = match item {
-                    Item::File(p) => review_file(p, scanner, limits),
+                    Item::File(p) => {
+                        let read = if i == 0 {
+                            first.lock().unwrap_or_else(|e| e.into_inner()).take()
+                        } else {
+                            None
+                        };
+                        read.unwrap_or_else(|| prepare_file(p, limits))
+                            .review(scanner, limits)
+                    }
                     Item::Problem(p, why) => {
                         let shown = p.display().to_string();
                         DocumentReport::failed(shown.clone(), "", format!("{shown}: {why}"))

@@ -35,7 +35,7 @@ mod xml;
 mod zipread;
 
 pub use meta::{find_doc_number, guess_title};
-pub use review::{review_bytes, review_file};
+pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
 

@@ -9,62 +9,112 @@ use baomi_core::{DocumentReport, Part, Scanner, SegmentInfo, StreamScan, Verdict
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Reviews one file on disk. Never panics on bad input and never returns
 /// `clear` for something that was not fully read: every failure is an
 /// `error` report whose message names the file and what to do.
 pub fn review_file(path: &Path, scanner: &Scanner, limits: &Limits) -> DocumentReport {
-    let shown = path.display().to_string();
-    match review_file_inner(path, scanner, limits) {
-        Ok(report) => report,
-        Err((sha, e)) => DocumentReport::failed(shown.clone(), sha, format!("{shown}: {e}")),
+    prepare_file(path, limits).review(scanner, limits)
+}
+
+/// A file read and extracted but not yet scanned. Reading needs no scanner,
+/// so a caller can read the first file while the scanner is being built.
+pub struct Prepared(Stage);
+
+enum Stage {
+    Read {
+        name: String,
+        sha256: String,
+        extracted: Extracted,
+    },
+    Failed(DocumentReport),
+    /// Plain text too large to hold in memory: streamed through the
+    /// scanner when reviewed.
+    Large(PathBuf),
+}
+
+impl Prepared {
+    /// Scans what was read (or streams a large text file) into its report.
+    pub fn review(self, scanner: &Scanner, limits: &Limits) -> DocumentReport {
+        match self.0 {
+            Stage::Read {
+                name,
+                sha256,
+                extracted,
+            } => assemble(&name, sha256, extracted, scanner),
+            Stage::Failed(report) => report,
+            Stage::Large(path) => {
+                let shown = path.display().to_string();
+                let streamed = File::open(&path)
+                    .map_err(|e| (String::new(), e.into()))
+                    .and_then(|mut file| review_large_text(&path, &mut file, scanner, limits));
+                streamed.unwrap_or_else(|(sha, e)| {
+                    DocumentReport::failed(shown.clone(), sha, format!("{shown}: {e}"))
+                })
+            }
+        }
     }
 }
 
-fn review_file_inner(
-    path: &Path,
-    scanner: &Scanner,
-    limits: &Limits,
-) -> Result<DocumentReport, (String, ExtractError)> {
-    let no_sha = |e: ExtractError| (String::new(), e);
+/// Reads and extracts one file; see [`review_file`].
+pub fn prepare_file(path: &Path, limits: &Limits) -> Prepared {
+    let shown = path.display().to_string();
+    let no_sha = |e: ExtractError| {
+        let report = DocumentReport::failed(shown.clone(), "", format!("{shown}: {e}"));
+        Prepared(Stage::Failed(report))
+    };
+    let not_regular = || {
+        ExtractError::Unsupported("not a regular file (a folder, device, FIFO or socket)".into())
+    };
     // Look before opening: opening a FIFO would block until a writer came.
-    let kind = std::fs::metadata(path).map_err(|e| no_sha(e.into()))?;
-    if !kind.is_file() {
-        return Err(no_sha(ExtractError::Unsupported(
-            "not a regular file (a folder, device, FIFO or socket)".into(),
-        )));
+    match std::fs::metadata(path) {
+        Err(e) => return no_sha(e.into()),
+        Ok(kind) if !kind.is_file() => return no_sha(not_regular()),
+        Ok(_) => {}
     }
-    let mut file = File::open(path).map_err(|e| no_sha(e.into()))?;
-    let meta = file.metadata().map_err(|e| no_sha(e.into()))?;
-    if !meta.is_file() {
-        return Err(no_sha(ExtractError::Unsupported(
-            "not a regular file (a folder, device, FIFO or socket)".into(),
-        )));
-    }
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return no_sha(e.into()),
+    };
+    let meta = match file.metadata() {
+        Ok(m) if !m.is_file() => return no_sha(not_regular()),
+        Ok(m) => m,
+        Err(e) => return no_sha(e.into()),
+    };
     if meta.len() > limits.max_file_bytes {
-        return Err(no_sha(ExtractError::TooLarge {
+        return no_sha(ExtractError::TooLarge {
             size: meta.len(),
             limit: limits.max_file_bytes,
-        }));
+        });
     }
-    if meta.len() <= limits.max_in_memory_bytes {
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        (&mut file)
-            .take(limits.max_in_memory_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| no_sha(e.into()))?;
-        if bytes.len() as u64 <= limits.max_in_memory_bytes {
-            let name = path.display().to_string();
-            let sha = sha256_hex(&bytes);
-            return Ok(match crate::extract_owned(path, bytes, limits) {
-                Ok(ex) => assemble(&name, sha, ex, scanner),
-                Err(e) => DocumentReport::failed(&name, sha, format!("{name}: {e}")),
-            });
-        }
-        // The file grew while we read it: fall through to streaming.
+    if meta.len() > limits.max_in_memory_bytes {
+        return Prepared(Stage::Large(path.to_path_buf()));
     }
-    review_large_text(path, &mut file, scanner, limits)
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    if let Err(e) = (&mut file)
+        .take(limits.max_in_memory_bytes + 1)
+        .read_to_end(&mut bytes)
+    {
+        return no_sha(e.into());
+    }
+    if bytes.len() as u64 > limits.max_in_memory_bytes {
+        // The file grew while we read it: stream it instead.
+        return Prepared(Stage::Large(path.to_path_buf()));
+    }
+    let sha256 = sha256_hex(&bytes);
+    Prepared(match crate::extract_owned(path, bytes, limits) {
+        Ok(extracted) => Stage::Read {
+            name: shown,
+            sha256,
+            extracted,
+        },
+        Err(e) => Stage::Failed(DocumentReport::failed(
+            shown.clone(),
+            sha256,
+            format!("{shown}: {e}"),
+        )),
+    })
 }
 
 /// Hex SHA-256 of a byte string.
