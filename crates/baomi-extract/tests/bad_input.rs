@@ -425,34 +425,29 @@ fn broken_workbooks_are_errors() {
     let r = review("a.xlsx", &no_sheets, &Limits::default());
     assert_error(&r, "lists no sheets");
 
-    let bad_sheet = zip_of(&[
-        ("[Content_Types].xml", b"<Types/>"),
-        (
-            "xl/workbook.xml",
-            br#"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#,
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
-        ),
-        ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c"),
-    ]);
+    // A workbook naming one sheet, with that sheet's part as given.
+    let one_sheet = |sheet: Option<&[u8]>| {
+        let mut entries: Vec<(&str, &[u8])> = vec![
+            ("[Content_Types].xml", b"<Types/>"),
+            (
+                "xl/workbook.xml",
+                br#"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            ),
+        ];
+        entries.extend(sheet.map(|xml| ("xl/worksheets/sheet1.xml", xml)));
+        zip_of(&entries)
+    };
+    let bad_sheet = one_sheet(Some(b"<worksheet><sheetData><row><c"));
     let r = review("truncated.xlsx", &bad_sheet, &Limits::default());
     assert_error(&r, "xl/worksheets/sheet1.xml");
 
     // A sheet the workbook names but the archive lacks: read what is there,
     // and the document is not fully covered (never `clear`).
-    let missing_sheet = zip_of(&[
-        ("[Content_Types].xml", b"<Types/>"),
-        (
-            "xl/workbook.xml",
-            br#"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#,
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            br#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
-        ),
-    ]);
+    let missing_sheet = one_sheet(None);
     let r = review("missing.xlsx", &missing_sheet, &Limits::default());
     assert_eq!(r.verdict, Verdict::Error, "{r:?}");
     assert!(!r.coverage.complete);
