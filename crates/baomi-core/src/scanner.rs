@@ -10,7 +10,7 @@
 
 use crate::normalize::{self, fold_keyword, View};
 use crate::rules::{Matcher, Rule, RuleError, RuleSet};
-use crate::stream::{floor_boundary, OVERLAP};
+use crate::stream::OVERLAP;
 use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
 use crate::validators::{Check, Validator};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -285,7 +285,7 @@ impl Scanner {
             );
         }
         let cuts: Vec<usize> = (0..=pieces)
-            .map(|k| floor_boundary(text, text.len() * k / pieces))
+            .map(|k| text.floor_char_boundary(text.len() * k / pieces))
             .collect();
         std::thread::scope(|s| {
             let handles: Vec<_> = cuts
@@ -307,8 +307,8 @@ impl Scanner {
     /// Scans `text[from..to]` with overlap either side for context, reporting
     /// findings that start in that range, located in the whole text.
     fn scan_piece(&self, text: &str, info: &SegmentInfo, from: usize, to: usize) -> Vec<Finding> {
-        let lo = floor_boundary(text, from.saturating_sub(OVERLAP));
-        let hi = floor_boundary(text, (to + OVERLAP).min(text.len()));
+        let lo = text.floor_char_boundary(from.saturating_sub(OVERLAP));
+        let hi = text.floor_char_boundary((to + OVERLAP).min(text.len()));
         let before = &text.as_bytes()[..lo];
         let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
         let window = Window {

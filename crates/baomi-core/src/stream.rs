@@ -101,7 +101,7 @@ impl<'a> StreamScan<'a> {
         let report_to = if last {
             self.buf.len()
         } else {
-            floor_boundary(&self.buf, self.buf.len() - OVERLAP)
+            self.buf.floor_char_boundary(self.buf.len() - OVERLAP)
         };
         let window = Window {
             line_base: self.line_base,
@@ -121,7 +121,7 @@ impl<'a> StreamScan<'a> {
         if last {
             return;
         }
-        let keep_from = floor_boundary(&self.buf, report_to - OVERLAP);
+        let keep_from = self.buf.floor_char_boundary(report_to - OVERLAP);
         let dropped = &self.buf[..keep_from];
         match memchr::memrchr(b'\n', dropped.as_bytes()) {
             Some(nl) => {
@@ -136,13 +136,6 @@ impl<'a> StreamScan<'a> {
     }
 }
 
-pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +148,7 @@ mod tests {
         let mut s = StreamScan::with_limits(scanner, SegmentInfo::default(), 1, usize::MAX);
         let mut rest = text;
         while !rest.is_empty() {
-            let cut = floor_boundary(rest, piece.min(rest.len()));
+            let cut = rest.floor_char_boundary(piece.min(rest.len()));
             let cut = if cut == 0 {
                 rest.chars().next().unwrap().len_utf8()
             } else {
