@@ -620,7 +620,7 @@ impl LineIndex {
     }
 }
 
-pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
+fn back_chars(text: &str, from: usize, n: usize) -> usize {
     text[..from]
         .char_indices()
         .rev()
@@ -629,7 +629,7 @@ pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
         .map_or(from, |(i, _)| i)
 }
 
-pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
+fn forward_chars(text: &str, from: usize, n: usize) -> usize {
     text[from..]
         .char_indices()
         .nth(n)
