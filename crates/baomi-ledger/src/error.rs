@@ -42,6 +42,38 @@ pub enum LedgerError {
     #[error("no ledger at {path}; record one first with `baomi scan --db {path} …`")]
     Missing { path: PathBuf },
 
+    /// A read-only command was given a file that holds no ledger (a
+    /// zero-byte or empty SQLite file): it is not turned into one.
+    #[error("{path} holds no ledger (it is empty); only commands that record (`baomi scan --db`, `baomi watch`, `baomi serve`) create one — check the --db path")]
+    EmptyFile { path: PathBuf },
+
+    /// An entry that does not verify where it must: the last entry before
+    /// an append, or an entry asked to be proved or displayed.
+    #[error("{path}: entry {seq} does not verify: {detail}. Nothing was written. Run `baomi ledger verify --db {path}` to find the first bad entry, then restore the ledger from a backup")]
+    TailInvalid {
+        path: PathBuf,
+        seq: u64,
+        detail: String,
+    },
+
+    /// The checkpoint folder has a checkpoint of more entries than the
+    /// ledger holds: it was truncated or rolled back to an older copy.
+    #[error("{path} has {entries} entries but its checkpoint folder {dir} has a signed checkpoint of {checkpoint}: entries {first}–{checkpoint} were removed, or the file was rolled back to an older copy. Nothing was written. Restore the newest copy of the ledger; run `baomi ledger verify --db {path}` for details", first = entries + 1)]
+    BehindCheckpoint {
+        path: PathBuf,
+        entries: u64,
+        checkpoint: u64,
+        dir: PathBuf,
+    },
+
+    /// The ledger does not extend the checkpoints in its folder.
+    #[error("{path} does not match its checkpoint folder {dir}: {detail}. Nothing was written. If this is deliberately a new ledger, move the old checkpoint folder away; otherwise restore the ledger from a backup")]
+    CheckpointMismatch {
+        path: PathBuf,
+        dir: PathBuf,
+        detail: String,
+    },
+
     /// Any other SQLite failure.
     #[error("ledger database error: {0}")]
     Sqlite(rusqlite::Error),

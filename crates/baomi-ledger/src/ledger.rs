@@ -1,15 +1,18 @@
 //! The SQLite ledger: opening (checks, migrations), appending, reading.
 
 use crate::checkpoint::{Checkpoint, InclusionProof};
+use crate::checkpoints::{self, CheckpointDir};
 use crate::entry::{self, Entry, GENESIS_PREV_HASH};
 use crate::error::{LedgerError, Result};
 use crate::forms::{Decision, ScanForm};
-use crate::keys::KeyPair;
-use crate::merkle;
+use crate::index;
+use crate::keys::{KeyPair, PublicKey};
+use crate::merkle::{self, Frontier};
 use baomi_core::DocumentReport;
 use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -42,6 +45,8 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'baomi ledger entries are append-only; record a correction as a new entry'); END;
      CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
         BEGIN SELECT RAISE(ABORT, 'baomi ledger entries are append-only; record a correction as a new entry'); END;",
+    // 2: the derived index (see `index.rs`).
+    index::SCHEMA,
 ];
 
 /// How to open a ledger.
@@ -54,6 +59,9 @@ pub struct OpenOptions {
     pub allow_network_fs: bool,
     /// How long to wait for another writer (default 60 s).
     pub busy_timeout: Duration,
+    /// Where appends write their checkpoints (default: `<db>.checkpoints`
+    /// beside the database; see [`crate::checkpoints`]).
+    pub checkpoints: Option<PathBuf>,
 }
 
 impl Default for OpenOptions {
@@ -62,6 +70,7 @@ impl Default for OpenOptions {
             create: true,
             allow_network_fs: std::env::var_os("BAOMI_ALLOW_NETWORK_DB").is_some_and(|v| v == "1"),
             busy_timeout: Duration::from_secs(60),
+            checkpoints: None,
         }
     }
 }
@@ -107,6 +116,19 @@ pub struct Ledger {
     conn: Connection,
     path: PathBuf,
     ledger_id: String,
+    checkpoints: CheckpointDir,
+    /// What this process knows of the chain's end, for checkpoints.
+    tail: RefCell<Tail>,
+}
+
+/// The Merkle frontier of the entries this process has seen, and the size
+/// of the newest checkpoint it knows: loaded at the first append (which
+/// also checks the ledger against the checkpoint folder), then extended
+/// after each append.
+#[derive(Debug, Default)]
+struct Tail {
+    frontier: Option<Frontier>,
+    checkpoint_size: u64,
 }
 
 fn classify(path: &Path, e: rusqlite::Error) -> LedgerError {
@@ -138,7 +160,9 @@ impl Ledger {
         Ledger::open_with(path, &OpenOptions::default())
     }
 
-    /// Opens an existing ledger; a missing file is an error, not a new ledger.
+    /// Opens an existing ledger; a missing file, or one that holds no
+    /// ledger yet (e.g. zero bytes), is an error, not a new ledger. Commands
+    /// that only read use this: only recording creates a ledger.
     pub fn open_existing(path: &Path) -> Result<Ledger> {
         Ledger::open_with(
             path,
@@ -220,6 +244,11 @@ impl Ledger {
                 path: path.to_owned(),
             });
         }
+        if tables == 0 && !opts.create {
+            return Err(LedgerError::EmptyFile {
+                path: path.to_owned(),
+            });
+        }
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
             return Err(LedgerError::NewerSchema {
@@ -243,11 +272,23 @@ impl Ledger {
             conn.query_row("SELECT value FROM meta WHERE key = 'ledger_id'", [], |r| {
                 r.get(0)
             })?;
+        let checkpoints = CheckpointDir::new(
+            opts.checkpoints
+                .clone()
+                .unwrap_or_else(|| checkpoints::default_dir(path)),
+        );
         Ok(Ledger {
             conn,
             path: path.to_owned(),
             ledger_id,
+            checkpoints,
+            tail: RefCell::default(),
         })
+    }
+
+    /// The folder automatic checkpoints are written to.
+    pub fn checkpoint_dir(&self) -> &CheckpointDir {
+        &self.checkpoints
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -300,12 +341,136 @@ impl Ledger {
     ) -> Result<Entry> {
         // Canonicalise before taking the write lock: other writers wait less.
         let prepared = prepare(payload)?;
-        let tx = self.immediate()?;
-        let mut link = last_link(&tx)?;
-        let e = insert_prepared(&tx, &mut link, kind, doc_sha256, prepared, key)?;
-        tx.commit()?;
+        let e = self.write(key, |tx, link| {
+            insert_prepared(tx, link, kind, doc_sha256, prepared, key)
+        })?;
         tracing::debug!(seq = e.seq, kind, "appended");
         Ok(e)
+    }
+
+    /// Runs one append transaction: checks the tail it extends (and, the
+    /// first time, the ledger against its checkpoints), lets `f` insert
+    /// after it, brings the index up to date, commits, and writes a
+    /// checkpoint when anything was added.
+    fn write<T>(
+        &self,
+        key: &KeyPair,
+        f: impl FnOnce(&Transaction<'_>, &mut (u64, [u8; 32])) -> Result<T>,
+    ) -> Result<T> {
+        self.load_tail()?;
+        let tx = self.immediate()?;
+        let mut link = checked_tail(&tx, &self.path)?;
+        let known = self.tail.borrow().checkpoint_size;
+        if link.0 < known {
+            return Err(LedgerError::BehindCheckpoint {
+                path: self.path.clone(),
+                entries: link.0,
+                checkpoint: known,
+                dir: self.checkpoints.path().to_owned(),
+            });
+        }
+        let before = link.0;
+        let out = f(&tx, &mut link)?;
+        index::catch_up(&tx)?;
+        tx.commit()?;
+        if link.0 > before {
+            self.checkpoint_after_append(key);
+        }
+        Ok(out)
+    }
+
+    /// At the first append: builds the Merkle frontier from the stored
+    /// hashes and checks the ledger against the newest checkpoint in the
+    /// folder, so that nothing is appended to a ledger that was rolled back,
+    /// truncated or replaced.
+    fn load_tail(&self) -> Result<()> {
+        if self.tail.borrow().frontier.is_some() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(self.checkpoints.path())
+            .map_err(|e| LedgerError::io(self.checkpoints.path(), e))?;
+        let newest = self.checkpoints.newest()?;
+        let mut frontier = Frontier::default();
+        let mut root_at_checkpoint = None;
+        for h in self.entry_hashes(None)? {
+            frontier.push(&h);
+            if newest.as_ref().is_some_and(|c| c.size == frontier.size()) {
+                root_at_checkpoint = Some(frontier.root());
+            }
+        }
+        let mut size = 0;
+        if let Some(cp) = newest {
+            let refuse = |detail: String| LedgerError::CheckpointMismatch {
+                path: self.path.clone(),
+                dir: self.checkpoints.path().to_owned(),
+                detail,
+            };
+            if cp.origin != self.origin() {
+                return Err(refuse(format!(
+                    "its checkpoints are of {}, but this database is {} (was the database replaced by another?)",
+                    cp.origin,
+                    self.origin()
+                )));
+            }
+            if cp.size > frontier.size() {
+                return Err(LedgerError::BehindCheckpoint {
+                    path: self.path.clone(),
+                    entries: frontier.size(),
+                    checkpoint: cp.size,
+                    dir: self.checkpoints.path().to_owned(),
+                });
+            }
+            if cp.size > 0 && root_at_checkpoint != Some(cp.root) {
+                return Err(refuse(format!(
+                    "its first {} entries no longer hash to the newest checkpoint's root (they were rewritten)",
+                    cp.size
+                )));
+            }
+            size = cp.size;
+        }
+        *self.tail.borrow_mut() = Tail {
+            frontier: Some(frontier),
+            checkpoint_size: size,
+        };
+        Ok(())
+    }
+
+    /// Extends the frontier with the entries appended since (by anyone) and
+    /// writes a checkpoint signed by `key`. The entries are committed
+    /// already, so a failure here is logged, not returned: `baomi ledger
+    /// verify` reports a ledger that is ahead of its newest checkpoint.
+    fn checkpoint_after_append(&self, key: &KeyPair) {
+        let mut tail = self.tail.borrow_mut();
+        let Some(frontier) = tail.frontier.as_mut() else {
+            return;
+        };
+        match self.hashes_after(frontier.size()) {
+            Ok(hashes) => hashes.iter().for_each(|h| frontier.push(h)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the new entries' hashes; no checkpoint written");
+                tail.frontier = None;
+                return;
+            }
+        }
+        let cp = Checkpoint::sign(self.origin(), frontier.size(), frontier.root(), key);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        match self.checkpoints.write(&cp, now) {
+            Ok(_) => tail.checkpoint_size = cp.size,
+            Err(e) => tracing::error!(error = %e, "could not write the automatic checkpoint"),
+        }
+    }
+
+    /// Signs a checkpoint of the whole ledger with `key` and saves it in the
+    /// checkpoint folder too (`baomi ledger head`).
+    pub fn write_checkpoint(&self, key: &KeyPair) -> Result<(Checkpoint, PathBuf)> {
+        let cp = self.head(key)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let path = self.checkpoints.write(&cp, now)?;
+        Ok((cp, path))
     }
 
     /// Appends several entries in one transaction (one fsync): all or none.
@@ -318,38 +483,9 @@ impl Ledger {
             .map(|it| ((it.kind, it.doc_sha256), it.payload))
             .unzip();
         let prepared = prepare_all(payloads)?;
-        let tx = self.immediate()?;
-        let mut link = last_link(&tx)?;
-        let mut out = Vec::with_capacity(prepared.len());
-        if prepared.len() < 64 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-            for ((kind, doc), p) in heads.into_iter().zip(prepared) {
-                out.push(insert_prepared(&tx, &mut link, &kind, &doc, p, key)?);
-            }
-        } else {
-            // Signing is sequential (each signature covers the previous
-            // entry's hash), but SQLite's insert of entry n can run while
-            // entry n+1 is being signed: a sealing thread feeds this one.
-            let (send, recv) = std::sync::mpsc::sync_channel::<Entry>(256);
-            std::thread::scope(|s| -> Result<()> {
-                s.spawn(move || {
-                    let mut link = link;
-                    for ((kind, doc), p) in heads.into_iter().zip(prepared) {
-                        let e = seal_after(&link, &kind, &doc, p, key);
-                        link = (e.seq, e.hash);
-                        if send.send(e).is_err() {
-                            break; // the inserting side failed and hung up
-                        }
-                    }
-                });
-                for e in recv {
-                    insert_row(&tx, &e)?;
-                    out.push(e);
-                }
-                Ok(())
-            })?;
-        }
-        tx.commit()?;
-        Ok(out)
+        self.write(key, |tx, link| {
+            append_prepared(tx, link, heads, prepared, key)
+        })
     }
 
     /// Records the machine scan of one document as a `scan` entry, exactly
@@ -366,10 +502,9 @@ impl Ledger {
         rules_fingerprint: &str,
         key: &KeyPair,
     ) -> Result<Recorded> {
-        let tx = self.immediate()?;
-        let r = record_scan_in(&tx, report, rules_fingerprint, key)?;
-        tx.commit()?;
-        Ok(r)
+        self.write(key, |tx, link| {
+            record_scan_in(tx, link, report, rules_fingerprint, key)
+        })
     }
 
     /// [`record_scan`](Self::record_scan) for many reports in one transaction.
@@ -379,13 +514,12 @@ impl Ledger {
         rules_fingerprint: &str,
         key: &KeyPair,
     ) -> Result<Vec<Recorded>> {
-        let tx = self.immediate()?;
-        let mut out = Vec::with_capacity(reports.len());
-        for r in reports {
-            out.push(record_scan_in(&tx, r, rules_fingerprint, key)?);
-        }
-        tx.commit()?;
-        Ok(out)
+        self.write(key, |tx, link| {
+            reports
+                .iter()
+                .map(|r| record_scan_in(tx, link, r, rules_fingerprint, key))
+                .collect()
+        })
     }
 
     /// Records a reviewer's decision on a document (`decision` entry).
@@ -472,24 +606,29 @@ impl Ledger {
 
     /// The hashes of the first `size` entries (all when `None`), in order.
     pub fn entry_hashes(&self, size: Option<u64>) -> Result<Vec<merkle::Hash>> {
-        let limit = size.map_or(-1, |s| s as i64);
+        let mut hashes = self.hashes_after(0)?;
+        if let Some(n) = size {
+            hashes.truncate(n as usize);
+        }
+        Ok(hashes)
+    }
+
+    /// The stored hashes of the entries after `seq`, in order.
+    fn hashes_after(&self, seq: u64) -> Result<Vec<merkle::Hash>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq LIMIT ?1")?;
-        let rows = st.query_map([limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get_ref(1)?.as_bytes().map(<[u8]>::to_vec),
-            ))
-        })?;
+            .prepare_cached("SELECT seq, hash FROM entries WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = st.query([seq as i64])?;
         let mut out = Vec::new();
-        for r in rows {
-            let (seq, h) = r?;
-            let h = h
+        while let Some(r) = rows.next()? {
+            let seq = r.get::<_, i64>(0)?.max(0) as u64;
+            let h = r
+                .get_ref(1)?
+                .as_bytes()
                 .ok()
-                .and_then(|b| crate::unhex::<32>(&b))
+                .and_then(crate::unhex::<32>)
                 .ok_or(LedgerError::Malformed {
-                    seq: seq as u64,
+                    seq,
                     detail: "hash is not 64 hex digits".into(),
                 })?;
             out.push(h);
@@ -519,6 +658,20 @@ impl Ledger {
             )));
         }
         let index = (seq - 1) as usize;
+        // Prove only what verifies: an entry edited in place (stored hash
+        // left alone) must not get a proof of its old hash.
+        let e = self
+            .entry(seq)?
+            .ok_or_else(|| LedgerError::Format(format!("no entry {seq}")))?;
+        let signed = PublicKey::from_bytes(&e.public_key)
+            .is_some_and(|k| k.verify(&e.signed_message(), &e.signature));
+        if e.computed_hash() != e.hash || e.hash != hashes[index] || !signed {
+            return Err(LedgerError::TailInvalid {
+                path: self.path.clone(),
+                seq,
+                detail: "it does not verify (its contents do not match its stored hash, or its signature fails); no proof is given for it".into(),
+            });
+        }
         let path = merkle::inclusion_proof(&hashes, index).unwrap_or_default();
         Ok(InclusionProof {
             origin: self.origin(),
@@ -669,26 +822,97 @@ impl RawRow {
     }
 }
 
-fn last_link(tx: &Transaction<'_>) -> Result<(u64, [u8; 32])> {
-    let row: Option<(i64, Option<Vec<u8>>)> = tx
+/// Inserts prepared payloads after `link` (one batch, one transaction).
+fn append_prepared(
+    tx: &Transaction<'_>,
+    link: &mut (u64, [u8; 32]),
+    heads: Vec<(String, String)>,
+    prepared: Vec<Prepared>,
+    key: &KeyPair,
+) -> Result<Vec<Entry>> {
+    let mut out = Vec::with_capacity(prepared.len());
+    if prepared.len() < 64 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        for ((kind, doc), p) in heads.into_iter().zip(prepared) {
+            out.push(insert_prepared(tx, link, &kind, &doc, p, key)?);
+        }
+        return Ok(out);
+    }
+    // Signing is sequential (each signature covers the previous entry's
+    // hash), but SQLite's insert of entry n can run while entry n+1 is
+    // being signed: a sealing thread feeds this one.
+    let (send, recv) = std::sync::mpsc::sync_channel::<Entry>(256);
+    let start = *link;
+    std::thread::scope(|s| -> Result<()> {
+        s.spawn(move || {
+            let mut link = start;
+            for ((kind, doc), p) in heads.into_iter().zip(prepared) {
+                let e = seal_after(&link, &kind, &doc, p, key);
+                link = (e.seq, e.hash);
+                if send.send(e).is_err() {
+                    break; // the inserting side failed and hung up
+                }
+            }
+        });
+        for e in recv {
+            insert_row(tx, &e)?;
+            *link = (e.seq, e.hash);
+            out.push(e);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The last entry, checked before anything is appended after it: it must
+/// parse, hash to its stored hash, carry a valid signature by the key it
+/// names, and be numbered as the count of entries (none removed). A tail
+/// that fails is never extended: the new entry would sign a broken chain.
+fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
+    let raw = tx
         .query_row(
-            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+            &format!("{SELECT} ORDER BY seq DESC LIMIT 1"),
             [],
-            |r| Ok((r.get(0)?, r.get_ref(1)?.as_bytes().ok().map(<[u8]>::to_vec))),
+            RawRow::read,
         )
         .optional()?;
-    match row {
-        None => Ok((0, GENESIS_PREV_HASH)),
-        Some((seq, h)) => {
-            let h = h
-                .and_then(|b| crate::unhex::<32>(&b))
-                .ok_or(LedgerError::Malformed {
-                    seq: seq as u64,
-                    detail: "hash is not 64 hex digits; refusing to append after it".into(),
-                })?;
-            Ok((seq.max(0) as u64, h))
-        }
+    let count: i64 = tx.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
+    let Some(raw) = raw else {
+        return Ok((0, GENESIS_PREV_HASH));
+    };
+    let seq = raw.seq.max(0) as u64;
+    let bad = |detail: String| LedgerError::TailInvalid {
+        path: path.to_owned(),
+        seq,
+        detail,
+    };
+    let e = raw.parse().map_err(&bad)?;
+    if e.computed_hash() != e.hash {
+        return Err(bad(
+            "its contents do not match its stored hash (it was changed after it was recorded)"
+                .into(),
+        ));
     }
+    let key = PublicKey::from_bytes(&e.public_key)
+        .ok_or_else(|| bad("its public key is not a valid Ed25519 key".into()))?;
+    if key.key_id() != e.key_id {
+        return Err(bad(format!(
+            "its key id {} is not the id of its public key ({})",
+            e.key_id,
+            key.key_id()
+        )));
+    }
+    if !key.verify(&e.signed_message(), &e.signature) {
+        return Err(bad(format!(
+            "its signature by key {} does not verify",
+            e.key_id
+        )));
+    }
+    if count as u64 != seq {
+        return Err(bad(format!(
+            "the ledger holds {count} entries but its last is numbered {seq}: entries were removed or inserted"
+        )));
+    }
+    Ok((seq, e.hash))
 }
 
 /// Kinds are short lower-case words (`scan`, `decision`, `waiver`, `note`,
@@ -783,17 +1007,6 @@ fn prepare_all(payloads: Vec<serde_json::Value>) -> Result<Vec<Prepared>> {
     })
 }
 
-fn append_in(
-    tx: &Transaction<'_>,
-    kind: &str,
-    doc_sha256: &str,
-    payload: serde_json::Value,
-    key: &KeyPair,
-) -> Result<Entry> {
-    let mut link = last_link(tx)?;
-    insert_prepared(tx, &mut link, kind, doc_sha256, prepare(payload)?, key)
-}
-
 /// Seals a prepared entry after `link` (last seq and hash), inserts it and
 /// moves `link` on to it.
 fn insert_prepared(
@@ -872,6 +1085,7 @@ fn find_scan_in(
 
 fn record_scan_in(
     tx: &Transaction<'_>,
+    link: &mut (u64, [u8; 32]),
     report: &DocumentReport,
     fingerprint: &str,
     key: &KeyPair,
@@ -892,7 +1106,7 @@ fn record_scan_in(
     form.time = entry::now_rfc3339();
     form.supersedes = supersedes;
     let payload = serde_json::to_value(&form).map_err(|e| LedgerError::Payload(e.to_string()))?;
-    let e = append_in(tx, "scan", &report.sha256, payload, key)?;
+    let e = insert_prepared(tx, link, "scan", &report.sha256, prepare(payload)?, key)?;
     Ok(Recorded {
         seq: e.seq,
         duplicate: false,

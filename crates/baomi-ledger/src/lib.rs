@@ -41,10 +41,12 @@
 //! ```
 
 pub mod checkpoint;
+pub mod checkpoints;
 pub mod entry;
 mod error;
 pub mod export;
 pub mod forms;
+pub mod index;
 pub mod keys;
 mod ledger;
 pub mod merkle;
@@ -53,9 +55,11 @@ pub mod trust;
 mod verify;
 
 pub use checkpoint::{Checkpoint, InclusionProof};
+pub use checkpoints::CheckpointDir;
 pub use entry::Entry;
 pub use error::{LedgerError, Result};
 pub use forms::{Conclusion, Decision, Reason, ScanForm};
+pub use index::{DocumentQuery, IndexedDocument, ReviewState};
 pub use keys::{
     default_scanner_key, load_private_key, write_key_pair, KeyPair, PublicKey, DEFAULT_SCANNER_KEY,
 };

@@ -114,6 +114,61 @@ pub fn verify_inclusion(
     s == 0 && r == *root
 }
 
+/// The root of a growing tree, kept in `O(log n)` memory: the roots of the
+/// perfect subtrees that the binary digits of the size name, largest first.
+/// A process that appends keeps one so that signing a checkpoint after each
+/// batch does not re-hash the whole ledger.
+///
+/// ```
+/// use baomi_ledger::merkle::{root, Frontier};
+/// let hashes: Vec<[u8; 32]> = (0u8..5).map(|i| [i; 32]).collect();
+/// let mut f = Frontier::default();
+/// for h in &hashes {
+///     f.push(h);
+/// }
+/// assert_eq!(f.size(), 5);
+/// assert_eq!(f.root(), root(&hashes));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Frontier {
+    /// (height, root) of each perfect subtree, heights strictly decreasing.
+    peaks: Vec<(u32, Hash)>,
+    size: u64,
+}
+
+impl Frontier {
+    /// Adds the next entry hash (leaf data).
+    pub fn push(&mut self, entry_hash: &Hash) {
+        let mut node = (0u32, leaf_hash(entry_hash));
+        while let Some(&(h, left)) = self.peaks.last() {
+            if h != node.0 {
+                break;
+            }
+            self.peaks.pop();
+            node = (h + 1, node_hash(&left, &node.1));
+        }
+        self.peaks.push(node);
+        self.size += 1;
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The RFC 6962 root of the leaves so far (equal to [`root`]).
+    pub fn root(&self) -> Hash {
+        let mut peaks = self.peaks.iter().rev();
+        let Some(&(_, mut acc)) = peaks.next() else {
+            return Sha256::digest([]).into();
+        };
+        for (_, left) in peaks {
+            acc = node_hash(left, &acc);
+        }
+        acc
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +209,18 @@ mod tests {
                 );
             }
             assert!(inclusion_proof(&d, n).is_none());
+        }
+    }
+
+    #[test]
+    fn frontier_root_equals_the_tree_root_at_every_size() {
+        let d = data(70);
+        let mut f = Frontier::default();
+        assert_eq!(f.root(), root(&[]));
+        for n in 1..=d.len() {
+            f.push(&d[n - 1]);
+            assert_eq!(f.size(), n as u64);
+            assert_eq!(f.root(), root(&d[..n]), "n={n}");
         }
     }
 }
