@@ -398,12 +398,223 @@ fn checkpoint_catches_a_truncated_tail_and_proofs_check() {
     std::fs::write(o.path("forged.json"), forged).unwrap();
     assert_eq!(code(&o.run(&["ledger", "check-proof", "forged.json"])), 1);
 
-    // Cut the last entry: verify alone cannot tell, the checkpoint can.
+    // Cut the last entry: the checkpoints the appends left in
+    // baomi.db.checkpoints/ catch it without any flag, as does the saved one.
     tamper(&o.path("baomi.db"), "DELETE FROM entries WHERE seq = 3");
-    assert_eq!(code(&o.run(&["ledger", "verify"])), 0);
+    let plain = o.run(&["ledger", "verify"]);
+    assert_eq!(code(&plain), 1, "{}", out(&plain));
+    assert!(
+        out(&plain).contains("entry 3: truncated"),
+        "{}",
+        out(&plain)
+    );
     let bad = o.run(&["ledger", "verify", "--expect-head", "head.txt"]);
     assert_eq!(code(&bad), 1);
     assert!(out(&bad).contains("truncated"), "{}", out(&bad));
+}
+
+/// `check-proof` says `OK` (exit 0) only for a proof against a checkpoint
+/// signed by a trusted key; otherwise it lists what was not checked and
+/// exits 1, also for a self-consistent proof from a ledger of someone's own.
+#[test]
+fn check_proof_is_ok_only_when_anchored_to_a_trusted_checkpoint() {
+    let (o, _) = scanned_office(); // trust.toml: the scanner, without public_key
+    let head = o.run(&["ledger", "head"]);
+    assert_eq!(code(&head), 0, "{}", err(&head));
+    std::fs::write(o.path("head.txt"), out(&head)).unwrap();
+    let proof = o.run(&["ledger", "prove", "2"]);
+    assert_eq!(code(&proof), 0, "{}", err(&proof));
+    std::fs::write(o.path("proof.json"), out(&proof)).unwrap();
+    let scanner = key_id(&o.run(&["key", "show", "baomi-scanner.key"]));
+    let check = |args: &[&str]| {
+        let mut a = vec!["ledger", "check-proof"];
+        a.extend_from_slice(args);
+        let r = o.run(&a);
+        let text = format!("{}{}", out(&r), err(&r));
+        (code(&r), out(&r), text)
+    };
+
+    // The proof alone: its path is checked, nothing else.
+    let (c, stdout, all) = check(&["proof.json"]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.starts_with("checked: proof path leads to root "),
+        "{all}"
+    );
+    assert!(
+        stdout.contains(
+            "NOT checked: proof matches a checkpoint (origin, size, root): no --head FILE given"
+        ),
+        "{all}"
+    );
+    assert!(stdout.contains("NOT VERIFIED: "), "{all}");
+    assert!(stdout.contains("--head FILE"), "{all}");
+    assert!(!stdout.contains("OK"), "{all}");
+    // --pub without --head cannot check a signature either.
+    let (c, stdout, all) = check(&["proof.json", "--pub", "baomi-scanner.pub"]);
+    assert_eq!(c, 1, "{all}");
+    assert!(stdout.contains("(--pub and --trust need --head)"), "{all}");
+    assert!(stdout.contains("NOT VERIFIED: "), "{all}");
+
+    // Against the checkpoint, but the trust file has no public_key for its
+    // signer: the signature cannot be checked.
+    let (c, stdout, all) = check(&["proof.json", "--head", "head.txt"]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.contains("checked: proof matches checkpoint head.txt (origin, size, root)"),
+        "{all}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "NOT checked: checkpoint signed by {scanner}: 扫描服务 is in the trust file trust.toml without public_key"
+        )),
+        "{all}"
+    );
+    assert!(stdout.contains("NOT VERIFIED: "), "{all}");
+    // No trust file at all: says what to pass.
+    let (c, _, all) = check(&["proof.json", "--head", "head.txt", "--trust", "none.toml"]);
+    assert_eq!(c, 2, "a missing trust file is an error: {all}");
+    std::fs::rename(o.path("trust.toml"), o.path("trust.off")).unwrap();
+    let (c, stdout2, all) = check(&["proof.json", "--head", "head.txt"]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout2.contains("no trusted key given; pass --pub FILE"),
+        "{all}"
+    );
+    std::fs::rename(o.path("trust.off"), o.path("trust.toml")).unwrap();
+
+    // Anchored by --pub.
+    let (c, stdout, all) = check(&[
+        "proof.json",
+        "--head",
+        "head.txt",
+        "--pub",
+        "baomi-scanner.pub",
+    ]);
+    assert_eq!(c, 0, "{all}");
+    assert!(
+        stdout.contains(&format!(
+            "checked: checkpoint signed by {scanner} (扫描服务, key file baomi-scanner.pub)"
+        )),
+        "{all}"
+    );
+    assert!(stdout.contains("OK: entry 2 (hash "), "{all}");
+    assert!(!stdout.contains("NOT"), "{all}");
+
+    // Anchored by the trust file once it lists the scanner's public key.
+    let shown = out(&o.run(&[
+        "key",
+        "show",
+        "baomi-scanner.key",
+        "--person",
+        "扫描服务",
+        "--role",
+        "scanner",
+    ]));
+    let entry = &shown[shown.find("[[signer]]").expect("trust entry")..];
+    std::fs::create_dir(o.path("auditor")).unwrap();
+    std::fs::write(o.path("auditor/trust.toml"), entry).unwrap();
+    let (c, stdout, all) = check(&[
+        "proof.json",
+        "--head",
+        "head.txt",
+        "--trust",
+        "auditor/trust.toml",
+    ]);
+    assert_eq!(c, 0, "{all}");
+    assert!(
+        stdout.contains(&format!(
+            "checked: checkpoint signed by {scanner} (扫描服务, trust file auditor/trust.toml)"
+        )),
+        "{all}"
+    );
+    assert!(stdout.contains("OK: entry 2"), "{all}");
+
+    // A checkpoint edited to match a shorter tree keeps the scanner's key
+    // hash but not a valid signature: BAD.
+    let short = o.run(&["ledger", "prove", "1", "--size", "2"]);
+    assert_eq!(code(&short), 0, "{}", err(&short));
+    std::fs::write(o.path("short.json"), out(&short)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out(&short)).unwrap();
+    let root = v["root"].as_str().unwrap();
+    let head_text = out(&head);
+    let mut lines: Vec<&str> = head_text.lines().collect();
+    lines[1] = "2";
+    lines[2] = root;
+    std::fs::write(o.path("edited.txt"), lines.join("\n") + "\n").unwrap();
+    let (c, stdout, all) = check(&[
+        "short.json",
+        "--head",
+        "edited.txt",
+        "--pub",
+        "baomi-scanner.pub",
+    ]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.contains(&format!("BAD: the checkpoint's signature by {scanner} (扫描服务, key file baomi-scanner.pub) does not verify")),
+        "{all}"
+    );
+
+    // A made-up entry in a ledger of one's own, proved and checkpointed
+    // with one's own key: self-consistent, and not anchored.
+    let r = o.run(&["key", "new", "rogue"]);
+    assert_eq!(code(&r), 0, "{}", err(&r));
+    let rogue = key_id(&r);
+    let mut t = std::fs::read_to_string(o.path("trust.toml")).unwrap();
+    t.push_str(&format!(
+        "\n[[signer]]\nkey_id = \"{rogue}\"\nname = \"王五\"\nroles = [\"department\"]\n"
+    ));
+    std::fs::write(o.path("trust.toml"), t).unwrap();
+    o.draft("fake.txt", "关于公布的通知\n");
+    let r = o.run(&[
+        "scan",
+        "--db",
+        "fake.db",
+        "--key",
+        "rogue.key",
+        "drafts/fake.txt",
+    ]);
+    assert_eq!(code(&r), 0, "{}", err(&r));
+    let fake = o.run(&["ledger", "prove", "1", "--db", "fake.db"]);
+    std::fs::write(o.path("fake.json"), out(&fake)).unwrap();
+    let fake_head = o.run(&["ledger", "head", "--db", "fake.db", "--key", "rogue.key"]);
+    std::fs::write(o.path("fake-head.txt"), out(&fake_head)).unwrap();
+    let (c, stdout, all) = check(&["fake.json"]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.contains("checked: proof path leads to root"),
+        "{all}"
+    );
+    let (c, stdout, all) = check(&[
+        "fake.json",
+        "--head",
+        "fake-head.txt",
+        "--pub",
+        "baomi-scanner.pub",
+    ]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.contains(&format!("NOT checked: checkpoint signed by {scanner} (key file baomi-scanner.pub): it carries no signature by that key")),
+        "{all}"
+    );
+    assert!(
+        stdout.contains(&format!("NOT checked: checkpoint signed by {rogue}: 王五 is in the trust file trust.toml without public_key")),
+        "{all}"
+    );
+    assert!(!stdout.contains("OK"), "{all}");
+    // And the real checkpoint does not match the fake proof.
+    let (c, stdout, all) = check(&[
+        "fake.json",
+        "--head",
+        "head.txt",
+        "--pub",
+        "baomi-scanner.pub",
+    ]);
+    assert_eq!(c, 1, "{all}");
+    assert!(
+        stdout.contains("BAD: the proof is for the ledger baomi.ledger/"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -55,6 +55,12 @@ pub enum ReviewCommand {
         /// Include revisions superseded by a newer scan of the same path.
         #[arg(long)]
         all: bool,
+        /// At most this many documents, newest scan first.
+        #[arg(long, value_name = "N", default_value_t = baomi_web::store::DEFAULT_PAGE)]
+        limit: usize,
+        /// Only documents scanned before entry SEQ (the next page).
+        #[arg(long, value_name = "SEQ")]
+        before: Option<u64>,
     },
     /// One document: findings in context, decisions so far, what is next.
     Show {
@@ -150,19 +156,41 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&args.opts)?;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::stdout().lock();
+    // What is shown is only as good as the ledger: check its end against
+    // the checkpoints first (each entry shown is verified as it is read),
+    // and say so before anything else.
+    let mut bad = false;
+    if let Err(e) = store.ledger().check_tail() {
+        writeln!(out, "BAD: the ledger does not verify: {e}\n")?;
+        bad = true;
+    }
     match args.command {
         ReviewCommand::List {
             stage,
             status,
             verdict,
             all,
+            limit,
+            before,
         } => {
             let docs = store.summaries(&ListFilter {
                 stage,
                 status,
                 verdict,
                 all,
+                before,
+                limit: Some(limit),
             })?;
+            for d in docs.iter().filter(|d| d.problem.is_some()) {
+                bad = true;
+                writeln!(
+                    out,
+                    "BAD: document {} ({}): {}",
+                    &d.sha256[..12],
+                    clean(&d.path),
+                    d.problem.as_deref().unwrap_or_default()
+                )?;
+            }
             if docs.is_empty() {
                 writeln!(
                     out,
@@ -170,7 +198,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                     args.opts.db.display()
                 )?;
             }
-            for d in &docs {
+            for d in docs.iter().filter(|d| d.problem.is_none()) {
                 let name = d.title.clone().unwrap_or_else(|| d.path.clone());
                 writeln!(
                     out,
@@ -198,6 +226,15 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_default(),
                     d.path,
                 )?;
+            }
+            if docs.len() >= limit {
+                if let Some(last) = docs.last() {
+                    writeln!(
+                        out,
+                        "… more: `baomi review list --before {}` shows the next {limit}",
+                        last.scan_seq
+                    )?;
+                }
             }
         }
         ReviewCommand::Show { id } => {
@@ -298,7 +335,11 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if bad {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn waiver_line(out: &mut impl Write, w: &WaiverView) -> std::io::Result<()> {

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use baomi_ledger::{load_private_key, KeyPair, DEFAULT_DB, DEFAULT_SCANNER_KEY};
 use baomi_web::review::ReviewPath;
-use baomi_web::{load_trust, ServerConfig, Store, DEFAULT_MAX_BODY};
+use baomi_web::{load_trust, spawn_monitor, MonitorTimes, ServerConfig, Store, DEFAULT_MAX_BODY};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -93,8 +93,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let scanner = Arc::new(super::load_scanner(args.rules.as_deref())?);
-    let store = Store::open(&args.db, true, trust, review_path, scanner.clone())
+    let store = Store::open(&args.db, true, trust.clone(), review_path, scanner.clone())
         .with_context(|| format!("cannot open the ledger {}", args.db.display()))?;
+    // Verified in the background: pages are served meanwhile, and say so.
+    let integrity = spawn_monitor(
+        args.db.clone(),
+        Some(store.ledger().checkpoint_dir().path().to_owned()),
+        trust,
+        MonitorTimes::default(),
+    );
     let cfg = ServerConfig {
         store,
         key: reviewer,
@@ -103,6 +110,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         limits: baomi_extract::Limits::default(),
         max_body: args.max_body,
         allow_hosts: args.allow_hosts,
+        integrity,
     };
     baomi_web::run(cfg, args.listen).with_context(|| format!("cannot serve on {}", args.listen))?;
     Ok(ExitCode::SUCCESS)

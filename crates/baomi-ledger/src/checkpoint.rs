@@ -197,6 +197,11 @@ impl InclusionProof {
             )
     }
 
+    /// The root as a checkpoint shows it (base64).
+    pub fn root_base64(&self) -> String {
+        crate::b64_encode(&self.root)
+    }
+
     /// True when the proof verifies and is against this checkpoint's tree.
     pub fn verify_against(&self, checkpoint: &Checkpoint) -> bool {
         self.verify()

@@ -50,7 +50,7 @@ pub enum LedgerError {
     /// An entry that does not verify where it must: the last entry before
     /// an append, or an entry asked to be proved or displayed.
     #[error("{path}: entry {seq} does not verify: {detail}. Nothing was written. Run `baomi ledger verify --db {path}` to find the first bad entry, then restore the ledger from a backup")]
-    TailInvalid {
+    EntryInvalid {
         path: PathBuf,
         seq: u64,
         detail: String,

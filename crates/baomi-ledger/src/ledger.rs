@@ -59,8 +59,9 @@ pub struct OpenOptions {
     pub allow_network_fs: bool,
     /// How long to wait for another writer (default 60 s).
     pub busy_timeout: Duration,
-    /// Where appends write their checkpoints (default: `<db>.checkpoints`
-    /// beside the database; see [`crate::checkpoints`]).
+    /// Where appends write their checkpoints (default: the environment
+    /// variable `BAOMI_CHECKPOINTS`, else `<db>.checkpoints` beside the
+    /// database; see [`crate::checkpoints`]).
     pub checkpoints: Option<PathBuf>,
 }
 
@@ -70,7 +71,9 @@ impl Default for OpenOptions {
             create: true,
             allow_network_fs: std::env::var_os("BAOMI_ALLOW_NETWORK_DB").is_some_and(|v| v == "1"),
             busy_timeout: Duration::from_secs(60),
-            checkpoints: None,
+            checkpoints: std::env::var_os("BAOMI_CHECKPOINTS")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 }
@@ -389,6 +392,18 @@ impl Ledger {
         }
         std::fs::create_dir_all(self.checkpoints.path())
             .map_err(|e| LedgerError::io(self.checkpoints.path(), e))?;
+        let (frontier, size) = self.frontier_against_checkpoints()?;
+        *self.tail.borrow_mut() = Tail {
+            frontier: Some(frontier),
+            checkpoint_size: size,
+        };
+        Ok(())
+    }
+
+    /// The Merkle frontier of all entries, after checking that they extend
+    /// the newest checkpoint of the folder (same ledger, no fewer entries,
+    /// same root at its size). Returns the frontier and that size.
+    fn frontier_against_checkpoints(&self) -> Result<(Frontier, u64)> {
         let newest = self.checkpoints.newest()?;
         let mut frontier = Frontier::default();
         let mut root_at_checkpoint = None;
@@ -398,41 +413,47 @@ impl Ledger {
                 root_at_checkpoint = Some(frontier.root());
             }
         }
-        let mut size = 0;
-        if let Some(cp) = newest {
-            let refuse = |detail: String| LedgerError::CheckpointMismatch {
-                path: self.path.clone(),
-                dir: self.checkpoints.path().to_owned(),
-                detail,
-            };
-            if cp.origin != self.origin() {
-                return Err(refuse(format!(
-                    "its checkpoints are of {}, but this database is {} (was the database replaced by another?)",
-                    cp.origin,
-                    self.origin()
-                )));
-            }
-            if cp.size > frontier.size() {
-                return Err(LedgerError::BehindCheckpoint {
-                    path: self.path.clone(),
-                    entries: frontier.size(),
-                    checkpoint: cp.size,
-                    dir: self.checkpoints.path().to_owned(),
-                });
-            }
-            if cp.size > 0 && root_at_checkpoint != Some(cp.root) {
-                return Err(refuse(format!(
-                    "its first {} entries no longer hash to the newest checkpoint's root (they were rewritten)",
-                    cp.size
-                )));
-            }
-            size = cp.size;
-        }
-        *self.tail.borrow_mut() = Tail {
-            frontier: Some(frontier),
-            checkpoint_size: size,
+        let Some(cp) = newest else {
+            return Ok((frontier, 0));
         };
-        Ok(())
+        let refuse = |detail: String| LedgerError::CheckpointMismatch {
+            path: self.path.clone(),
+            dir: self.checkpoints.path().to_owned(),
+            detail,
+        };
+        if cp.origin != self.origin() {
+            return Err(refuse(format!(
+                "its checkpoints are of {}, but this database is {} (was the database replaced by another?)",
+                cp.origin,
+                self.origin()
+            )));
+        }
+        if cp.size > frontier.size() {
+            return Err(LedgerError::BehindCheckpoint {
+                path: self.path.clone(),
+                entries: frontier.size(),
+                checkpoint: cp.size,
+                dir: self.checkpoints.path().to_owned(),
+            });
+        }
+        if cp.size > 0 && root_at_checkpoint != Some(cp.root) {
+            return Err(refuse(format!(
+                "its first {} entries no longer hash to the newest checkpoint's root (they were rewritten)",
+                cp.size
+            )));
+        }
+        Ok((frontier, cp.size))
+    }
+
+    /// The checks an append makes, without appending: the last entry
+    /// verifies and the ledger extends its newest checkpoint. Cheap enough
+    /// for every command that shows entries (`baomi review list/show`);
+    /// [`Ledger::verify`] checks everything.
+    pub fn check_tail(&self) -> Result<()> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        checked_tail(&tx, &self.path)?;
+        tx.finish()?;
+        self.frontier_against_checkpoints().map(|_| ())
     }
 
     /// Extends the frontier with the entries appended since (by anyone) and
@@ -554,6 +575,32 @@ impl Ledger {
         raw.map(RawRow::into_entry).transpose()
     }
 
+    /// One entry, checked before use: it must hash to its stored hash and
+    /// carry a valid signature by the key it names. Whatever shows an entry
+    /// to a person reads it this way, so an entry edited in the file is
+    /// refused rather than displayed.
+    pub fn verified_entry(&self, seq: u64) -> Result<Entry> {
+        let e = self.entry(seq)?.ok_or_else(|| LedgerError::EntryInvalid {
+            path: self.path.clone(),
+            seq,
+            detail: "it is missing (removed from the ledger)".into(),
+        })?;
+        self.check_entry(&e)?;
+        Ok(e)
+    }
+
+    /// Checks one entry's hash, key id and signature (not its place in the
+    /// chain: that is what [`Ledger::verify`] adds).
+    pub fn check_entry(&self, e: &Entry) -> Result<()> {
+        entry_problem(e).map_or(Ok(()), |detail| {
+            Err(LedgerError::EntryInvalid {
+                path: self.path.clone(),
+                seq: e.seq,
+                detail,
+            })
+        })
+    }
+
     /// Every entry in sequence order.
     pub fn entries(&self) -> Result<Vec<Entry>> {
         self.query_entries(&format!("{SELECT} ORDER BY seq"), &[])
@@ -602,6 +649,15 @@ impl Ledger {
         }
         tx.finish()?;
         Ok(())
+    }
+
+    /// Raw rows after `seq`, in order (incremental verification).
+    pub(crate) fn raw_rows_after(&self, seq: u64) -> Result<Vec<RawRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE seq > ?1 ORDER BY seq"))?;
+        let rows = st.query_map([seq as i64], RawRow::read)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The hashes of the first `size` entries (all when `None`), in order.
@@ -660,16 +716,12 @@ impl Ledger {
         let index = (seq - 1) as usize;
         // Prove only what verifies: an entry edited in place (stored hash
         // left alone) must not get a proof of its old hash.
-        let e = self
-            .entry(seq)?
-            .ok_or_else(|| LedgerError::Format(format!("no entry {seq}")))?;
-        let signed = PublicKey::from_bytes(&e.public_key)
-            .is_some_and(|k| k.verify(&e.signed_message(), &e.signature));
-        if e.computed_hash() != e.hash || e.hash != hashes[index] || !signed {
-            return Err(LedgerError::TailInvalid {
+        let e = self.verified_entry(seq)?;
+        if e.hash != hashes[index] {
+            return Err(LedgerError::EntryInvalid {
                 path: self.path.clone(),
                 seq,
-                detail: "it does not verify (its contents do not match its stored hash, or its signature fails); no proof is given for it".into(),
+                detail: "its hash changed while the proof was being made".into(),
             });
         }
         let path = merkle::inclusion_proof(&hashes, index).unwrap_or_default();
@@ -863,6 +915,30 @@ fn append_prepared(
     Ok(out)
 }
 
+/// What is wrong with an entry on its own (hash, key id, signature).
+fn entry_problem(e: &Entry) -> Option<String> {
+    if e.computed_hash() != e.hash {
+        return Some(
+            "its contents do not match its stored hash (it was changed after it was recorded)"
+                .into(),
+        );
+    }
+    let Some(key) = PublicKey::from_bytes(&e.public_key) else {
+        return Some("its public key is not a valid Ed25519 key".into());
+    };
+    if key.key_id() != e.key_id {
+        return Some(format!(
+            "its key id {} is not the id of its public key ({})",
+            e.key_id,
+            key.key_id()
+        ));
+    }
+    if !key.verify(&e.signed_message(), &e.signature) {
+        return Some(format!("its signature by key {} does not verify", e.key_id));
+    }
+    None
+}
+
 /// The last entry, checked before anything is appended after it: it must
 /// parse, hash to its stored hash, carry a valid signature by the key it
 /// names, and be numbered as the count of entries (none removed). A tail
@@ -880,32 +956,14 @@ fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
         return Ok((0, GENESIS_PREV_HASH));
     };
     let seq = raw.seq.max(0) as u64;
-    let bad = |detail: String| LedgerError::TailInvalid {
+    let bad = |detail: String| LedgerError::EntryInvalid {
         path: path.to_owned(),
         seq,
         detail,
     };
     let e = raw.parse().map_err(&bad)?;
-    if e.computed_hash() != e.hash {
-        return Err(bad(
-            "its contents do not match its stored hash (it was changed after it was recorded)"
-                .into(),
-        ));
-    }
-    let key = PublicKey::from_bytes(&e.public_key)
-        .ok_or_else(|| bad("its public key is not a valid Ed25519 key".into()))?;
-    if key.key_id() != e.key_id {
-        return Err(bad(format!(
-            "its key id {} is not the id of its public key ({})",
-            e.key_id,
-            key.key_id()
-        )));
-    }
-    if !key.verify(&e.signed_message(), &e.signature) {
-        return Err(bad(format!(
-            "its signature by key {} does not verify",
-            e.key_id
-        )));
+    if let Some(detail) = entry_problem(&e) {
+        return Err(bad(detail));
     }
     if count as u64 != seq {
         return Err(bad(format!(

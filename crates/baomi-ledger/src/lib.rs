@@ -66,7 +66,9 @@ pub use keys::{
 pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAULT_DB};
 pub use netfs::network_filesystem;
 pub use trust::{Role, Signer, Trust};
-pub use verify::{required_role, Problem, ProblemKind, VerifyReport};
+pub use verify::{
+    required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
+};
 
 use base64::Engine as _;
 

@@ -103,6 +103,16 @@ pub struct Signer {
     pub public_key: Option<String>,
 }
 
+impl Signer {
+    /// The signer's public key, when the trust file gives it (`None`
+    /// without `public_key`, or when it is not a valid Ed25519 key).
+    pub fn key(&self) -> Option<crate::keys::PublicKey> {
+        let bytes = crate::b64_decode(self.public_key.as_deref()?)?;
+        crate::keys::PublicKey::from_bytes(&bytes.try_into().ok()?)
+            .filter(|k| k.key_id() == self.key_id.to_ascii_lowercase())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TrustFile {
@@ -232,5 +242,21 @@ roles = ["department", "secrecy-committee"]
         )
         .unwrap_err()
         .contains("boss"));
+    }
+
+    #[test]
+    fn a_signer_key_only_from_its_public_key() {
+        let k = crate::KeyPair::generate().unwrap();
+        let mut s = Signer {
+            key_id: k.key_id().to_ascii_uppercase(),
+            name: "扫描服务".into(),
+            roles: vec![Role::Scanner],
+            public_key: None,
+        };
+        assert!(s.key().is_none(), "no public_key, no key");
+        s.public_key = Some(k.public_key().to_base64());
+        assert_eq!(s.key().unwrap().key_id(), k.key_id());
+        s.public_key = Some(crate::KeyPair::generate().unwrap().public_key().to_base64());
+        assert!(s.key().is_none(), "a key that is not the key id's");
     }
 }

@@ -63,8 +63,9 @@ impl ProblemKind {
 /// The first bad entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// The entry's sequence number (for `Truncated`/`HeadMismatch`: the
-    /// checkpoint's tree size).
+    /// The entry's sequence number; for `Truncated`, the first entry the
+    /// checkpoint has and the ledger lacks (ledger size + 1); for
+    /// `HeadMismatch`, the checkpoint's tree size.
     pub seq: u64,
     pub kind: ProblemKind,
     pub detail: String,
@@ -99,6 +100,18 @@ pub struct VerifyReport {
     pub warnings: Vec<String>,
     /// Merkle root over all entries (base64), when the ledger is good.
     pub root: Option<String>,
+    /// What the automatic checkpoint folder held and how it was checked.
+    pub checkpoints: Option<CheckpointsChecked>,
+}
+
+/// The checkpoint folder's part in a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointsChecked {
+    pub dir: String,
+    /// Checkpoint files found (and checked, up to the first problem).
+    pub found: usize,
+    /// The largest tree size among them: the ledger extends it.
+    pub newest_size: Option<u64>,
 }
 
 impl VerifyReport {
@@ -315,6 +328,7 @@ impl Ledger {
             signers: BTreeMap::new(),
             warnings: Vec::new(),
             root: None,
+            checkpoints: None,
         };
         let mut prev = GENESIS_PREV_HASH;
         let mut expected = 1u64;
@@ -399,6 +413,9 @@ impl Ledger {
             }
         }
         if problem.is_none() {
+            problem = self.check_folder(&hashes, trust, &mut report);
+        }
+        if problem.is_none() {
             report.root = Some(crate::b64_encode(&merkle::root(&hashes)));
         }
         if trust.is_none() {
@@ -433,16 +450,22 @@ impl Ledger {
                 ),
             );
         }
-        if (hashes.len() as u64) < cp.size {
-            return bad(
-                ProblemKind::Truncated,
-                format!(
-                    "the checkpoint has {} entries but the ledger only {}: entries after {} were removed",
-                    cp.size,
-                    hashes.len(),
-                    hashes.len()
+        let have = hashes.len() as u64;
+        if have < cp.size {
+            let first_missing = have + 1;
+            let removed = if first_missing == cp.size {
+                format!("entry {first_missing} was removed")
+            } else {
+                format!("entries {first_missing}–{} were removed", cp.size)
+            };
+            return Some(Problem {
+                seq: first_missing,
+                kind: ProblemKind::Truncated,
+                detail: format!(
+                    "the checkpoint has {} entries but the ledger only {have}: {removed}",
+                    cp.size
                 ),
-            );
+            });
         }
         if merkle::root(&hashes[..cp.size as usize]) != cp.root {
             return bad(
@@ -483,5 +506,237 @@ impl Ledger {
             .and_then(|h| crate::unhex::<32>(h.as_bytes()))
             .and_then(|b| PublicKey::from_bytes(&b))
             .filter(|k| k.key_id() == key_id))
+    }
+}
+
+/// Where an incremental verification stands: entries `1..=verified` were
+/// found good, the last of them hashing to `prev_hash`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyCursor {
+    pub verified: u64,
+    pub prev_hash: [u8; 32],
+}
+
+impl Default for VerifyCursor {
+    fn default() -> Self {
+        VerifyCursor {
+            verified: 0,
+            prev_hash: GENESIS_PREV_HASH,
+        }
+    }
+}
+
+impl Ledger {
+    /// Checks the ledger against every checkpoint in its checkpoint folder:
+    /// same ledger (origin), at least as many entries (else truncated or
+    /// rolled back), the same root over the first `size` entries (else
+    /// rewritten), and signed by a known key (with a trust file: a listed
+    /// signer; without: a key that signed entries here). No checkpoint at
+    /// all is a warning: truncation then cannot be seen.
+    fn check_folder(
+        &self,
+        hashes: &[merkle::Hash],
+        trust: Option<&Trust>,
+        report: &mut VerifyReport,
+    ) -> Option<Problem> {
+        let dir = self.checkpoint_dir();
+        let found = match dir.list() {
+            Ok(f) => f,
+            Err(e) => {
+                report
+                    .warnings
+                    .push(format!("the checkpoint folder cannot be read: {e}"));
+                return None;
+            }
+        };
+        let mut checked = CheckpointsChecked {
+            dir: dir.path().display().to_string(),
+            found: found.len(),
+            newest_size: None,
+        };
+        if found.is_empty() && !hashes.is_empty() {
+            report.warnings.push(format!(
+                "no checkpoint in {}: entries cut off the end, or a rollback to an older copy, cannot be detected; \
+                 every append writes one, and `baomi ledger head` writes one now",
+                dir.path().display()
+            ));
+        }
+        let have = hashes.len() as u64;
+        let bad = |seq, kind, detail: String| Some(Problem { seq, kind, detail });
+        let mut wanted: Vec<(u64, usize)> = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            let name = f.path.display();
+            let cp = match &f.checkpoint {
+                Ok(cp) => cp,
+                Err(why) => {
+                    return bad(
+                        have,
+                        ProblemKind::HeadMismatch,
+                        format!("checkpoint {name} cannot be read as a checkpoint: {why}"),
+                    )
+                }
+            };
+            if cp.origin != self.origin() {
+                return bad(
+                    have,
+                    ProblemKind::HeadMismatch,
+                    format!(
+                        "checkpoint {name} is of {}, but this database is {}: the ledger was replaced by another one",
+                        cp.origin,
+                        self.origin()
+                    ),
+                );
+            }
+            if cp.size > have {
+                let first = have + 1;
+                return bad(
+                    first,
+                    ProblemKind::Truncated,
+                    format!(
+                        "checkpoint {name} has {} entries but the ledger only {have}: entries {first}–{} were removed, or the file was rolled back to an older copy",
+                        cp.size, cp.size
+                    ),
+                );
+            }
+            if let Err(detail) = self.checkpoint_signed_by_known_key(cp, trust) {
+                return bad(
+                    cp.size,
+                    ProblemKind::HeadMismatch,
+                    format!("checkpoint {name}: {detail}"),
+                );
+            }
+            wanted.push((cp.size, i));
+            checked.newest_size = checked.newest_size.max(Some(cp.size));
+        }
+        // Every root in one pass over the hashes.
+        wanted.sort();
+        let mut frontier = merkle::Frontier::default();
+        let mut next = wanted.iter().peekable();
+        let mut compare = |frontier: &merkle::Frontier| -> Option<Problem> {
+            while let Some(&&(size, i)) = next.peek() {
+                if size != frontier.size() {
+                    break;
+                }
+                next.next();
+                let cp = found[i].checkpoint.as_ref().ok()?;
+                if cp.root != frontier.root() {
+                    return Some(Problem {
+                        seq: size,
+                        kind: ProblemKind::HeadMismatch,
+                        detail: format!(
+                            "the first {size} entries no longer hash to the root of checkpoint {}: they were rewritten",
+                            found[i].path.display()
+                        ),
+                    });
+                }
+            }
+            None
+        };
+        if let Some(p) = compare(&frontier) {
+            return Some(p);
+        }
+        for h in hashes {
+            frontier.push(h);
+            if let Some(p) = compare(&frontier) {
+                return Some(p);
+            }
+        }
+        report.checkpoints = Some(checked);
+        None
+    }
+
+    /// `Ok` when some signature on `cp` verifies with a key that counts.
+    fn checkpoint_signed_by_known_key(
+        &self,
+        cp: &Checkpoint,
+        trust: Option<&Trust>,
+    ) -> Result<(), String> {
+        for name in cp.signer_names() {
+            let key = match trust {
+                Some(t) => match t.signer(name) {
+                    Some(s) => s.key().or_else(|| self.public_key_of(name).ok().flatten()),
+                    None => None,
+                },
+                None => self.public_key_of(name).ok().flatten(),
+            };
+            if let Some(k) = key {
+                return match cp.verify_signature(&k) {
+                    Some(true) => Ok(()),
+                    _ => Err(format!("its signature by {name} does not verify")),
+                };
+            }
+        }
+        let names: Vec<&str> = cp.signer_names().collect();
+        Err(format!(
+            "it is signed by {}, {}",
+            if names.is_empty() {
+                "nobody".to_string()
+            } else {
+                names.join(", ")
+            },
+            if trust.is_some() {
+                "a key the trust file does not list"
+            } else {
+                "a key that signed no entry of this ledger"
+            }
+        ))
+    }
+
+    /// Verifies the entries after `cursor` (as [`Ledger::verify`] does, for
+    /// a long-running process that checked the start already) and returns
+    /// the new cursor, or the first problem.
+    pub fn verify_after(
+        &self,
+        trust: Option<&Trust>,
+        cursor: VerifyCursor,
+    ) -> Result<Result<VerifyCursor, Problem>> {
+        let rows = self.raw_rows_after(cursor.verified)?;
+        let mut cur = cursor;
+        for c in check_chunk(rows) {
+            let e = match c.entry {
+                Ok(e) => e,
+                Err(detail) => {
+                    return Ok(Err(Problem {
+                        seq: c.seq,
+                        kind: ProblemKind::Malformed,
+                        detail,
+                    }))
+                }
+            };
+            let found = structural(&e, c.hash_ok, cur.verified + 1, &cur.prev_hash)
+                .or_else(|| {
+                    (!c.sig_ok).then(|| {
+                        (
+                            ProblemKind::SignatureInvalid,
+                            format!("the signature by key {} does not verify", e.key_id),
+                        )
+                    })
+                })
+                .or_else(|| trust.and_then(|t| authority(&e, t)));
+            if let Some((kind, detail)) = found {
+                return Ok(Err(Problem {
+                    seq: e.seq,
+                    kind,
+                    detail,
+                }));
+            }
+            cur = VerifyCursor {
+                verified: e.seq,
+                prev_hash: e.hash,
+            };
+        }
+        // Fewer entries than already verified: cut off under us.
+        if cur.verified == cursor.verified && self.len()? < cursor.verified {
+            let have = self.len()?;
+            return Ok(Err(Problem {
+                seq: have + 1,
+                kind: ProblemKind::Truncated,
+                detail: format!(
+                    "{} entries were verified earlier, the ledger now holds {have}: entries were removed",
+                    cursor.verified
+                ),
+            }));
+        }
+        Ok(Ok(cur))
     }
 }

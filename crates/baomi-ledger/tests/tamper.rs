@@ -194,7 +194,7 @@ fn deleted_middle_entry_and_renumbered() {
 }
 
 #[test]
-fn truncated_tail_needs_a_checkpoint() {
+fn truncated_tail_is_caught_by_the_automatic_checkpoints() {
     let f = fixture();
     let cp = {
         let ledger = Ledger::open_existing(&f.db).unwrap();
@@ -204,13 +204,69 @@ fn truncated_tail_needs_a_checkpoint() {
         .execute("DELETE FROM entries WHERE seq >= 5", [])
         .unwrap();
     let ledger = Ledger::open_existing(&f.db).unwrap();
-    // Without the checkpoint a clean cut is invisible…
-    assert!(ledger.verify(Some(&f.trust)).unwrap().ok());
-    // …with it, it is not.
+    // The appends left checkpoints beside the database: plain verify sees the cut.
+    let p = ledger.verify(Some(&f.trust)).unwrap().problem.unwrap();
+    assert_eq!((p.seq, p.kind), (5, ProblemKind::Truncated), "{p}");
+    assert!(p.detail.contains(".checkpoints"), "{p}");
+    // Appending to it is refused too: it would fork the signed history.
+    let e = ledger
+        .record_scan(&report(9, Verdict::Clear), "rules-A", &f.scanner)
+        .unwrap_err();
+    assert!(e.to_string().contains("entries 5–6 were removed"), "{e}");
+    // Without the folder a clean cut is invisible, and verify says so…
+    std::fs::remove_dir_all(ledger.checkpoint_dir().path()).unwrap();
+    let r = ledger.verify(Some(&f.trust)).unwrap();
+    assert!(r.ok());
+    assert!(
+        r.warnings.iter().any(|w| w.contains("no checkpoint")),
+        "{:?}",
+        r.warnings
+    );
+    // …but a checkpoint kept elsewhere still catches it.
     let r = ledger.verify_with(Some(&f.trust), Some(&cp)).unwrap();
     let p = r.problem.unwrap();
     assert_eq!(p.kind, ProblemKind::Truncated, "{p}");
     assert!(p.detail.contains("only 4"), "{}", p.detail);
+}
+
+#[test]
+fn truncation_names_the_first_missing_entry_not_the_checkpoint_size() {
+    let f = fixture();
+    let cp = Ledger::open_existing(&f.db)
+        .unwrap()
+        .head(&f.scanner)
+        .unwrap();
+    assert_eq!(cp.size, 6);
+    raw(&f.db)
+        .execute("DELETE FROM entries WHERE seq >= 4", [])
+        .unwrap();
+    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let r = ledger.verify_with(Some(&f.trust), Some(&cp)).unwrap();
+    let p = r.problem.unwrap();
+    assert_eq!((p.seq, p.kind), (4, ProblemKind::Truncated), "{p}");
+    assert_eq!(r.verified, 3);
+    assert_eq!(
+        p.to_string(),
+        "entry 4: truncated: the checkpoint has 6 entries but the ledger only 3: entries 4–6 were removed"
+    );
+
+    // One entry short: that entry, by its number.
+    let f = fixture();
+    let cp = Ledger::open_existing(&f.db)
+        .unwrap()
+        .head(&f.scanner)
+        .unwrap();
+    raw(&f.db)
+        .execute("DELETE FROM entries WHERE seq = 6", [])
+        .unwrap();
+    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let p = ledger
+        .verify_with(Some(&f.trust), Some(&cp))
+        .unwrap()
+        .problem
+        .unwrap();
+    assert_eq!((p.seq, p.kind), (6, ProblemKind::Truncated), "{p}");
+    assert!(p.detail.ends_with("only 5: entry 6 was removed"), "{p}");
 }
 
 #[test]
@@ -230,8 +286,13 @@ fn appended_ledger_still_extends_checkpoint_but_rewritten_does_not() {
     for seq in 2..=7 {
         rehash(&c, seq, Some(&mallory));
     }
-    let r = ledger.verify(None).unwrap();
-    assert!(r.ok(), "{:?}", r.problem);
+    // The chain and signatures are consistent again; the checkpoints the
+    // appends wrote are not.
+    // (Here the real signers' keys no longer sign any entry, so their
+    // checkpoints are the first thing that does not add up.)
+    let p = ledger.verify(None).unwrap().problem.unwrap();
+    assert_eq!(p.kind, ProblemKind::HeadMismatch, "{p}");
+    assert!(p.detail.contains("checkpoint"), "{p}");
     let p = ledger
         .verify_with(None, Some(&cp))
         .unwrap()
@@ -252,8 +313,10 @@ fn resigned_entry_by_untrusted_key() {
     .unwrap();
     rehash(&c, 6, Some(&mallory));
     let ledger = Ledger::open_existing(&f.db).unwrap();
-    // The signature itself is fine: only the trust file can tell.
-    assert!(ledger.verify(None).unwrap().ok());
+    // The signature itself is fine; the automatic checkpoints (signed by
+    // the real scanner) are not.
+    let p = ledger.verify(None).unwrap().problem.unwrap();
+    assert_eq!(p.kind, ProblemKind::HeadMismatch, "{p}");
     let (seq, kind, detail) = first_problem(&f);
     assert_eq!((seq, kind), (6, ProblemKind::UnknownKey));
     assert!(detail.contains(mallory.key_id()), "{detail}");

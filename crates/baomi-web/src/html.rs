@@ -21,6 +21,15 @@ pub struct Me {
     pub key_id: String,
     pub name: Option<String>,
     pub roles: Vec<String>,
+    /// The server's running verification of the ledger: every page shows
+    /// a red banner while it has found a problem.
+    pub integrity: Option<std::sync::Arc<crate::integrity::Integrity>>,
+}
+
+impl Me {
+    fn ledger_problem(&self) -> Option<String> {
+        self.integrity.as_ref().and_then(|i| i.problem())
+    }
 }
 
 fn layout(title: &str, me: &Me, body: Markup) -> Markup {
@@ -46,6 +55,14 @@ fn layout(title: &str, me: &Me, body: Markup) -> Markup {
                         @match &me.name { Some(n) => { (n) } None => { "未登记" } }
                         " " code { (me.key_id) }
                         @if !me.roles.is_empty() { " · 角色：" (me.roles.join("、")) }
+                    }
+                }
+                @if let Some(p) = me.ledger_problem() {
+                    div.alarm role="alert" {
+                        strong { "账本核验未通过：" } (p)
+                        br;
+                        "在账本恢复（从备份还原）并重新核验通过之前，本服务不接受审查意见和豁免。请联系保密管理员，运行 "
+                        code { "baomi ledger verify" } " 查看详情。"
                     }
                 }
                 main { (body) }
@@ -77,6 +94,8 @@ pub struct QueueFilter {
     pub status: Option<String>,
     pub verdict: Option<String>,
     pub all: Option<String>,
+    /// Paging: documents scanned before this scan entry.
+    pub before: Option<u64>,
 }
 
 pub fn queue(me: &Me, path: &ReviewPath, docs: &[DocSummary], f: &QueueFilter) -> Markup {
@@ -136,14 +155,47 @@ pub fn queue(me: &Me, path: &ReviewPath, docs: &[DocSummary], f: &QueueFilter) -
                                 td {
                                     (status_badge(d))
                                     @if d.superseded_by.is_some() { " " span.badge.old { "已有新版本" } }
+                                    @if let Some(p) = &d.problem { br; span.problem { (p) } }
                                 }
                             }
                         }
                     }
                 }
+                @if docs.len() >= crate::store::DEFAULT_PAGE {
+                    @if let Some(last) = docs.last() {
+                        p.more { a href=(next_page(f, last.scan_seq)) { "下一页（更早扫描的文档）" } }
+                    }
+                }
             }
         },
     )
+}
+
+/// The queue URL of the page after the one ending with scan entry `last`,
+/// with the same filters.
+fn next_page(f: &QueueFilter, last: u64) -> String {
+    let mut q = vec![format!("before={last}")];
+    for (k, v) in [
+        ("stage", &f.stage),
+        ("status", &f.status),
+        ("verdict", &f.verdict),
+        ("all", &f.all),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            let enc: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            q.push(format!("{k}={enc}"));
+        }
+    }
+    format!("/?{}", q.join("&"))
 }
 
 /// `can_waive`: the page's key holds the waiver role and the document is
@@ -514,6 +566,7 @@ mod tests {
             status_label: "待工作部审核".into(),
             waiting_for: Some("work-department".into()),
             superseded_by: None,
+            problem: None,
         };
         let finding = FindingView {
             rule: EVIL.into(),
@@ -585,10 +638,14 @@ mod tests {
 
     #[test]
     fn untrusted_text_is_escaped_everywhere() {
+        // A failed verification whose text is hostile, too: the banner.
         let me = Me {
             key_id: "0123456789abcdef".into(),
             name: Some(EVIL.into()),
             roles: vec![],
+            integrity: Some(crate::integrity::Integrity::fixed(
+                crate::integrity::Health::Bad(EVIL.into()),
+            )),
         };
         let path = ReviewPath::default();
         let d = detail();
@@ -604,10 +661,12 @@ mod tests {
             .into_string(),
             error_page(&me, EVIL, EVIL).into_string(),
         ];
-        for page in pages {
+        for (i, page) in pages.iter().enumerate() {
             assert!(!page.contains("<script"), "{page}");
             assert!(!page.contains("<img"), "{page}");
             assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+            // Every page with the layout (not the printable form) warns.
+            assert_eq!(page.contains("账本核验未通过"), i != 1, "{page}");
         }
     }
 
@@ -617,6 +676,7 @@ mod tests {
             key_id: "k".into(),
             name: None,
             roles: vec!["work-department".into()],
+            integrity: None,
         };
         let page = document(&me, &ReviewPath::default(), &detail(), "tok", None).into_string();
         assert!(page.contains("section class=\"part hidden-part\""));

@@ -15,6 +15,7 @@
 //!   larger requests get 413 with a JSON error.
 
 use crate::html::{self, Me, Notice, QueueFilter};
+use crate::integrity::{Health, Integrity};
 use crate::review::Conclusion;
 use crate::store::{DecisionInput, ListFilter, Store, StoreError};
 use axum::body::Bytes;
@@ -82,6 +83,8 @@ pub struct ServerConfig {
     /// Further `Host` values to answer to (`name:port`), e.g. the name a
     /// reverse proxy forwards.
     pub allow_hosts: Vec<String>,
+    /// The running verification of the ledger ([`crate::spawn_monitor`]).
+    pub integrity: Arc<Integrity>,
 }
 
 struct AppState {
@@ -92,6 +95,7 @@ struct AppState {
     limits: Limits,
     csrf: String,
     me: Me,
+    integrity: Arc<Integrity>,
     /// `Host` header values accepted; empty = any (listening on all
     /// interfaces was asked for explicitly).
     hosts: Vec<String>,
@@ -119,7 +123,8 @@ fn same(a: &str, b: &str) -> bool {
 /// Builds the router for a listening address. Public for tests that run the
 /// app in-process.
 pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> {
-    let me = cfg.store.me(cfg.key.key_id());
+    let mut me = cfg.store.me(cfg.key.key_id());
+    me.integrity = Some(cfg.integrity.clone());
     let hosts = if listen.ip().is_unspecified() {
         Vec::new()
     } else {
@@ -142,6 +147,7 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         limits: cfg.limits,
         csrf: random_token()?,
         me,
+        integrity: cfg.integrity,
         hosts,
     });
     let mut app = Router::new();
@@ -426,7 +432,16 @@ async fn api_document(State(st): State<Shared>, UrlPath(sha): UrlPath<String>) -
         );
     }
     match with_store(&st, move |store, _| store.status_json(&sha)).await {
-        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Ok(mut v)) => {
+            // Nothing may go out on the word of a ledger that does not verify.
+            let health = st.integrity.health();
+            if let Health::Bad(p) = &health {
+                v["may_publish"] = json!(false);
+                v["ledger_problem"] = json!(p);
+            }
+            v["ledger_verified"] = json!(matches!(health, Health::Good { .. }));
+            Json(v).into_response()
+        }
         Ok(Err(e)) | Err(e) => store_error_json(e),
     }
 }
@@ -478,6 +493,8 @@ async fn queue_page(State(st): State<Shared>, Query(f): Query<QueueFilter>) -> R
         status: f.status.clone().filter(|s| !s.is_empty()),
         verdict: f.verdict.clone().filter(|s| !s.is_empty()),
         all: f.all.is_some(),
+        before: f.before,
+        limit: None,
     };
     match with_store(&st, move |store, st| {
         store
@@ -583,6 +600,18 @@ fn csrf_refusal(st: &AppState) -> Response {
 fn refuse_post(st: &AppState, csrf: &str, sha: &str) -> Option<Response> {
     if !same(csrf, &st.csrf) {
         return Some(csrf_refusal(st));
+    }
+    if let Some(p) = st.integrity.problem() {
+        return Some(page(
+            StatusCode::CONFLICT,
+            html::error_page(
+                &st.me,
+                "账本核验未通过，未签名",
+                &format!(
+                    "账本未通过核验（{p}），在恢复之前不接受审查意见和豁免。没有记录任何内容。"
+                ),
+            ),
+        ));
     }
     if !valid_sha(sha) {
         return Some(page(

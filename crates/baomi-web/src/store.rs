@@ -2,17 +2,20 @@
 //! document's state with [`crate::review`], and appends decisions and
 //! waivers after checking them. Used by `baomi review` and by the server.
 //!
-//! Every call reads the entries afresh (another process — `baomi scan`, the
-//! watch daemon, a second reviewer — may have appended since), so nothing
-//! here caches state that the ledger could contradict. The only cache is of
-//! re-read files (by path and SHA-256), which cannot go stale: a changed file
-//! has another hash.
+//! Reads go through the ledger's derived index ([`baomi_ledger::index`]) to
+//! find the few entries a page needs, then read those entries themselves,
+//! each checked (hash and signature) before it is shown: the index finds
+//! and filters, the signed entries say what is shown. Another process —
+//! `baomi scan`, the watch daemon, a second reviewer — may append at any
+//! time; the index catches up on every read. The only other cache is of
+//! re-read files (by path and SHA-256), which cannot go stale: a changed
+//! file has another hash.
 
 use crate::context::{rescan, Rescanned};
 use crate::html::Me;
 use crate::review::{
     self, check_decision, progress, text_key, Conclusion, Decision, ReviewError, ReviewPath, Roles,
-    SignedDecision, Waiver, KIND_DECISION, KIND_SCAN, KIND_WAIVER,
+    SignedDecision, Waiver, KIND_DECISION, KIND_WAIVER,
 };
 use crate::view::{
     DecisionView, DocDetail, DocSummary, FindingSource, FindingView, Signer, WaiverView,
@@ -20,8 +23,12 @@ use crate::view::{
 use baomi_core::{Scanner, Severity};
 use baomi_extract::Limits;
 use baomi_ledger::forms::matched_hash;
-use baomi_ledger::{Entry, KeyPair, Ledger, LedgerError, Role, ScanForm, Trust};
+use baomi_ledger::{
+    DocumentQuery, Entry, IndexedDocument, KeyPair, Ledger, LedgerError, ReviewState, Role,
+    ScanForm, Trust,
+};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,7 +72,14 @@ pub struct ListFilter {
     pub verdict: Option<String>,
     /// Include revisions that a newer scan of the same path superseded.
     pub all: bool,
+    /// Only documents scanned before this scan entry (the next page).
+    pub before: Option<u64>,
+    /// Page size (default [`DEFAULT_PAGE`]).
+    pub limit: Option<usize>,
 }
+
+/// Documents per queue page unless asked otherwise.
+pub const DEFAULT_PAGE: usize = 100;
 
 /// The ledger page's facts.
 pub struct LedgerStatus {
@@ -93,23 +107,14 @@ struct ScanEntry {
     form: ScanForm,
 }
 
-/// The ledger's entries, grouped once per call.
-struct Index {
-    /// Latest scan per document sha256.
-    scans: HashMap<String, ScanEntry>,
-    decisions: HashMap<String, Vec<Entry>>,
+/// One document with the entries the review layer needs, each verified.
+struct Doc {
+    idx: IndexedDocument,
+    scan: ScanEntry,
+    decisions: Vec<Entry>,
+    /// Waivers made on this content or under its path (they may follow
+    /// the text into this revision).
     waivers: Vec<WaiverEntry>,
-    /// Latest scan seq per path (which revision is current).
-    newest_by_path: HashMap<String, (u64, String)>,
-}
-
-impl Index {
-    /// The latest scan of a document, or why there is none.
-    fn scan_of(&self, sha: &str) -> Result<ScanEntry, StoreError> {
-        self.scans.get(sha).cloned().ok_or_else(|| {
-            StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
-        })
-    }
 }
 
 struct TrustRoles<'a>(&'a Trust);
@@ -134,6 +139,39 @@ pub struct Store {
     limits: Limits,
     /// Re-read files by (path, sha256): findings in context, or why not.
     rescans: HashMap<(String, String), Reread>,
+    /// Fingerprint of the trust file's roles and the review path, under
+    /// which review states in the index were computed.
+    ctx: String,
+}
+
+/// The fingerprint of what a document's review state depends on besides
+/// its entries: who holds which role, and the stages.
+fn review_context(trust: Option<&Trust>, path: &ReviewPath) -> String {
+    let mut h = Sha256::new();
+    h.update(b"baomi-review-context-v1\n");
+    if let Some(t) = trust {
+        let mut signers: Vec<String> = t
+            .signers()
+            .map(|s| {
+                let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+                format!("{}={}", s.key_id, roles.join(","))
+            })
+            .collect();
+        signers.sort();
+        for s in signers {
+            h.update(s.as_bytes());
+            h.update(b"\n");
+        }
+    } else {
+        h.update(b"no trust file\n");
+    }
+    for st in &path.stages {
+        h.update(format!("stage {} {}\n", st.id, st.role).as_bytes());
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Store {
@@ -157,12 +195,14 @@ impl Store {
                 .into());
             }
         }
+        let ledger = if create {
+            Ledger::open(db)?
+        } else {
+            Ledger::open_existing(db)?
+        };
         Ok(Store {
-            ledger: if create {
-                Ledger::open(db)?
-            } else {
-                Ledger::open_existing(db)?
-            },
+            ledger,
+            ctx: review_context(trust.as_ref(), &path),
             trust_given: trust.is_some(),
             trust: trust.unwrap_or_default(),
             path,
@@ -191,6 +231,7 @@ impl Store {
                 .iter()
                 .map(|r| r.as_str().to_string())
                 .collect(),
+            integrity: None,
         }
     }
 
@@ -201,49 +242,101 @@ impl Store {
         }
     }
 
-    fn index(&self) -> Result<Index, StoreError> {
-        let mut idx = Index {
-            scans: HashMap::new(),
-            decisions: HashMap::new(),
-            waivers: Vec::new(),
-            newest_by_path: HashMap::new(),
-        };
-        for e in self.ledger.entries()? {
-            match e.kind.as_str() {
-                KIND_SCAN if !e.doc_sha256.is_empty() => {
-                    // A payload that does not parse is not a scan we can show;
-                    // `baomi ledger verify` reports tampering separately.
-                    let Ok(form) = serde_json::from_value::<ScanForm>(e.payload.clone()) else {
-                        tracing::warn!(
-                            seq = e.seq,
-                            "scan entry with an unreadable payload skipped"
-                        );
-                        continue;
-                    };
-                    let newest = idx
-                        .newest_by_path
-                        .entry(form.path.clone())
-                        .or_insert((0, String::new()));
-                    if e.seq > newest.0 {
-                        *newest = (e.seq, e.doc_sha256.clone());
-                    }
-                    idx.scans
-                        .insert(e.doc_sha256.clone(), ScanEntry { entry: e, form });
-                }
-                KIND_DECISION => idx
-                    .decisions
-                    .entry(e.doc_sha256.clone())
-                    .or_default()
-                    .push(e),
-                KIND_WAIVER => {
-                    if let Ok(waiver) = serde_json::from_value::<Waiver>(e.payload.clone()) {
-                        idx.waivers.push(WaiverEntry { entry: e, waiver });
-                    }
-                }
-                _ => {}
+    /// A document and its entries, each verified before use.
+    fn load(&self, sha: &str) -> Result<Doc, StoreError> {
+        let idx = self
+            .ledger
+            .indexed_document(sha, &self.ctx)?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no scan of document {sha} is in the ledger"))
+            })?;
+        self.load_indexed(idx)
+    }
+
+    fn load_indexed(&self, idx: IndexedDocument) -> Result<Doc, StoreError> {
+        let entry = self.ledger.verified_entry(idx.scan_seq)?;
+        let form = serde_json::from_value::<ScanForm>(entry.payload.clone()).map_err(|e| {
+            StoreError::Internal(format!(
+                "scan entry #{} does not hold a review form ({e}); run `baomi ledger verify`",
+                entry.seq
+            ))
+        })?;
+        let mut decisions = Vec::new();
+        for e in self.ledger.entries_for_document(&idx.sha256)? {
+            if e.kind == KIND_DECISION {
+                self.ledger.check_entry(&e)?;
+                decisions.push(e);
             }
         }
-        Ok(idx)
+        let mut waivers = Vec::new();
+        for seq in self
+            .ledger
+            .waiver_seqs(Some(&idx.sha256), Some(&form.path))?
+        {
+            if let Some(w) = self.waiver_entry(seq)? {
+                waivers.push(w);
+            }
+        }
+        Ok(Doc {
+            idx,
+            scan: ScanEntry { entry, form },
+            decisions,
+            waivers,
+        })
+    }
+
+    /// A waiver entry, verified; `None` when its payload is not a waiver.
+    fn waiver_entry(&self, seq: u64) -> Result<Option<WaiverEntry>, StoreError> {
+        let entry = self.ledger.verified_entry(seq)?;
+        Ok(serde_json::from_value::<Waiver>(entry.payload.clone())
+            .ok()
+            .map(|waiver| WaiverEntry { entry, waiver }))
+    }
+
+    /// Computes the review state of every document whose state in the
+    /// index is missing or was computed under another trust file or path,
+    /// so that status and stage filters can run in SQL. Documents nothing
+    /// happened to but their scan are set in one statement; the rest (those
+    /// with decisions or waivers) one by one.
+    fn refresh_reviews(&mut self) -> Result<(), StoreError> {
+        let first = self.path.stages.first().map_or("", |s| s.id.as_str());
+        self.ledger.set_untouched_reviews(&self.ctx, first)?;
+        let mut rounds = 0;
+        loop {
+            let stale = self.ledger.stale_reviews(&self.ctx, 500)?;
+            if stale.is_empty() || rounds > 10_000 {
+                return Ok(());
+            }
+            rounds += 1;
+            let mut states = Vec::with_capacity(stale.len());
+            for (sha, _) in stale {
+                let Some(idx) = self.ledger.indexed_document(&sha, &self.ctx)? else {
+                    continue;
+                };
+                let last_seq = idx.last_seq;
+                let state = match self.load_indexed(idx) {
+                    Ok(doc) => {
+                        let (findings, _) = self.findings(&doc, false);
+                        let s = self.summary(&doc, &findings);
+                        ReviewState {
+                            status: s.status_key.to_string(),
+                            waiting_for: s.waiting_for,
+                            open_findings: s.open_findings as u64,
+                            open_block: s.open_block as u64,
+                        }
+                    }
+                    // Listed by no status filter; shown with its problem.
+                    Err(_) => ReviewState {
+                        status: "invalid".into(),
+                        waiting_for: None,
+                        open_findings: 0,
+                        open_block: 0,
+                    },
+                };
+                states.push((sha, last_seq, state));
+            }
+            self.ledger.set_reviews(&self.ctx, &states)?;
+        }
     }
 
     fn decision_view(&self, e: &Entry, d: Decision) -> DecisionView {
@@ -305,8 +398,9 @@ impl Store {
 
     /// Whether any waiver could cover something in this document only
     /// through its text key (i.e. was made on another revision).
-    fn needs_text_keys(&self, idx: &Index, scan: &ScanEntry) -> bool {
-        idx.waivers.iter().any(|w| {
+    fn needs_text_keys(&self, doc: &Doc) -> bool {
+        let scan = &doc.scan;
+        doc.waivers.iter().any(|w| {
             w.entry.doc_sha256 != scan.entry.doc_sha256
                 && w.waiver.text_key.is_some()
                 && w.waiver.path.as_deref() == Some(scan.form.path.as_str())
@@ -316,14 +410,10 @@ impl Store {
 
     /// Findings of a document with waivers applied and, when `context`, the
     /// original text around each (re-reading the file).
-    fn findings(
-        &mut self,
-        idx: &Index,
-        scan: &ScanEntry,
-        context: bool,
-    ) -> (Vec<FindingView>, FindingSource) {
+    fn findings(&mut self, doc: &Doc, context: bool) -> (Vec<FindingView>, FindingSource) {
+        let scan = &doc.scan;
         let sha = scan.entry.doc_sha256.as_str();
-        let reread = if context || self.needs_text_keys(idx, scan) {
+        let reread = if context || self.needs_text_keys(doc) {
             self.rescanned(&scan.form.path, sha)
         } else {
             Err("未重新读取原文件".into())
@@ -348,7 +438,7 @@ impl Store {
                 Some(&found[i])
             });
             let text_key = fresh.map(|f| text_key(&r.rule, &f.finding.matched));
-            let waived = idx
+            let waived = doc
                 .waivers
                 .iter()
                 .filter(|w| {
@@ -383,16 +473,12 @@ impl Store {
         (out, source)
     }
 
-    fn summary(&mut self, idx: &Index, scan: &ScanEntry, findings: &[FindingView]) -> DocSummary {
+    fn summary(&self, doc: &Doc, findings: &[FindingView]) -> DocSummary {
+        let scan = &doc.scan;
         let sha = scan.entry.doc_sha256.clone();
-        let decisions =
-            self.signed_decisions(idx.decisions.get(&sha).map_or(&[][..], Vec::as_slice));
+        let decisions = self.signed_decisions(&doc.decisions);
         let p = progress(&self.path, &decisions, &TrustRoles(&self.trust));
-        let superseded_by = idx
-            .newest_by_path
-            .get(&scan.form.path)
-            .filter(|(seq, newest)| *newest != sha && *seq > scan.entry.seq)
-            .map(|(_, newest)| newest.clone());
+        let superseded_by = doc.idx.superseded_by.clone();
         let open: Vec<&FindingView> = findings.iter().filter(|f| f.waived.is_none()).collect();
         DocSummary {
             sha256: sha,
@@ -413,6 +499,32 @@ impl Store {
             waiting_for: p.status.waiting_for(&self.path).map(|s| s.id.clone()),
             status: p.status,
             superseded_by,
+            problem: None,
+        }
+    }
+
+    /// A queue row for a document whose entries do not verify: what the
+    /// index knows, and the problem.
+    fn broken_summary(&self, idx: &IndexedDocument, problem: String) -> DocSummary {
+        let status = review::Status::Pending { stage: 0 };
+        DocSummary {
+            sha256: idx.sha256.clone(),
+            path: idx.path.clone(),
+            title: None,
+            doc_number: None,
+            verdict: serde_json::from_value(Value::String(idx.verdict.clone()))
+                .unwrap_or(baomi_core::Verdict::Error),
+            scan_seq: idx.scan_seq,
+            scanned_at: String::new(),
+            findings: idx.findings as usize,
+            open_findings: idx.findings as usize,
+            open_block: idx.block as usize,
+            status_key: "invalid",
+            status_label: "账本条目未通过核验".into(),
+            waiting_for: None,
+            status,
+            superseded_by: idx.superseded_by.clone(),
+            problem: Some(problem),
         }
     }
 
@@ -434,29 +546,30 @@ impl Store {
                 )));
             }
         }
-        let idx = self.index()?;
-        let mut scans: Vec<&ScanEntry> = idx.scans.values().collect();
-        scans.sort_by_key(|s| std::cmp::Reverse(s.entry.seq));
-        let mut out = Vec::new();
-        for scan in scans {
-            if f.verdict
-                .as_deref()
-                .is_some_and(|v| v != scan.form.verdict.as_str())
-            {
-                continue;
-            }
-            let (findings, _) = self.findings(&idx, scan, false);
-            let s = self.summary(&idx, scan, &findings);
-            if !f.all && s.superseded_by.is_some() {
-                continue;
-            }
-            if f.status.as_deref().is_some_and(|st| st != s.status_key) {
-                continue;
-            }
-            if f.stage.is_some() && s.waiting_for != f.stage {
-                continue;
-            }
-            out.push(s);
+        if f.status.is_some() || f.stage.is_some() {
+            self.refresh_reviews()?;
+        }
+        let rows = self.ledger.indexed_documents(
+            &DocumentQuery {
+                verdict: f.verdict.clone(),
+                status: f.status.clone(),
+                waiting_for: f.stage.clone(),
+                include_superseded: f.all,
+                before_scan_seq: f.before,
+                limit: f.limit.unwrap_or(DEFAULT_PAGE),
+            },
+            &self.ctx,
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for idx in rows {
+            let row = idx.clone();
+            out.push(match self.load_indexed(idx) {
+                Ok(doc) => {
+                    let (findings, _) = self.findings(&doc, false);
+                    self.summary(&doc, &findings)
+                }
+                Err(e) => self.broken_summary(&row, e.to_string()),
+            });
         }
         Ok(out)
     }
@@ -484,16 +597,14 @@ impl Store {
                 "`{id}` is neither an entry number nor a SHA-256 (prefix of at least 6 hex digits)"
             )));
         }
-        let idx = self.index()?;
-        let hits: Vec<&String> = idx.scans.keys().filter(|k| k.starts_with(&id)).collect();
+        let hits = self.ledger.documents_with_prefix(&id, 2)?;
         match hits.as_slice() {
-            [one] => Ok((*one).clone()),
+            [one] => Ok(one.clone()),
             [] => Err(StoreError::NotFound(format!(
                 "no scanned document with SHA-256 {id}…"
             ))),
             _ => Err(StoreError::NotFound(format!(
-                "{id}… matches {} documents; give more digits",
-                hits.len()
+                "{id}… matches several documents; give more digits"
             ))),
         }
     }
@@ -501,11 +612,16 @@ impl Store {
     /// Everything about one document, with findings in context when the
     /// file can be re-read.
     pub fn detail(&mut self, sha: &str) -> Result<DocDetail, StoreError> {
-        let idx = self.index()?;
-        let scan = idx.scan_of(sha)?;
-        let (findings, source) = self.findings(&idx, &scan, true);
-        let summary = self.summary(&idx, &scan, &findings);
-        let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
+        let doc = self.load(sha)?;
+        self.detail_of(&doc)
+    }
+
+    fn detail_of(&mut self, doc: &Doc) -> Result<DocDetail, StoreError> {
+        let sha = doc.idx.sha256.as_str();
+        let scan = &doc.scan;
+        let (findings, source) = self.findings(doc, true);
+        let summary = self.summary(doc, &findings);
+        let entries = &doc.decisions;
         let signed = self.signed_decisions(entries);
         let p = progress(&self.path, &signed, &TrustRoles(&self.trust));
         let by_seq: HashMap<u64, &Entry> = entries.iter().map(|e| (e.seq, e)).collect();
@@ -530,13 +646,13 @@ impl Store {
         let mut waivers: Vec<WaiverView> =
             findings.iter().filter_map(|f| f.waived.clone()).collect();
         waivers.dedup_by_key(|w| w.seq);
-        let mut revisions: Vec<(String, String)> = idx
-            .scans
-            .values()
-            .filter(|s| s.form.path == scan.form.path && s.entry.doc_sha256 != sha)
-            .map(|s| (s.entry.doc_sha256.clone(), s.entry.recorded_at.clone()))
-            .collect();
-        revisions.sort_by(|a, b| b.1.cmp(&a.1));
+        let mut revisions = Vec::new();
+        for r in self.ledger.indexed_revisions(&scan.form.path, &self.ctx)? {
+            if r.sha256 != sha {
+                let at = self.ledger.verified_entry(r.scan_seq)?.recorded_at;
+                revisions.push((r.sha256, at));
+            }
+        }
         Ok(DocDetail {
             summary,
             coverage: scan.form.coverage.clone(),
@@ -559,15 +675,15 @@ impl Store {
         input: DecisionInput,
         key: &KeyPair,
     ) -> Result<DecisionView, StoreError> {
-        let d = self.detail(sha)?;
+        let doc = self.load(sha)?;
+        let d = self.detail_of(&doc)?;
         if let Some(newer) = &d.summary.superseded_by {
             return Err(StoreError::Refused(format!(
                 "a newer revision of {} ({newer}) was scanned after this one; review that revision",
                 d.summary.path
             )));
         }
-        let idx = self.index()?;
-        let existing = self.signed_decisions(idx.decisions.get(sha).map_or(&[][..], Vec::as_slice));
+        let existing = self.signed_decisions(&doc.decisions);
         let decision = Decision {
             stage: input.stage,
             role: String::new(),
@@ -655,42 +771,51 @@ impl Store {
     /// Waivers that cover no finding of any current document (the text was
     /// edited away, or the document replaced): candidates for review.
     pub fn unused_waivers(&mut self) -> Result<Vec<WaiverView>, StoreError> {
-        let idx = self.index()?;
-        let mut used = vec![false; idx.waivers.len()];
-        let current: Vec<ScanEntry> = idx
-            .scans
-            .values()
-            .filter(|s| {
-                idx.newest_by_path
-                    .get(&s.form.path)
-                    .is_none_or(|(_, sha)| *sha == s.entry.doc_sha256)
-            })
-            .cloned()
-            .collect();
-        for scan in &current {
-            let (findings, _) = self.findings(&idx, scan, false);
-            for f in findings {
-                if let Some(w) = f.waived {
-                    if let Some(i) = idx.waivers.iter().position(|x| x.entry.seq == w.seq) {
-                        used[i] = true;
-                    }
+        let mut out = Vec::new();
+        for w in self.all_waivers()? {
+            // The current documents it could cover: the one it was made on
+            // and the newest revision under its path.
+            let mut candidates = vec![w.entry.doc_sha256.clone()];
+            if let Some(p) = &w.waiver.path {
+                if let Some(r) = self.ledger.indexed_revisions(p, &self.ctx)?.first() {
+                    candidates.push(r.sha256.clone());
                 }
             }
+            candidates.dedup();
+            let mut used = false;
+            for sha in candidates {
+                let Ok(doc) = self.load(&sha) else { continue };
+                if doc.idx.superseded_by.is_some() {
+                    continue;
+                }
+                let (findings, _) = self.findings(&doc, false);
+                if findings
+                    .iter()
+                    .any(|f| f.waived.as_ref().is_some_and(|v| v.seq == w.entry.seq))
+                {
+                    used = true;
+                    break;
+                }
+            }
+            if !used {
+                out.push(self.waiver_view(&w));
+            }
         }
-        Ok(idx
-            .waivers
-            .iter()
-            .zip(used)
-            .filter(|(_, u)| !u)
-            .map(|(w, _)| self.waiver_view(w))
-            .collect())
+        Ok(out)
+    }
+
+    fn all_waivers(&self) -> Result<Vec<WaiverEntry>, StoreError> {
+        let mut out = Vec::new();
+        for seq in self.ledger.waiver_seqs(None, None)? {
+            out.extend(self.waiver_entry(seq)?);
+        }
+        Ok(out)
     }
 
     /// All waivers, oldest first.
     pub fn waivers(&self) -> Result<Vec<WaiverView>, StoreError> {
         Ok(self
-            .index()?
-            .waivers
+            .all_waivers()?
             .iter()
             .map(|w| self.waiver_view(w))
             .collect())
@@ -711,11 +836,10 @@ impl Store {
 
     /// `GET /api/v1/documents/{sha256}`: may it go out, and who decided.
     pub fn status_json(&mut self, sha: &str) -> Result<Value, StoreError> {
-        let idx = self.index()?;
-        let scan = idx.scan_of(sha)?;
-        let (findings, _) = self.findings(&idx, &scan, false);
-        let s = self.summary(&idx, &scan, &findings);
-        let entries = idx.decisions.get(sha).map_or(&[][..], Vec::as_slice);
+        let doc = self.load(sha)?;
+        let (findings, _) = self.findings(&doc, false);
+        let s = self.summary(&doc, &findings);
+        let entries = &doc.decisions;
         let p = progress(
             &self.path,
             &self.signed_decisions(entries),

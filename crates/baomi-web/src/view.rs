@@ -109,6 +109,9 @@ pub struct DocSummary {
     pub waiting_for: Option<String>,
     /// A newer revision (same path, other content) was scanned after it.
     pub superseded_by: Option<String>,
+    /// Set when the document's entries do not verify (tampered): what is
+    /// wrong. The other fields then come from the index only.
+    pub problem: Option<String>,
 }
 
 /// Everything the document page, `baomi review show` and the printed form
