@@ -1,7 +1,7 @@
 //! `baomi ledger …`: verify, checkpoint, prove and export the review-form
 //! ledger; and the recording step of `baomi scan --db`.
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use baomi_core::DocumentReport;
 use baomi_ledger::{
     default_scanner_key, export, load_private_key, Checkpoint, InclusionProof, KeyPair, Ledger,
@@ -57,6 +57,13 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
     },
+    /// Rebuild the derived index (what the review queue and pages read)
+    /// from the signed entries. Never needed in normal use: appends keep it
+    /// up to date; this is the proof that it is only derived.
+    Reindex {
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Print an RFC 6962 inclusion proof (JSON) that entry SEQ is in the ledger.
     Prove {
         seq: u64,
@@ -67,7 +74,9 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "N")]
         size: Option<u64>,
     },
-    /// Check an inclusion proof without the database.
+    /// Check an inclusion proof without the database: its path, that it is
+    /// against a checkpoint (--head), and that a trusted key signed that
+    /// checkpoint (--pub or --trust). Exit 0 only when all of these hold.
     CheckProof {
         /// The proof printed by `baomi ledger prove`.
         #[arg(value_name = "PROOF")]
@@ -75,9 +84,13 @@ pub enum LedgerCommand {
         /// A checkpoint the proof must be against (same origin, size, root).
         #[arg(long, value_name = "FILE")]
         head: Option<PathBuf>,
-        /// Public key (.pub) whose signature on the checkpoint must verify.
-        #[arg(long = "pub", value_name = "FILE", requires = "head")]
+        /// Public key (.pub) of a trusted signer of the checkpoint.
+        #[arg(long = "pub", value_name = "FILE")]
         public_key: Option<PathBuf>,
+        /// Trust file whose signers' `public_key`s may vouch for the
+        /// checkpoint (default: ./trust.toml if it exists).
+        #[arg(long, value_name = "FILE")]
+        trust: Option<PathBuf>,
     },
     /// Export all entries as JSON Lines or CSV, or a printable HTML review
     /// form per document.
@@ -114,7 +127,18 @@ pub fn run(cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
         LedgerCommand::Head { db, key } => {
             let ledger = open_existing(&db.db)?;
             let key = scanner_key(key.as_deref())?;
-            emit(&ledger.head(&key)?.to_text())?;
+            let (cp, saved) = ledger.write_checkpoint(&key)?;
+            eprintln!("saved in {}", saved.display());
+            emit(&cp.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Reindex { db } => {
+            let ledger = open_existing(&db.db)?;
+            let n = ledger.reindex()?;
+            emit(&format!(
+                "ledger {}: index rebuilt from {n} entries\n",
+                db.db.display()
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Prove { seq, db, size } => {
@@ -127,7 +151,13 @@ pub fn run(cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
             proof,
             head,
             public_key,
-        } => check_proof(&proof, head.as_deref(), public_key.as_deref()),
+            trust,
+        } => check_proof(
+            &proof,
+            head.as_deref(),
+            public_key.as_deref(),
+            trust.as_deref(),
+        ),
         LedgerCommand::Export {
             db,
             trust,
@@ -144,11 +174,6 @@ fn emit(text: &str) -> anyhow::Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
-}
-
-fn emit_line(mut line: String) -> anyhow::Result<()> {
-    line.push('\n');
-    emit(&line)
 }
 
 fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
@@ -265,6 +290,15 @@ fn verify(
                 if let Some(cp) = &head {
                     writeln!(out, "OK: extends the checkpoint of {} entries", cp.size)?;
                 }
+                if let Some(c) = report.checkpoints.as_ref().filter(|c| c.found > 0) {
+                    writeln!(
+                        out,
+                        "OK: extends all {} checkpoints in {} (newest: {} entries)",
+                        c.found,
+                        c.dir,
+                        c.newest_size.unwrap_or(0)
+                    )?;
+                }
                 if let Some(root) = &report.root {
                     writeln!(out, "root: {root}")?;
                 }
@@ -290,58 +324,206 @@ fn verify(
     })
 }
 
+/// `baomi ledger check-proof`: the proof's own path, then (with `--head`)
+/// that it is against that checkpoint, then that the checkpoint is signed by
+/// a trusted key (`--pub`, or a `public_key` in the trust file). Says what
+/// was and was not checked; exit 0 only when all three hold.
 fn check_proof(
     proof: &Path,
     head: Option<&Path>,
     public_key: Option<&Path>,
+    trust: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(proof)
         .with_context(|| format!("cannot read {}", proof.display()))?;
     let p: InclusionProof = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an inclusion proof", proof.display()))?;
+    let pub_key = public_key
+        .map(|f| {
+            PublicKey::load(f)
+                .map(|k| (k, f))
+                .with_context(|| format!("cannot use the public key {}", f.display()))
+        })
+        .transpose()?;
+    let explicit_trust = trust.is_some();
+    let trust = load_trust(trust)?;
+    let mut out = String::new();
+    let fail = |mut out: String, line: String| -> anyhow::Result<ExitCode> {
+        out.push_str(&line);
+        out.push('\n');
+        emit(&out)?;
+        Ok(ExitCode::from(1))
+    };
     if !p.verify() {
-        emit_line(format!(
-            "BAD: the proof does not lead from entry {} to its root",
-            p.seq
-        ))?;
-        return Ok(ExitCode::from(1));
+        return fail(
+            out,
+            format!(
+                "BAD: the proof's path does not lead from entry {} to its root",
+                p.seq
+            ),
+        );
     }
-    if let Some(h) = head {
-        let text =
-            std::fs::read_to_string(h).with_context(|| format!("cannot read {}", h.display()))?;
-        let cp = Checkpoint::parse(&text)?;
-        if !p.verify_against(&cp) {
-            emit_line(format!(
-                "BAD: the proof is for {} at size {}, the checkpoint is {} at size {} with another root",
-                p.origin, p.tree_size, cp.origin, cp.size
-            ))?;
-            return Ok(ExitCode::from(1));
-        }
-        if let Some(pk) = public_key {
-            let key = PublicKey::load(pk)?;
-            match cp.verify_signature(&key) {
-                Some(true) => {}
-                Some(false) => {
-                    emit_line(format!(
-                        "BAD: the checkpoint's signature by {} does not verify",
-                        key.key_id()
-                    ))?;
-                    return Ok(ExitCode::from(1));
+    writeln!(
+        out,
+        "checked: proof path leads to root {} from entry {} (hash {}) at tree size {} of {}",
+        p.root_base64(),
+        p.seq,
+        baomi_ledger::hex(&p.entry_hash),
+        p.tree_size,
+        p.origin
+    )?;
+    let keys_hint = "--pub FILE (the signer's .pub) or --trust FILE (a trust.toml listing the signer's public_key)";
+    let Some(h) = head else {
+        writeln!(
+            out,
+            "NOT checked: proof matches a checkpoint (origin, size, root): no --head FILE given"
+        )?;
+        writeln!(
+            out,
+            "NOT checked: checkpoint signed by a trusted key: no checkpoint{}",
+            if public_key.is_some() || explicit_trust {
+                " (--pub and --trust need --head)"
+            } else {
+                ""
+            }
+        )?;
+        return fail(
+            out,
+            format!("NOT VERIFIED: a proof that only agrees with itself can be made up for any entry; pass --head FILE (a checkpoint saved with `baomi ledger head`, kept where the database's writers cannot reach) and {keys_hint}"),
+        );
+    };
+    let text =
+        std::fs::read_to_string(h).with_context(|| format!("cannot read {}", h.display()))?;
+    let cp =
+        Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint", h.display()))?;
+    if !p.verify_against(&cp) {
+        let why = if p.origin != cp.origin {
+            format!(
+                "the proof is for the ledger {}, the checkpoint {} for {}",
+                p.origin,
+                h.display(),
+                cp.origin
+            )
+        } else if p.tree_size != cp.size {
+            format!(
+                "the proof is against tree size {}, the checkpoint {} has size {}; make the proof against it with `baomi ledger prove {} --size {}`",
+                p.tree_size,
+                h.display(),
+                cp.size,
+                p.seq,
+                cp.size
+            )
+        } else {
+            format!(
+                "the proof's root is not the checkpoint {}'s (both at tree size {}): the entry is not in the ledger the checkpoint is of, or the ledger was rewritten",
+                h.display(),
+                cp.size
+            )
+        };
+        return fail(out, format!("BAD: {why}"));
+    }
+    writeln!(
+        out,
+        "checked: proof matches checkpoint {} (origin, size, root)",
+        h.display()
+    )?;
+
+    // The keys whose signature anchors the checkpoint.
+    let trust_name = |id: &str| trust.as_ref().and_then(|(t, _)| t.name_of(id));
+    let mut keys: Vec<(PublicKey, String)> = Vec::new();
+    if let Some((k, f)) = &pub_key {
+        let label = match trust_name(k.key_id()) {
+            Some(n) => format!("{n}, key file {}", f.display()),
+            None => format!("key file {}", f.display()),
+        };
+        keys.push((k.clone(), label));
+    }
+    if let Some((t, tp)) = &trust {
+        for s in t.signers() {
+            if let Some(k) = s.key() {
+                if !keys.iter().any(|(x, _)| x.key_id() == k.key_id()) {
+                    keys.push((k, format!("{}, trust file {}", s.name, tp.display())));
                 }
-                None => bail!(
-                    "the checkpoint carries no signature by key {}",
-                    key.key_id()
-                ),
             }
         }
     }
-    emit_line(format!(
+    let mut anchored = Vec::new();
+    for (k, label) in &keys {
+        match cp.verify_signature(k) {
+            Some(true) => anchored.push(k.key_id().to_owned()),
+            Some(false) => {
+                return fail(
+                    out,
+                    format!(
+                        "BAD: the checkpoint's signature by {} ({label}) does not verify: the checkpoint was altered or forged",
+                        k.key_id()
+                    ),
+                )
+            }
+            None => {}
+        }
+    }
+    for id in &anchored {
+        let label = keys
+            .iter()
+            .find(|(k, _)| k.key_id() == id)
+            .map_or("", |(_, l)| l.as_str());
+        writeln!(out, "checked: checkpoint signed by {id} ({label})")?;
+    }
+    // What could not be checked, and why.
+    if let Some((k, f)) = &pub_key {
+        if !anchored.iter().any(|a| a == k.key_id()) {
+            writeln!(
+                out,
+                "NOT checked: checkpoint signed by {} (key file {}): it carries no signature by that key",
+                k.key_id(),
+                f.display()
+            )?;
+        }
+    }
+    for name in cp.signer_names() {
+        if anchored.iter().any(|a| a == name) {
+            continue;
+        }
+        let why = match &trust {
+            Some((t, tp)) => match t.signer(&name.to_ascii_lowercase()) {
+                Some(s) if s.public_key.is_none() => format!(
+                    "{} is in the trust file {} without public_key, so it cannot vouch for a checkpoint; add its public_key (`baomi key show FILE` prints the entry) or pass --pub FILE",
+                    s.name,
+                    tp.display()
+                ),
+                Some(s) => format!(
+                    "the signature is not by the public key the trust file {} lists for {} (another key uses its id)",
+                    tp.display(),
+                    s.name
+                ),
+                None => format!(
+                    "the key is not in the trust file {}; pass --pub FILE if you trust it",
+                    tp.display()
+                ),
+            },
+            None => format!("no trusted key given; pass {keys_hint}"),
+        };
+        writeln!(out, "NOT checked: checkpoint signed by {name}: {why}")?;
+    }
+    if anchored.is_empty() {
+        return fail(
+            out,
+            format!(
+                "NOT VERIFIED: no trusted key vouches for the checkpoint {}, so nothing ties its root to the ledger; pass {keys_hint}",
+                h.display()
+            ),
+        );
+    }
+    writeln!(
+        out,
         "OK: entry {} (hash {}) is in {} at tree size {}",
         p.seq,
         baomi_ledger::hex(&p.entry_hash),
         p.origin,
         p.tree_size
-    ))?;
+    )?;
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
