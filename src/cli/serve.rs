@@ -2,9 +2,11 @@
 //! 127.0.0.1 (see `crates/baomi-web`).
 
 use anyhow::Context;
-use baomi_ledger::{load_private_key, KeyPair, DEFAULT_DB, DEFAULT_SCANNER_KEY};
+use baomi_ledger::{
+    load_private_key, spawn_monitor, KeyPair, MonitorTimes, DEFAULT_DB, DEFAULT_SCANNER_KEY,
+};
 use baomi_web::review::ReviewPath;
-use baomi_web::{load_trust, spawn_monitor, MonitorTimes, ServerConfig, Store, DEFAULT_MAX_BODY};
+use baomi_web::{load_trust, ServerConfig, Store, DEFAULT_MAX_BODY};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

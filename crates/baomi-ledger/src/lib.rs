@@ -50,6 +50,7 @@ pub mod index;
 pub mod keys;
 mod ledger;
 pub mod merkle;
+pub mod monitor;
 mod netfs;
 pub mod trust;
 mod verify;
@@ -64,6 +65,7 @@ pub use keys::{
     default_scanner_key, load_private_key, write_key_pair, KeyPair, PublicKey, DEFAULT_SCANNER_KEY,
 };
 pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAULT_DB};
+pub use monitor::{spawn_monitor, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
 pub use trust::{Role, Signer, Trust};
 pub use verify::{

@@ -148,7 +148,11 @@ fn queue_pages_filter_in_sql_and_revisions_are_superseded() {
             .seq
     };
     for i in 0..30 {
-        scan(i, &format!("d/{i}.txt"), if i % 3 == 0 { "withhold" } else { "clear" });
+        scan(
+            i,
+            &format!("d/{i}.txt"),
+            if i % 3 == 0 { "withhold" } else { "clear" },
+        );
     }
     // Document 0 is revised: 100 replaces it under the same path.
     let newest = scan(100, "d/0.txt", "clear");
@@ -175,7 +179,9 @@ fn queue_pages_filter_in_sql_and_revisions_are_superseded() {
     });
     // 0, 3, …, 27 are withhold; 0 was superseded by a revision.
     assert_eq!(withheld.len(), 9);
-    assert!(withheld.iter().all(|d| d.verdict == "withhold" && d.block == 1));
+    assert!(withheld
+        .iter()
+        .all(|d| d.verdict == "withhold" && d.block == 1));
     let all = page(DocumentQuery {
         verdict: Some("withhold".into()),
         include_superseded: true,
@@ -192,7 +198,10 @@ fn queue_pages_filter_in_sql_and_revisions_are_superseded() {
     // No review state until the review layer computes one for its context.
     assert!(old.review.is_none());
     assert_eq!(ledger.stale_reviews("ctx", 1000).unwrap().len(), 31);
-    assert_eq!(ledger.set_untouched_reviews("ctx", "department").unwrap(), 31);
+    assert_eq!(
+        ledger.set_untouched_reviews("ctx", "department").unwrap(),
+        31
+    );
     assert!(ledger.stale_reviews("ctx", 1000).unwrap().is_empty());
     let pending = page(DocumentQuery {
         status: Some("pending".into()),

@@ -23,7 +23,7 @@ pub struct Me {
     pub roles: Vec<String>,
     /// The server's running verification of the ledger: every page shows
     /// a red banner while it has found a problem.
-    pub integrity: Option<std::sync::Arc<crate::integrity::Integrity>>,
+    pub integrity: Option<std::sync::Arc<baomi_ledger::Integrity>>,
 }
 
 impl Me {
@@ -643,9 +643,9 @@ mod tests {
             key_id: "0123456789abcdef".into(),
             name: Some(EVIL.into()),
             roles: vec![],
-            integrity: Some(crate::integrity::Integrity::fixed(
-                crate::integrity::Health::Bad(EVIL.into()),
-            )),
+            integrity: Some(baomi_ledger::Integrity::fixed(baomi_ledger::Health::Bad(
+                EVIL.into(),
+            ))),
         };
         let path = ReviewPath::default();
         let d = detail();

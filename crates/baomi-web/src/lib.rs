@@ -11,13 +11,11 @@
 
 pub mod context;
 mod html;
-pub mod integrity;
 pub mod review;
 pub mod server;
 pub mod store;
 pub mod view;
 
 pub use html::Me;
-pub use integrity::{spawn_monitor, Health, Integrity, MonitorTimes};
 pub use server::{api_routes, router, run, serve, ServerConfig, DEFAULT_MAX_BODY, OPENAPI};
 pub use store::{load_trust, DecisionInput, ListFilter, Store, StoreError};

@@ -15,7 +15,6 @@
 //!   larger requests get 413 with a JSON error.
 
 use crate::html::{self, Me, Notice, QueueFilter};
-use crate::integrity::{Health, Integrity};
 use crate::review::Conclusion;
 use crate::store::{DecisionInput, ListFilter, Store, StoreError};
 use axum::body::Bytes;
@@ -29,6 +28,7 @@ use axum::{Form, Json, Router};
 use baomi_core::Scanner;
 use baomi_extract::{review_bytes, Limits};
 use baomi_ledger::KeyPair;
+use baomi_ledger::{Health, Integrity};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;

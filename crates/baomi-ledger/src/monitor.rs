@@ -1,11 +1,12 @@
-//! Integrity on every use, for a long-running server: the whole ledger is
-//! verified in the background at start (requests are answered meanwhile),
-//! then every new entry as it appears, and the whole chain again from time
-//! to time (an old entry edited in place changes no count). Pages show the
-//! result as a banner, and decisions and waivers are refused while it is
-//! bad.
+//! Integrity on every use, for long-running processes (`baomi serve`,
+//! `baomi watch`): the whole ledger is verified in the background at start
+//! (the process works meanwhile), then every new entry as it appears, and
+//! the whole chain again from time to time (an old entry edited in place
+//! changes no count). The result is shared: the web UI shows it as a banner
+//! and refuses decisions while it is bad; the daemon stops recording and
+//! keeps drops in `inbox/`.
 
-use baomi_ledger::{Ledger, OpenOptions, Trust, VerifyCursor};
+use crate::{Ledger, OpenOptions, Trust, VerifyCursor};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
