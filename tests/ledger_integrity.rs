@@ -106,7 +106,7 @@ fn appends_refuse_a_ledger_whose_last_entry_was_edited() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("entry 1 does not verify") && err.contains("Nothing was written"),
+        err.contains("the last entry, 1, does not verify") && err.contains("Nothing was written"),
         "{err}"
     );
     assert!(err.contains("baomi ledger verify"), "{err}");
@@ -130,7 +130,7 @@ fn plain_verify_catches_truncation_and_a_rollback_to_an_older_copy() {
     let good = office.run(&["ledger", "verify", "--trust", "trust.toml"]);
     assert_eq!(good.status.code(), Some(0), "{}", stdout(&good));
     assert!(
-        stdout(&good).contains("checkpoints in"),
+        stdout(&good).contains("extends every checkpoint in"),
         "{}",
         stdout(&good)
     );

@@ -685,6 +685,43 @@ fn one_daemon_per_root_and_status_reports_it() {
 }
 
 #[test]
+fn a_refused_second_daemon_creates_no_ledger_and_no_key() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    let other = site.local.join("other");
+    std::fs::create_dir(&other).unwrap();
+    let (db, key) = (other.join("second.db"), other.join("second.key"));
+    for extra in [&[][..], &["--once"][..]] {
+        let second = Command::new(BIN)
+            .arg("watch")
+            .arg(&site.root)
+            .arg("--db")
+            .arg(&db)
+            .arg("--key")
+            .arg(&key)
+            .args(extra)
+            .current_dir(&other)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert_eq!(second.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("already runs"), "{stderr}");
+        let left: Vec<_> = std::fs::read_dir(&other)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(
+            left.is_empty(),
+            "a refused start created {left:?} (ledger {} should not exist)",
+            db.display()
+        );
+        assert!(!db.exists());
+    }
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[test]
 fn removed_folders_are_created_again() {
     let site = Site::new();
     let mut daemon = site.start(&[]);
@@ -791,4 +828,47 @@ fn a_file_that_cannot_be_moved_stays_in_inbox_and_is_reported() {
     assert_eq!(site.scans().values().sum::<usize>(), 1);
     sigterm(&daemon);
     assert!(daemon.wait().unwrap().success());
+}
+
+/// A daemon started on a ledger whose old entry was edited finds it in its
+/// background verification and records nothing: new drops stay in inbox/,
+/// the log says why, and nothing is appended to the tampered ledger.
+#[test]
+fn a_tampered_ledger_is_not_recorded_to_and_drops_stay_in_inbox() {
+    let site = Site::new();
+    let mut daemon = site.start(&[]);
+    for i in [0, 1] {
+        let (name, bytes, _) = draft(i);
+        std::fs::write(site.inbox().join(name), bytes).unwrap();
+    }
+    wait_for("two outcomes", Duration::from_secs(30), || {
+        site.outcomes().len() == 2
+    });
+    sigterm(&daemon);
+    daemon.wait().unwrap();
+
+    let c = rusqlite::Connection::open(site.db()).unwrap();
+    c.execute_batch(
+        "DROP TRIGGER entries_append_only_update;
+         UPDATE entries SET payload = replace(payload, '\"verdict\":\"withhold\"', '\"verdict\":\"clear\"');",
+    )
+    .unwrap();
+    drop(c);
+    let before = Ledger::open_existing(&site.db()).unwrap().len().unwrap();
+
+    let mut daemon = site.start(&[]);
+    let (name, bytes, _) = draft(3);
+    std::fs::write(site.inbox().join(&name), bytes).unwrap();
+    // Refused by the background verification or, if the draft is taken
+    // before it finishes, by the check of the tail the append would extend.
+    wait_for("the refusal in the log", Duration::from_secs(30), || {
+        site.logs().contains("does not verify")
+    });
+    assert!(site.inbox().join(&name).exists(), "{}", site.logs());
+    assert_eq!(
+        Ledger::open_existing(&site.db()).unwrap().len().unwrap(),
+        before
+    );
+    sigterm(&daemon);
+    daemon.wait().unwrap();
 }

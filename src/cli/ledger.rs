@@ -293,9 +293,9 @@ fn verify(
                 if let Some(c) = report.checkpoints.as_ref().filter(|c| c.found > 0) {
                     writeln!(
                         out,
-                        "OK: extends all {} checkpoints in {} (newest: {} entries)",
-                        c.found,
+                        "OK: extends every checkpoint in {} ({} file(s), newest of {} entries)",
                         c.dir,
+                        c.found,
                         c.newest_size.unwrap_or(0)
                     )?;
                 }

@@ -107,14 +107,24 @@ fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
 /// Commits each review as a signed `scan` entry. The ledger connection is
 /// not `Sync`; one mutex is enough because each commit is a short
 /// transaction and reviewing, not recording, is the slow part.
+///
+/// While the background verification has found a problem, nothing is
+/// recorded: the draft stays in `inbox/` (nothing is lost) and is taken
+/// again once the ledger is restored and verifies.
 struct LedgerRecorder {
     ledger: Mutex<Ledger>,
     key: KeyPair,
     fingerprint: String,
+    integrity: std::sync::Arc<baomi_ledger::Integrity>,
 }
 
 impl Recorder for LedgerRecorder {
     fn record(&self, report: &DocumentReport) -> Result<Recorded, RecordError> {
+        if let Some(p) = self.integrity.problem() {
+            return Err(RecordError(format!(
+                "the ledger does not verify ({p}); not recording until it is restored (run `baomi ledger verify`)"
+            )));
+        }
         let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         let r = ledger
             .record_scan(report, &self.fingerprint, &self.key)
@@ -173,6 +183,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&root)
         .with_context(|| format!("cannot create the watched folder {}", root.display()))?;
     baomi_watch::ensure_local_db(&db, &root)?;
+    // The lock before the key and the ledger: a second daemon on this
+    // folder is refused before it creates either.
+    let lock = RootLock::acquire(&root)?;
     let key_path = args.key.clone().or(fc.key.clone()).unwrap_or_else(|| {
         db.parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -190,13 +203,20 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     }
     let ledger =
         Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let integrity = baomi_ledger::spawn_monitor(
+        db.clone(),
+        Some(ledger.checkpoint_dir().path().to_owned()),
+        None,
+        baomi_ledger::MonitorTimes::default(),
+    );
     let recorder = LedgerRecorder {
         ledger: Mutex::new(ledger),
         key,
         fingerprint: scanner.fingerprint().to_string(),
+        integrity,
     };
     let stop = baomi_watch::shutdown_on_signals().context("cannot install signal handlers")?;
-    let summary = baomi_watch::run(cfg, scanner, Box::new(recorder), stop)?;
+    let summary = baomi_watch::run(cfg, lock, scanner, Box::new(recorder), stop)?;
     if summary.held > 0 {
         eprintln!(
             "{} file(s) stay in inbox/ because they could not be recorded or moved; see the log and {}/.baomi-status.json",

@@ -47,10 +47,19 @@ pub enum LedgerError {
     #[error("{path} holds no ledger (it is empty); only commands that record (`baomi scan --db`, `baomi watch`, `baomi serve`) create one — check the --db path")]
     EmptyFile { path: PathBuf },
 
-    /// An entry that does not verify where it must: the last entry before
-    /// an append, or an entry asked to be proved or displayed.
-    #[error("{path}: entry {seq} does not verify: {detail}. Nothing was written. Run `baomi ledger verify --db {path}` to find the first bad entry, then restore the ledger from a backup")]
+    /// An entry that does not verify where it is used: shown, proved, or
+    /// taken as the record of a scan.
+    #[error("{path}: entry {seq} does not verify: {detail}. Run `baomi ledger verify --db {path}` to find the first bad entry, then restore the ledger from a backup")]
     EntryInvalid {
+        path: PathBuf,
+        seq: u64,
+        detail: String,
+    },
+
+    /// The last entry does not verify: nothing is appended after it (the
+    /// new entry would sign a broken chain).
+    #[error("{path}: refusing to append: the last entry, {seq}, does not verify: {detail}. Nothing was written. Run `baomi ledger verify --db {path}` to find the first bad entry, then restore the ledger from a backup")]
+    TailInvalid {
         path: PathBuf,
         seq: u64,
         detail: String,

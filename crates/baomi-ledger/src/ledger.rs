@@ -956,7 +956,7 @@ fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
         return Ok((0, GENESIS_PREV_HASH));
     };
     let seq = raw.seq.max(0) as u64;
-    let bad = |detail: String| LedgerError::EntryInvalid {
+    let bad = |detail: String| LedgerError::TailInvalid {
         path: path.to_owned(),
         seq,
         detail,
@@ -1151,6 +1151,14 @@ fn record_scan_in(
     let mut supersedes = None;
     if !report.sha256.is_empty() {
         if let Some(e) = find_scan_in(tx, &report.sha256, Some(fingerprint))? {
+            // The earlier record counts only if it is sound.
+            if let Some(detail) = entry_problem(&e) {
+                return Err(LedgerError::EntryInvalid {
+                    path: tx.path().map(PathBuf::from).unwrap_or_default(),
+                    seq: e.seq,
+                    detail: format!("{detail}; it is the earlier record of this scan"),
+                });
+            }
             return Ok(Recorded {
                 seq: e.seq,
                 duplicate: true,
