@@ -67,7 +67,7 @@ pub enum LedgerError {
 
     /// The checkpoint folder has a checkpoint of more entries than the
     /// ledger holds: it was truncated or rolled back to an older copy.
-    #[error("{path} has {entries} entries but its checkpoint folder {dir} has a signed checkpoint of {checkpoint}: entries {first}–{checkpoint} were removed, or the file was rolled back to an older copy. Nothing was written. Restore the newest copy of the ledger; run `baomi ledger verify --db {path}` for details", first = entries + 1)]
+    #[error("{path} has {entries} entries but its checkpoint folder {dir} has a signed checkpoint of {checkpoint}: {}, or the file was rolled back to an older copy. Nothing was written. Restore the newest copy of the ledger; run `baomi ledger verify --db {path}` for details", crate::removed(entries + 1, *checkpoint))]
     BehindCheckpoint {
         path: PathBuf,
         entries: u64,

@@ -74,6 +74,15 @@ pub use verify::{
 
 use base64::Engine as _;
 
+/// "entry 4 was removed" / "entries 4–6 were removed".
+pub(crate) fn removed(first: u64, last: u64) -> String {
+    if first == last {
+        format!("entry {first} was removed")
+    } else {
+        format!("entries {first}–{last} were removed")
+    }
+}
+
 /// Lower-case hex of bytes (how hashes and signatures are stored and shown).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

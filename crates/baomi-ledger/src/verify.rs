@@ -453,11 +453,7 @@ impl Ledger {
         let have = hashes.len() as u64;
         if have < cp.size {
             let first_missing = have + 1;
-            let removed = if first_missing == cp.size {
-                format!("entry {first_missing} was removed")
-            } else {
-                format!("entries {first_missing}–{} were removed", cp.size)
-            };
+            let removed = crate::removed(first_missing, cp.size);
             return Some(Problem {
                 seq: first_missing,
                 kind: ProblemKind::Truncated,
@@ -593,8 +589,9 @@ impl Ledger {
                     first,
                     ProblemKind::Truncated,
                     format!(
-                        "checkpoint {name} has {} entries but the ledger only {have}: entries {first}–{} were removed, or the file was rolled back to an older copy",
-                        cp.size, cp.size
+                        "checkpoint {name} has {} entries but the ledger only {have}: {}, or the file was rolled back to an older copy",
+                        cp.size,
+                        crate::removed(first, cp.size)
                     ),
                 );
             }
