@@ -13,6 +13,7 @@ use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -122,7 +123,15 @@ pub struct Ledger {
     checkpoints: CheckpointDir,
     /// What this process knows of the chain's end, for checkpoints.
     tail: RefCell<Tail>,
+    /// Entries whose signature this connection has checked: seq → hash.
+    /// An entry read again is good if it still hashes to the same value
+    /// (the hash covers the signature and key), so the Ed25519 check —
+    /// most of the cost of reading for display — runs once per entry.
+    verified: RefCell<HashMap<u64, [u8; 32]>>,
 }
+
+/// Bound of [`Ledger`]'s verified-entry cache (≈ 50 bytes an entry).
+const VERIFIED_CACHE: usize = 200_000;
 
 /// The Merkle frontier of the entries this process has seen, and the size
 /// of the newest checkpoint it knows: loaded at the first append (which
@@ -286,6 +295,7 @@ impl Ledger {
             ledger_id,
             checkpoints,
             tail: RefCell::default(),
+            verified: RefCell::default(),
         })
     }
 
@@ -592,13 +602,23 @@ impl Ledger {
     /// Checks one entry's hash, key id and signature (not its place in the
     /// chain: that is what [`Ledger::verify`] adds).
     pub fn check_entry(&self, e: &Entry) -> Result<()> {
-        entry_problem(e).map_or(Ok(()), |detail| {
-            Err(LedgerError::EntryInvalid {
+        let known = self.verified.borrow().get(&e.seq) == Some(&e.hash);
+        if known && e.computed_hash() == e.hash {
+            return Ok(());
+        }
+        if let Some(detail) = entry_problem(e) {
+            return Err(LedgerError::EntryInvalid {
                 path: self.path.clone(),
                 seq: e.seq,
                 detail,
-            })
-        })
+            });
+        }
+        let mut cache = self.verified.borrow_mut();
+        if cache.len() >= VERIFIED_CACHE {
+            cache.clear();
+        }
+        cache.insert(e.seq, e.hash);
+        Ok(())
     }
 
     /// Every entry in sequence order.

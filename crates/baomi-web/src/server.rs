@@ -88,7 +88,13 @@ pub struct ServerConfig {
 }
 
 struct AppState {
-    store: Mutex<Store>,
+    /// One store (ledger connection) per worker: SQLite in WAL mode reads
+    /// in parallel, so a slow page does not hold up the others.
+    stores: Vec<Mutex<Store>>,
+    next_store: std::sync::atomic::AtomicUsize,
+    /// Held while a decision or waiver is checked and appended, so that two
+    /// posts for one document are judged one after the other.
+    decisions: Mutex<()>,
     key: KeyPair,
     scanner_key: Option<KeyPair>,
     scanner: Arc<Scanner>,
@@ -124,6 +130,14 @@ fn same(a: &str, b: &str) -> bool {
 /// app in-process.
 pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> {
     let mut me = cfg.store.me(cfg.key.key_id());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    let mut stores = Vec::with_capacity(workers);
+    for _ in 1..workers {
+        stores.push(Mutex::new(cfg.store.reopen().map_err(|e| {
+            std::io::Error::other(format!("cannot open another ledger connection: {e}"))
+        })?));
+    }
+    stores.push(Mutex::new(cfg.store));
     me.integrity = Some(cfg.integrity.clone());
     let hosts = if listen.ip().is_unspecified() {
         Vec::new()
@@ -140,7 +154,9 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         h
     };
     let state = Arc::new(AppState {
-        store: Mutex::new(cfg.store),
+        stores,
+        next_store: std::sync::atomic::AtomicUsize::new(0),
+        decisions: Mutex::new(()),
         key: cfg.key,
         scanner_key: cfg.scanner_key,
         scanner: cfg.scanner,
@@ -293,7 +309,18 @@ async fn with_store<T: Send + 'static>(
 ) -> Result<T, StoreError> {
     let st = st.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = st.store.lock().unwrap_or_else(|e| e.into_inner());
+        // A free store if there is one, else wait for the next in turn.
+        let n = st.stores.len();
+        let start = st
+            .next_store
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut store = (0..n)
+            .find_map(|i| st.stores[(start + i) % n].try_lock().ok())
+            .unwrap_or_else(|| {
+                st.stores[start % n]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+            });
         f(&mut store, &st)
     })
     .await
@@ -650,7 +677,12 @@ async fn decide(
         basis: Some(f.basis),
     };
     let sha2 = sha.clone();
-    match with_store(&st, move |store, st| store.decide(&sha2, input, &st.key)).await {
+    match with_store(&st, move |store, st| {
+        let _one_at_a_time = st.decisions.lock().unwrap_or_else(|e| e.into_inner());
+        store.decide(&sha2, input, &st.key)
+    })
+    .await
+    {
         Ok(Ok(_)) => Redirect::to(&format!("/documents/{sha}?done=decided")).into_response(),
         Ok(Err(e)) | Err(e) => refused(&st, sha, e).await,
     }
@@ -688,6 +720,7 @@ async fn waive(
     }
     let sha2 = sha.clone();
     match with_store(&st, move |store, st| {
+        let _one_at_a_time = st.decisions.lock().unwrap_or_else(|e| e.into_inner());
         store.waive(&sha2, &f.rule, &f.matched_sha256, &f.reason, &st.key)
     })
     .await

@@ -212,6 +212,21 @@ impl Store {
         })
     }
 
+    /// Another store over the same ledger file, trust file and path, with
+    /// its own connection (the server keeps one per worker).
+    pub fn reopen(&self) -> Result<Store, StoreError> {
+        Ok(Store {
+            ledger: Ledger::open_existing(self.ledger.path())?,
+            trust: self.trust.clone(),
+            trust_given: self.trust_given,
+            path: self.path.clone(),
+            scanner: self.scanner.clone(),
+            limits: self.limits.clone(),
+            rescans: HashMap::new(),
+            ctx: self.ctx.clone(),
+        })
+    }
+
     pub fn review_path(&self) -> &ReviewPath {
         &self.path
     }
