@@ -43,11 +43,17 @@ pub fn shutdown_on_signals() -> std::io::Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-/// Creates the layout, takes the root lock, reconciles what is already in
-/// `inbox/`, and processes files until `stop` is set (or, with `once`,
-/// until `inbox/` holds nothing more to take).
+/// Creates the layout, reconciles what is already in `inbox/`, and
+/// processes files until `stop` is set (or, with `once`, until `inbox/`
+/// holds nothing more to take).
+///
+/// `lock` is the root lock of `cfg.root`, taken by the caller with
+/// [`RootLock::acquire`] *before* it opens (and so perhaps creates) the
+/// ledger behind `recorder`: a second daemon on the same folder must be
+/// refused before it creates anything. It is held until this returns.
 pub fn run(
     mut cfg: WatchConfig,
+    lock: RootLock,
     scanner: Scanner,
     recorder: Box<dyn Recorder>,
     stop: Arc<AtomicBool>,
@@ -55,13 +61,22 @@ pub fn run(
     // Absolute, so that event paths match inbox/ whatever the working
     // directory, and the status file names the folder unambiguously.
     cfg.root = std::path::absolute(&cfg.root).map_err(|e| WatchError::io(&cfg.root, e))?;
+    if !lock.is_of(&cfg.root) {
+        return Err(WatchError::io(
+            &lock.path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("not the lock of the watched folder {}", cfg.root.display()),
+            ),
+        ));
+    }
+    let _lock = lock;
     let inbox = cfg.inbox();
     std::fs::create_dir_all(&inbox).map_err(|e| WatchError::io(&inbox, e))?;
     for o in Outcome::ALL {
         let d = cfg.root.join(o.dir_name());
         std::fs::create_dir_all(&d).map_err(|e| WatchError::io(&d, e))?;
     }
-    let _lock = RootLock::acquire(&cfg.root)?;
     let mode = match cfg.poll {
         PollMode::Always(d) => Some(d),
         PollMode::Never => None,

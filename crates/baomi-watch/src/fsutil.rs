@@ -94,6 +94,8 @@ pub struct RootLock {
 pub const LOCK_FILE: &str = ".baomi-watch.lock";
 
 impl RootLock {
+    /// Takes the lock of `root` (which must exist), or says who holds it.
+    /// Creates nothing but the lock file inside `root`.
     pub fn acquire(root: &Path) -> Result<RootLock, WatchError> {
         let path = root.join(LOCK_FILE);
         let mut file = OpenOptions::new()
@@ -123,6 +125,15 @@ impl RootLock {
         let _ = file.set_len(0);
         let _ = writeln!(file, "pid {} on {}", std::process::id(), hostname());
         Ok(RootLock { _file: file, path })
+    }
+
+    /// Whether this is the lock of `root` (the same folder, however named).
+    pub fn is_of(&self, root: &Path) -> bool {
+        let ours = self
+            .path
+            .parent()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        ours.is_some() && ours == std::fs::canonicalize(root).ok()
     }
 
     /// Whether a daemon currently holds the lock of `root`.
@@ -411,7 +422,9 @@ mod tests {
         assert!(e.contains("already runs"), "{e}");
         drop(lock);
         assert!(!RootLock::is_held(d.path()));
-        RootLock::acquire(d.path()).unwrap();
+        let lock = RootLock::acquire(d.path()).unwrap();
+        assert!(lock.is_of(d.path()));
+        assert!(!lock.is_of(&d.path().join("elsewhere")));
     }
 
     #[test]
