@@ -1,9 +1,10 @@
 //! `baomi key new NAME` and `baomi key show FILE`: signing keys for the ledger.
 
 use anyhow::Context;
+use baomi_ledger::Trust;
 use baomi_ledger::{load_private_key, write_key_pair, PublicKey};
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -21,6 +22,26 @@ pub enum KeyCommand {
         /// work-department, secrecy-committee.
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
+        /// Also add the entry to the trust file (needs --person and --role).
+        #[arg(long)]
+        register: bool,
+        /// The trust file to register in (default: baomi.toml's, else ./trust.toml).
+        #[arg(long, value_name = "FILE", requires = "register")]
+        trust: Option<PathBuf>,
+    },
+    /// Add an existing key (.key or .pub) to the trust file with its
+    /// person and roles. Refuses a key that is listed already.
+    Register {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        person: String,
+        /// Role(s): scanner, department, work-department, secrecy-committee.
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+        /// The trust file (default: baomi.toml's, else ./trust.toml; created if missing).
+        #[arg(long, value_name = "FILE")]
+        trust: Option<PathBuf>,
     },
     /// Print the key id and trust.toml entry of a .key or .pub file.
     Show {
@@ -41,10 +62,20 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             name,
             person,
             roles,
+            register: reg,
+            trust,
         } => {
             check_roles(&roles)?;
+            if reg && (person.is_none() || roles.is_empty()) {
+                anyhow::bail!("--register needs --person NAME and at least one --role");
+            }
             if let Some(parent) = name.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
+                // A new key folder is private (0700): it holds private keys.
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b.create(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let (key, key_path, pub_path) =
@@ -54,7 +85,25 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
                 key_path.display(),
                 pub_path.display()
             );
-            print_trust_entry(key.public_key(), person.as_deref(), &roles);
+            if reg {
+                register_and_say(
+                    key.public_key(),
+                    person.as_deref().unwrap_or_default(),
+                    &roles,
+                    trust.as_deref(),
+                )?;
+            } else {
+                print_trust_entry(key.public_key(), person.as_deref(), &roles);
+            }
+        }
+        KeyCommand::Register {
+            file,
+            person,
+            roles,
+            trust,
+        } => {
+            check_roles(&roles)?;
+            register_and_say(&public_of(&file)?, &person, &roles, trust.as_deref())?;
         }
         KeyCommand::Show {
             file,
@@ -62,12 +111,7 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             roles,
         } => {
             check_roles(&roles)?;
-            let public = if file.extension().is_some_and(|e| e == "pub") {
-                PublicKey::load(&file)?
-            } else {
-                load_private_key(&file)?.public_key().clone()
-            };
-            print_trust_entry(&public, person.as_deref(), &roles);
+            print_trust_entry(&public_of(&file)?, person.as_deref(), &roles);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -81,22 +125,100 @@ fn check_roles(roles: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The key id and a trust.toml entry ready to paste (with the roles to fill in).
-fn print_trust_entry(key: &PublicKey, person: Option<&str>, roles: &[String]) {
-    println!("key id: {}", key.key_id());
-    println!();
-    println!("# add to trust.toml:");
-    println!("[[signer]]");
-    println!("key_id = \"{}\"", key.key_id());
-    println!("name = {}", toml_string(person.unwrap_or("NAME")));
+/// The public key of a .pub or .key file.
+fn public_of(file: &Path) -> anyhow::Result<PublicKey> {
+    Ok(if file.extension().is_some_and(|e| e == "pub") {
+        PublicKey::load(file)?
+    } else {
+        load_private_key(file)?.public_key().clone()
+    })
+}
+
+/// A trust.toml `[[signer]]` entry.
+pub fn trust_entry(key: &PublicKey, person: Option<&str>, roles: &[String]) -> String {
     let roles = if roles.is_empty() {
         "\"ROLE\"]  # ROLE: scanner | department | work-department | secrecy-committee".to_string()
     } else {
         let list: Vec<String> = roles.iter().map(|r| format!("\"{r}\"")).collect();
         format!("{}]", list.join(", "))
     };
-    println!("roles = [{roles}");
-    println!("public_key = \"{}\"", key.to_base64());
+    format!(
+        "[[signer]]\nkey_id = \"{}\"\nname = {}\nroles = [{roles}\npublic_key = \"{}\"\n",
+        key.key_id(),
+        toml_string(person.unwrap_or("NAME")),
+        key.to_base64()
+    )
+}
+
+/// The key id and a trust.toml entry ready to paste (with the roles to fill in).
+fn print_trust_entry(key: &PublicKey, person: Option<&str>, roles: &[String]) {
+    println!("key id: {}", key.key_id());
+    println!();
+    println!("# add to trust.toml:");
+    print!("{}", trust_entry(key, person, roles));
+}
+
+/// Appends the key's entry to the trust file (created if missing), after
+/// checking the result still parses and the key is not listed yet.
+pub fn register(
+    key: &PublicKey,
+    person: &str,
+    roles: &[String],
+    given: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let path = given
+        .map(Path::to_path_buf)
+        .or_else(|| super::office::Office::current().trust.clone())
+        .unwrap_or_else(|| PathBuf::from("trust.toml"));
+    let old = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let current = Trust::parse(&old)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{} is not a valid trust file; fix it first", path.display()))?;
+    if let Some(s) = current.signer(key.key_id()) {
+        anyhow::bail!(
+            "key {} is already registered in {} as {} with roles [{}]; edit that entry to change it",
+            key.key_id(),
+            path.display(),
+            s.name,
+            s.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let mut text = old;
+    if text.is_empty() {
+        text.push_str("# Who signs the office's review forms: one [[signer]] per key.\n# Kept by the secrecy officer; `baomi key register` appends to it.\n");
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(&trust_entry(key, Some(person), roles));
+    Trust::parse(&text).map_err(anyhow::Error::msg)?;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, &text)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// [`register`], saying so.
+fn register_and_say(
+    key: &PublicKey,
+    person: &str,
+    roles: &[String],
+    given: Option<&Path>,
+) -> anyhow::Result<()> {
+    let path = register(key, person, roles, given)?;
+    println!(
+        "registered key {} ({person}, {}) in {}",
+        key.key_id(),
+        roles.join(", "),
+        path.display()
+    );
+    Ok(())
 }
 
 fn toml_string(s: &str) -> String {
