@@ -17,6 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Set up an office: share folders, private state (ledger, scanner key,
+    /// checkpoints, draft archive), baomi.toml, trust.toml, stages.toml.
+    Init(cli::init::InitArgs),
     /// Scan files and folders; exit 0 if all clear, 1 if any need review or
     /// must be withheld, 2 if any could not be read.
     Scan(cli::scan::ScanArgs),
@@ -38,15 +41,67 @@ enum Command {
     Review(cli::review::ReviewArgs),
     /// Serve the reviewer web UI and the HTTP scan API (127.0.0.1:8080).
     Serve(cli::serve::ServeArgs),
+    /// The archive of scanned drafts kept for reviewers.
+    #[command(subcommand)]
+    Archive(cli::archive::ArchiveCommand),
+}
+
+/// The exit code after standard output was closed under us (`baomi scan …
+/// | head`): 141, what a shell reports for a process ended by SIGPIPE, as
+/// `cat` or `grep` would be. Not 0: `baomi scan` means "everything is clear"
+/// by 0, and output cut short must not say that to `set -o pipefail`.
+const BROKEN_PIPE_EXIT: u8 = 128 + 13;
+
+/// Whether an error is, anywhere in its chain, a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(broken_pipe)
+}
+
+/// `source()` does not see everything: an `io::Error::other(e)` skips `e`
+/// itself (it returns `e.source()`), and serde_json keeps its I/O error to
+/// itself. So both are opened by hand.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return true;
+        }
+        if let Some(inner) = io.get_ref() {
+            return broken_pipe(inner);
+        }
+    }
+    e.downcast_ref::<serde_json::Error>()
+        .and_then(serde_json::Error::io_error_kind)
+        == Some(std::io::ErrorKind::BrokenPipe)
+}
+
+/// `println!` panics when standard output is a closed pipe ("failed
+/// printing to stdout: Broken pipe"): end those quietly too, and leave
+/// every other panic to the default hook.
+fn quiet_on_broken_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload_as_str().unwrap_or_default();
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE_EXIT.into());
+        }
+        default(info)
+    }));
 }
 
 fn main() -> ExitCode {
+    quiet_on_broken_stdout();
     let cli = Cli::parse();
+    if let Err(e) = cli::office::Office::init() {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
     match &cli.command {
         Command::Watch(args) => cli::watch::init_logging(args),
         _ => cli::init_logging(),
     }
     let result = match cli.command {
+        Command::Init(args) => cli::init::run(args),
+        Command::Archive(cmd) => cli::archive::run(cmd),
         Command::Scan(args) => cli::scan::run(args),
         Command::Rules(cmd) => cli::rules::run(cmd),
         Command::Key(cmd) => cli::key::run(cmd),
@@ -57,6 +112,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing to say, and nobody to say it to.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(BROKEN_PIPE_EXIT),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -102,10 +102,229 @@ fn json_contract_fields() {
 fn clean_text_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "ok.txt", "依据《中华人民共和国保守国家秘密法》，做好保密审查工作，防止失窃密。涉及商业秘密的不予公开。".as_bytes());
-    let empty = write(dir.path(), "empty.txt", b"");
-    let o = baomi(&["scan", &f, &empty]);
+    let blank = write(dir.path(), "blank.txt", b"\n");
+    let o = baomi(&["scan", &f, &blank]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
     assert!(String::from_utf8_lossy(&o.stdout).contains("2 documents: 2 clear"));
+}
+
+/// The same rule as the daemon's (tests/watch_daemon.rs): zero bytes is
+/// almost always a failed copy, so it is an `error`, never `clear`.
+#[test]
+fn an_empty_file_is_an_error_not_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.txt", b"");
+    let empty_docx = write(dir.path(), "empty.docx", b"");
+    let (c, v) = json_scan(&[&empty, &empty_docx]);
+    assert_eq!(c, 2, "{v}");
+    for d in v["documents"].as_array().unwrap() {
+        assert_eq!(d["verdict"], "error", "{d}");
+        assert_eq!(d["coverage"]["complete"], false);
+        let e = d["error"].as_str().unwrap();
+        assert!(
+            e.contains("the file is empty (0 bytes): nothing to review; was the copy interrupted?"),
+            "{e}"
+        );
+    }
+    // Recorded as what it is: an error entry, not a cleared document.
+    let db = dir.path().join("baomi.db");
+    let o = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["scan", "--db"])
+        .arg(&db)
+        .arg(&empty)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    let o = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["ledger", "export", "--db"])
+        .arg(&db)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(r#""verdict":"error""#), "{out}");
+}
+
+#[test]
+fn summary_says_why_a_document_is_an_error_and_ends_with_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a-ok.txt", "关于召开会议的通知\n".as_bytes());
+    write(dir.path(), "b-flagged.txt", "内部资料 注意保存\n内部资料\n".as_bytes());
+    write(
+        dir.path(),
+        "c-legacy.doc",
+        &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+    );
+    write(dir.path(), "d-empty.txt", b"");
+    let o = baomi(&["scan", "--format", "summary", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[0].ends_with("a-ok.txt: clear 0 findings"), "{out}");
+    assert!(
+        lines[1].ends_with("b-flagged.txt: review 2 findings internal.marking=2"),
+        "{out}"
+    );
+    let legacy = lines[2];
+    assert!(legacy.contains("c-legacy.doc: error 0 findings — "), "{out}");
+    assert!(legacy.contains("save it as .docx"), "the reason: {out}");
+    assert_eq!(
+        legacy.matches("c-legacy.doc").count(),
+        1,
+        "the path is not repeated in the reason: {out}"
+    );
+    assert!(lines[3].contains("d-empty.txt: error 0 findings — the file is empty"), "{out}");
+    assert_eq!(
+        lines[4], "4 documents: 1 clear, 1 review, 0 withhold, 2 error",
+        "{out}"
+    );
+}
+
+/// Log lines to a file, a pipe or the journal carry no colour codes (only
+/// a terminal gets them).
+#[test]
+fn logs_to_a_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.txt", "内部资料\n".as_bytes());
+    for level in ["debug", "warn,baomi=debug"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_baomi"))
+            .args(["scan", &f])
+            .env_remove("NO_COLOR")
+            .env("BAOMI_LOG", level)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("DEBUG") && err.contains("reviewed"), "{err}");
+        assert!(!err.contains("\x1b["), "colour codes in a piped log: {err:?}");
+    }
+}
+
+/// On a terminal colour stays, except with NO_COLOR. Runs only where
+/// `script` (util-linux) can give the command a terminal.
+#[test]
+fn no_color_turns_colour_off_even_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.txt", "内部资料\n".as_bytes());
+    let cmd = format!(
+        "{} scan {} 2>&1",
+        env!("CARGO_BIN_EXE_baomi"),
+        f
+    );
+    let run = |no_color: Option<&str>| {
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .env("BAOMI_LOG", "debug")
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        c.output().ok().filter(|o| o.status.code().is_some())
+    };
+    let Some(tty) = run(None) else {
+        eprintln!("skipped: no `script` to run baomi on a terminal");
+        return;
+    };
+    let tty = String::from_utf8_lossy(&tty.stdout);
+    if !tty.contains("reviewed") {
+        eprintln!("skipped: `script` did not run baomi: {tty}");
+        return;
+    }
+    assert!(tty.contains("\x1b["), "a terminal gets colour: {tty:?}");
+    let plain = run(Some("1")).unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains("reviewed"), "{plain}");
+    assert!(!plain.contains("\x1b["), "NO_COLOR=1: {plain:?}");
+}
+
+/// Runs `baomi ARGS` with standard output a pipe that is closed after one
+/// line has been read (`| head -1`); returns the exit code and stderr.
+fn closed_after_one_line(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty(), "{args:?} printed nothing");
+    // The reader is dropped here: the pipe is closed.
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+fn assert_quiet(what: &str, (code, err): (Option<i32>, String)) {
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("panicked") && !err.contains("error:"),
+        "{what}: {err}"
+    );
+    assert!(
+        matches!(code, Some(141) | Some(0)),
+        "{what}: exit {code:?}, {err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_scan_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Far more output than a pipe holds (64 KiB), so the writes after the
+    // reader left fail for sure.
+    let text = "第一行\n".to_string() + &"本段为内部资料，注意保存。\n".repeat(3000);
+    write(dir.path(), "big.txt", text.as_bytes());
+    for format in ["text", "sarif", "summary"] {
+        let r = closed_after_one_line(dir.path(), &["scan", "--format", format, "big.txt"]);
+        if format == "summary" {
+            // Two lines fit any pipe: nothing was cut short.
+            assert!(r.1.is_empty(), "{}", r.1);
+            continue;
+        }
+        assert_eq!(r.0, Some(141), "exit like a process ended by SIGPIPE: {}", r.1);
+        assert_quiet(format, r);
+    }
+    // Closed before anything is written: `println!` output (rules list).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["rules", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert_quiet("rules list", (out.status.code(), err));
+}
+
+#[test]
+fn a_closed_pipe_ends_review_list_and_ledger_export_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = dir.path().join("drafts");
+    std::fs::create_dir(&drafts).unwrap();
+    for i in 0..1500 {
+        write(
+            &drafts,
+            &format!("notice-{i:04}.txt"),
+            format!("关于第{i}次会议的通知\n内部资料\n").as_bytes(),
+        );
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["scan", "--format", "summary", "--db", "baomi.db", "drafts"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    let r = closed_after_one_line(dir.path(), &["review", "list", "--limit", "100000"]);
+    assert_quiet("review list", r);
+    let r = closed_after_one_line(dir.path(), &["ledger", "export"]);
+    assert_quiet("ledger export", r);
 }
 
 #[test]

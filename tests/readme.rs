@@ -44,7 +44,7 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
     let mut out: Vec<(String, Vec<Step>)> = Vec::new();
     let mut current = "main".to_string();
     let mut lines = readme.lines().enumerate().peekable();
-    let mut push = |name: &str, step: Step, out: &mut Vec<(String, Vec<Step>)>| match out
+    let push = |name: &str, step: Step, out: &mut Vec<(String, Vec<Step>)>| match out
         .iter_mut()
         .find(|(n, _)| n == name)
     {
@@ -91,6 +91,9 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
                     command.pop();
                     command.push(' ');
                     command.push_str(l.trim());
+                } else if expected.is_empty() && open_quote(strip_comment(command)) {
+                    command.push('\n');
+                    command.push_str(l);
                 } else {
                     expected.push(l.to_string());
                 }
@@ -109,6 +112,21 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
         }
     }
     out
+}
+
+/// Whether a command so far leaves a quote open (it goes on on the next line).
+fn open_quote(cmd: &str) -> bool {
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    for c in cmd.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            _ => {}
+        }
+    }
+    single || double
 }
 
 /// Whether `actual` matches the pattern `expected`, where `…` is any text.
@@ -438,6 +456,7 @@ fn the_matcher_means_what_the_docs_say() {
     ));
     assert!(!output_matches(&e(&["one"]), &["one", "extra"]));
     assert_eq!(strip_comment("baomi x   # why"), "baomi x");
+    assert!(open_quote("python3 -c \"") && !open_quote("echo 'a' \"b\""));
     assert_eq!(
         strip_comment("echo '# not a comment'"),
         "echo '# not a comment'"

@@ -611,11 +611,12 @@ fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
         "联系人身份证11010519491231002X\n"
     );
     assert!(site.logs().contains("FIFO"), "a log line for the FIFO");
-    // Only what was actually read is in the ledger.
+    // Only what was actually read is in the ledger. An empty file is read
+    // (zero bytes) and recorded as an error, as `baomi scan --db` does.
     assert_eq!(
         site.scans().len(),
-        2,
-        "garbage.txt and bomb.docx were read and recorded"
+        3,
+        "garbage.txt, bomb.docx and empty.txt were read and recorded"
     );
     let mut left: Vec<_> = std::fs::read_dir(&inbox)
         .unwrap()
@@ -724,26 +725,47 @@ fn a_refused_second_daemon_creates_no_ledger_and_no_key() {
 #[test]
 fn removed_folders_are_created_again() {
     let site = Site::new();
-    let mut daemon = site.start(&[]);
+    // No periodic listing: only the daemon's own check of its folders, and
+    // change events on the new inbox/, can get these drafts through.
+    let mut daemon = site.start(&["--rescan-interval", "3600"]);
     std::fs::remove_dir(site.inbox()).unwrap();
     std::fs::remove_dir(site.root.join("cleared")).unwrap();
-    // The periodic listing (every 2 s here) notices and re-creates inbox/.
-    wait_for("inbox/ to come back", Duration::from_secs(10), || {
+    wait_for("inbox/ to come back", Duration::from_secs(5), || {
         site.inbox().is_dir()
     });
-    std::thread::sleep(Duration::from_millis(200));
-    std::fs::write(
-        site.inbox().join("ok.txt"),
-        "关于召开会议的通知\n请准时参加。\n",
-    )
-    .unwrap();
+    wait_for("cleared/ to come back", Duration::from_secs(5), || {
+        site.root.join("cleared").is_dir()
+    });
+    wait_for("the warning in the log", Duration::from_secs(5), || {
+        site.logs().contains("inbox/ was removed: created it again")
+            && site.logs().contains("cleared/ was removed: created it again")
+    });
+    let normal = "关于召开会议的通知\n请准时参加。\n";
+    std::fs::write(site.inbox().join("ok.txt"), normal).unwrap();
     wait_for(
-        "the draft in the re-created inbox/",
+        "the draft in the re-created inbox/ (seen by the watch on the new folder)",
         Duration::from_secs(10),
         || site.outcomes().get("ok.txt") == Some(&"cleared"),
     );
+
+    // Removed and made again by hand, faster than the daemon looks: the
+    // path is the same, the folder is another, and the watch must move.
+    let rearmed = |logs: &str| logs.matches("watching the new").count();
+    let before = rearmed(&site.logs());
+    std::fs::remove_dir(site.inbox()).unwrap();
+    std::fs::create_dir_all(site.inbox()).unwrap();
+    wait_for("the watch on the new inbox/", Duration::from_secs(5), || {
+        rearmed(&site.logs()) > before
+    });
+    std::fs::write(site.inbox().join("ok2.txt"), format!("{normal}第二份\n")).unwrap();
+    wait_for(
+        "a draft in the inbox/ made by hand",
+        Duration::from_secs(10),
+        || site.outcomes().get("ok2.txt") == Some(&"cleared"),
+    );
     sigterm(&daemon);
     assert!(daemon.wait().unwrap().success());
+    assert!(!site.logs().contains('\u{1b}'), "no colour codes in a log file");
 }
 
 #[test]
@@ -871,4 +893,178 @@ fn a_tampered_ledger_is_not_recorded_to_and_drops_stay_in_inbox() {
     );
     sigterm(&daemon);
     daemon.wait().unwrap();
+}
+
+/// A kill -9 while a report is being written: before, that left a 0-byte
+/// `NAME.report.txt`, and the restart delivered the draft as `NAME (2)`.
+/// Now the report appears whole or not at all, and the restart delivers
+/// the draft once, under its own name, with its one ledger entry.
+#[test]
+fn a_crash_while_the_report_is_written_delivers_the_draft_once_under_its_name() {
+    for point in ["report-created", "report-written"] {
+        let site = Site::new();
+        let body = "关于召开会议的通知\n内部资料 注意保存\n".as_bytes();
+        std::fs::write(site.inbox().join("draft.txt"), body).unwrap();
+        let crashed = site
+            .cmd(&["--once"])
+            .env("BAOMI_TEST_CRASH_AFTER", point)
+            .output()
+            .unwrap();
+        assert!(!crashed.status.success(), "{point}: the fault injection must abort");
+        assert!(site.inbox().join("draft.txt").exists(), "{point}: not moved");
+        let report = site.root.join("review/draft.txt.report.txt");
+        match point {
+            "report-created" => assert!(
+                !report.exists(),
+                "{point}: no report under its final name before it is complete"
+            ),
+            _ => assert!(
+                std::fs::read_to_string(&report).unwrap().contains("entry #1"),
+                "{point}: the report is complete"
+            ),
+        }
+
+        let out = site.cmd(&["--once"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let names: Vec<String> = std::fs::read_dir(site.root.join("review"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            ["draft.txt", "draft.txt.report.txt"],
+            "{point}: delivered once under its own name, no temporary files left"
+        );
+        assert_eq!(std::fs::read(site.root.join("review/draft.txt")).unwrap(), body);
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains("entry #1") && text.contains("internal.marking"), "{text}");
+        assert_eq!(site.scans().values().sum::<usize>(), 1, "{point}: one entry");
+        site.verify();
+    }
+}
+
+/// What the fault left behind before this fix (a 0-byte report without
+/// its file) is taken over, not sidestepped with `NAME (2)`.
+#[test]
+fn an_empty_orphan_report_from_an_older_crash_is_completed() {
+    let site = Site::new();
+    std::fs::create_dir_all(site.root.join("review")).unwrap();
+    std::fs::write(site.root.join("review/draft.txt.report.txt"), b"").unwrap();
+    std::fs::write(site.inbox().join("draft.txt"), "内部资料 注意保存\n").unwrap();
+    let out = site.cmd(&["--once"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(site.outcomes().get("draft.txt"), Some(&"review"));
+    assert!(!site.root.join("review/draft (2).txt").exists());
+    let text = std::fs::read_to_string(site.root.join("review/draft.txt.report.txt")).unwrap();
+    assert!(text.contains("entry #1"), "{text}");
+}
+
+/// The ledger cannot take entries for a while (another process holds its
+/// write lock — root ignores file modes, so a lock is what makes it
+/// unwritable for every user). Drops wait in inbox/, recording is retried
+/// with a back-off, and once the lock is gone everything goes through —
+/// without a restart, with one entry per draft.
+#[test]
+fn a_ledger_that_cannot_be_written_holds_drops_until_it_can_then_all_go_through() {
+    let site = Site::new();
+    let mut daemon = site.start(&["--ledger-busy-timeout", "0.3", "-j", "2"]);
+    wait_for("the first verification", Duration::from_secs(30), || {
+        site.logs().contains("ledger verified")
+    });
+    let lock = rusqlite::Connection::open(site.db()).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+    let mut shas = HashSet::new();
+    for i in 0..60 {
+        let (n, b, _) = draft(4000 + i);
+        std::fs::write(site.inbox().join(n), &b).unwrap();
+        shas.insert(sha256_hex(&b));
+    }
+    let refused = |logs: &str| logs.matches("the ledger does not take entries").count();
+    wait_for("recording to fail twice", Duration::from_secs(30), || {
+        refused(&site.logs()) >= 2
+    });
+    assert!(site.outcomes().is_empty(), "nothing moves before it is recorded");
+    assert_eq!(site.inbox_count(), 60, "every drop stays in inbox/");
+    let s = baomi_status(&site.root);
+    assert!(s["queue"]["held"].as_u64().unwrap() >= 1, "{s}");
+    assert!(
+        s["last_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot record in the ledger"),
+        "{s}"
+    );
+    // Backed off, not hammering: a handful of tries, not one per file and tick.
+    std::thread::sleep(Duration::from_secs(2));
+    let tries = refused(&site.logs());
+    assert!(tries <= 6, "{tries} failed tries in about 5 s");
+
+    lock.execute_batch("COMMIT").unwrap();
+    drop(lock);
+    wait_for(
+        "every held drop once the ledger takes entries again",
+        Duration::from_secs(60),
+        || site.outcomes().len() >= 60,
+    );
+    assert!(
+        daemon.try_wait().unwrap().is_none(),
+        "the same daemon, not a restart"
+    );
+    assert!(site.logs().contains("recording in the ledger works again"));
+    assert_eq!(site.inbox_count(), 0);
+    let scans = site.scans();
+    assert_eq!(scans.keys().cloned().collect::<HashSet<_>>(), shas);
+    assert!(scans.values().all(|&n| n == 1), "one entry per draft");
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+    site.verify();
+}
+
+/// One rule for empty files in `scan` and `watch`: an `error` with the
+/// same reason from both, never `clear`.
+#[test]
+fn an_empty_drop_is_an_error_with_the_same_reason_as_in_scan() {
+    let site = Site::new();
+    std::fs::write(site.inbox().join("empty.txt"), b"").unwrap();
+    let out = site.cmd(&["--once"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(site.outcomes().get("empty.txt"), Some(&"failed"));
+    let report = std::fs::read_to_string(site.root.join("failed/empty.txt.report.txt")).unwrap();
+    let reason = "the file is empty (0 bytes): nothing to review; was the copy interrupted?";
+    assert!(report.contains(reason), "{report}");
+    assert!(report.contains("NOT cleared"), "{report}");
+
+    let empty = site.local.join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let scan = Command::new(BIN)
+        .args(["scan", "--format", "json"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert_eq!(v["documents"][0]["verdict"], "error");
+    assert!(v["documents"][0]["error"].as_str().unwrap().contains(reason));
+}
+
+/// The daemon's log, to a pipe or a file (the journal), has no colour codes.
+#[test]
+fn daemon_logs_to_a_pipe_have_no_colour_codes() {
+    let site = Site::new();
+    assert!(Command::new("mkfifo")
+        .arg(site.inbox().join("pipe.txt"))
+        .status()
+        .unwrap()
+        .success());
+    let out = site
+        .cmd(&["--once"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("WARN") && log.contains("FIFO"), "{log}");
+    assert!(!log.contains("\x1b["), "colour codes in the log: {log:?}");
 }

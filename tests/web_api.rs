@@ -2,7 +2,8 @@
 //! (same JSON as `baomi scan --format json`), recording, document status,
 //! size cap, JSON errors, the OpenAPI description checked against what the
 //! server really answers, and the request guards (CSRF, Origin, Host, no
-//! state-changing GET).
+//! state-changing GET). Timeouts, the connection limit, `--public-url` and
+//! the JSON form of every API error: `web_hardening.rs`.
 
 mod web_support;
 
@@ -178,7 +179,31 @@ fn the_openapi_description_covers_every_route_and_matches_the_answers() {
     let unknown = server.get("/api/v1/nothing");
     assert_eq!(unknown.status, 404);
     assert!(unknown.json()["error"].is_string());
+
+    // The server's own refusals are described too (and are JSON).
+    let foreign = server.request(
+        "POST",
+        scan,
+        &[("X-Filename", "a.txt"), ("Origin", "http://evil.example")],
+        &draft,
+    );
+    assert_eq!(foreign.status, 403);
+    conforms(&spec, "post", scan, &foreign);
+    let rebound = server.request("GET", API_OPENAPI, &[("Host", "evil.example")], b"");
+    assert_eq!(rebound.status, 421);
+    conforms(&spec, "get", API_OPENAPI, &rebound);
+    let big = "b".repeat(40 << 10);
+    let headers = server.request(
+        "GET",
+        &format!("/api/v1/documents/{sha}"),
+        &[("X-Big", &big)],
+        b"",
+    );
+    assert_eq!(headers.status, 431);
+    conforms(&spec, "get", doc, &headers);
 }
+
+const API_OPENAPI: &str = "/api/v1/openapi.json";
 
 #[test]
 fn the_scan_api_answers_like_the_cli_and_records_on_request() {

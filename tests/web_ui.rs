@@ -159,6 +159,13 @@ fn a_reviewer_reads_the_finding_in_context_signs_and_prints_the_form() {
             && form.contains("张部门")
             && form.contains("个人信息保护法")
     );
+    // Dates on the form are the office's, and the form says which zone.
+    let zone = baomi_core::time::office_zone().label();
+    assert!(form.contains(&format!("（{zone}）")), "{form}");
+    assert!(
+        !form.contains('\u{202e}') && !form.contains('\u{1b}'),
+        "raw control characters on the form: {form}"
+    );
     assert_eq!(seen["formPdfPages"], 1, "the form prints on one A4 page");
     assert_eq!(seen["printHidesNav"], "none");
     let pdf = std::fs::read(shots.join("form.pdf")).unwrap();

@@ -5,21 +5,23 @@ use anyhow::Context;
 use baomi_core::DocumentReport;
 use baomi_ledger::{
     default_scanner_key, export, load_private_key, Checkpoint, InclusionProof, KeyPair, Ledger,
-    PublicKey, Trust, DEFAULT_DB, DEFAULT_SCANNER_KEY,
+    PublicKey,
 };
+use super::office::{load_trust, require_registered, Office};
+use baomi_ledger::Role;
 use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The trust file used when `--trust` is not given, if it exists.
-const DEFAULT_TRUST: &str = "trust.toml";
-
 #[derive(Args)]
 pub struct DbArg {
-    /// The ledger database.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+    /// The ledger database [default: baomi.toml's `db`, else ./baomi.db].
+    #[arg(long = "db", value_name = "FILE")]
+    given: Option<PathBuf>,
+    /// Resolved in `run`.
+    #[arg(skip)]
     pub db: PathBuf,
 }
 
@@ -116,7 +118,16 @@ pub enum ExportFormat {
     Html,
 }
 
-pub fn run(cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
+pub fn run(mut cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
+    let office = Office::current();
+    if let LedgerCommand::Verify { db, .. }
+    | LedgerCommand::Head { db, .. }
+    | LedgerCommand::Reindex { db }
+    | LedgerCommand::Prove { db, .. }
+    | LedgerCommand::Export { db, .. } = &mut cmd
+    {
+        db.db = office.db(db.given.as_deref());
+    }
     match cmd {
         LedgerCommand::Verify {
             db,
@@ -181,38 +192,36 @@ fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
 }
 
 /// `--trust FILE`, else ./trust.toml when present.
-fn load_trust(given: Option<&Path>) -> anyhow::Result<Option<(Trust, PathBuf)>> {
-    let path = match given {
-        Some(p) => p.to_owned(),
-        None if Path::new(DEFAULT_TRUST).exists() => PathBuf::from(DEFAULT_TRUST),
-        None => return Ok(None),
-    };
-    let t = Trust::load(&path)
-        .context("cannot use the trust file (see `baomi key show` for its entries)")?;
-    Ok(Some((t, path)))
-}
-
-/// `--key FILE` (which must exist), else the default scanner key, created
-/// on first use.
-fn scanner_key(given: Option<&Path>) -> anyhow::Result<KeyPair> {
-    if let Some(p) = given {
-        return load_private_key(p).with_context(|| {
+/// The scanner's key: given, configured in baomi.toml, or
+/// `./baomi-scanner.key`. Without a trust file a missing default key is
+/// created (and the command to register it printed); with one, it must
+/// exist and be registered with the `scanner` role — nothing signs with a
+/// key that `baomi ledger verify` would call unknown.
+pub fn scanner_key(given: Option<&Path>) -> anyhow::Result<KeyPair> {
+    let office = Office::current();
+    let path = office.scanner_key(given);
+    let trust = load_trust(None)?;
+    let key = if given.is_some() || office.key.is_some() || trust.is_some() {
+        load_private_key(&path).with_context(|| {
             format!(
-                "cannot use the signing key {}; create one with `baomi key new NAME`",
-                p.display()
+                "cannot use the scanner key {}; create and register one with `baomi key new {} --person 扫描服务 --role scanner --register`",
+                path.display(),
+                path.with_extension("").display()
             )
-        });
-    }
-    let path = Path::new(DEFAULT_SCANNER_KEY);
-    let (key, created) = default_scanner_key(path)?;
-    if created {
-        eprintln!(
-            "created the scanner key {} (id {}); add it to trust.toml with role \"scanner\" (see `baomi key show {}`)",
-            path.display(),
-            key.key_id(),
-            path.display()
-        );
-    }
+        })?
+    } else {
+        let (key, created) = default_scanner_key(&path)?;
+        if created {
+            eprintln!(
+                "created the scanner key {} (id {}); register it with `baomi key register {} --person 扫描服务 --role scanner`",
+                path.display(),
+                key.key_id(),
+                path.display()
+            );
+        }
+        key
+    };
+    require_registered(&key, &path, trust.as_ref(), &[Role::Scanner], "scanner")?;
     Ok(key)
 }
 
@@ -229,6 +238,13 @@ pub fn record_reports(
     let ledger =
         Ledger::open(db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
     let key = scanner_key(key)?;
+    // The drafts first, so that every entry's bytes can be shown to reviewers.
+    let archive = baomi_archive::Archive::open(&Office::current().archive(db))?;
+    for r in reports.iter().filter(|r| !r.sha256.is_empty()) {
+        archive
+            .put_file(&r.sha256, Path::new(&r.path))
+            .context("cannot keep the draft for reviewers; nothing was recorded")?;
+    }
     let recorded = ledger
         .record_scans(reports, rules_fingerprint, &key)
         .with_context(|| format!("cannot record the scan in {}", db.display()))?;

@@ -1,7 +1,10 @@
 //! Subcommands of the `baomi` binary, one module each.
 
+pub mod archive;
+pub mod init;
 pub mod key;
 pub mod ledger;
+pub mod office;
 pub mod output;
 pub mod review;
 pub mod rules;
@@ -11,10 +14,11 @@ pub mod watch;
 
 use anyhow::Context;
 use baomi_core::Scanner;
+use std::io::IsTerminal;
 use std::path::Path;
 
 /// Logs go to stderr; `BAOMI_LOG` (or `RUST_LOG`) sets the filter, e.g.
-/// `BAOMI_LOG=debug`.
+/// `BAOMI_LOG=debug`. Coloured only on a terminal (see [`use_color`]).
 pub fn init_logging() {
     let filter = std::env::var("BAOMI_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -22,7 +26,16 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(use_color(std::io::stderr().is_terminal()))
         .try_init();
+}
+
+/// Whether to write ANSI colour codes to a stream: only to a terminal, and
+/// never when `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>). A log file, a pipe or the systemd journal gets
+/// plain text.
+pub fn use_color(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// The shipped rules, or the rule files of `--rules DIR`.

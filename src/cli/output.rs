@@ -23,7 +23,7 @@ pub fn print(reports: &[DocumentReport], format: Format, scanner: &Scanner) -> a
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
         Format::Text => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = super::use_color(std::io::stdout().is_terminal());
             text(&mut out, reports, color)?
         }
         Format::Summary => summary(&mut out, reports)?,
@@ -54,9 +54,7 @@ impl Paint {
 
 fn text(out: &mut impl Write, reports: &[DocumentReport], color: bool) -> std::io::Result<()> {
     let p = Paint(color);
-    let mut counts = [0usize; 4];
     for r in reports {
-        counts[r.verdict as usize] += 1;
         let verdict = match r.verdict {
             Verdict::Clear => p.wrap("32", "clear"),
             Verdict::Review => p.wrap("33;1", "review"),
@@ -83,15 +81,7 @@ fn text(out: &mut impl Write, reports: &[DocumentReport], color: bool) -> std::i
             finding_line(out, &p, r, f)?;
         }
     }
-    writeln!(
-        out,
-        "{} documents: {} clear, {} review, {} withhold, {} error",
-        reports.len(),
-        counts[0],
-        counts[1],
-        counts[2],
-        counts[3]
-    )
+    totals(out, reports)
 }
 
 fn summary(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<()> {
@@ -103,17 +93,44 @@ fn summary(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<
                 None => counts.push((&f.rule, 1)),
             }
         }
-        let counts: Vec<String> = counts.iter().map(|(id, n)| format!("{id}={n}")).collect();
-        writeln!(
-            out,
-            "{}: {} {} findings {}",
+        let mut line = format!(
+            "{}: {} {} findings",
             safe(&r.path),
             r.verdict,
-            r.findings.len(),
-            counts.join(" ")
-        )?;
+            r.findings.len()
+        );
+        for (id, n) in &counts {
+            line.push_str(&format!(" {id}={n}"));
+        }
+        // An `error` row says why, or it is useless in a summary of many
+        // files. The reason usually starts with the path, already shown.
+        if let Some(e) = &r.error {
+            let reason = e
+                .strip_prefix(r.path.as_str())
+                .and_then(|rest| rest.strip_prefix(": "))
+                .unwrap_or(e);
+            line.push_str(&format!(" — {}", safe(reason)));
+        }
+        writeln!(out, "{line}")?;
     }
-    Ok(())
+    totals(out, reports)
+}
+
+/// The last line of the text and summary formats.
+fn totals(out: &mut impl Write, reports: &[DocumentReport]) -> std::io::Result<()> {
+    let mut counts = [0usize; 4];
+    for r in reports {
+        counts[r.verdict as usize] += 1;
+    }
+    writeln!(
+        out,
+        "{} documents: {} clear, {} review, {} withhold, {} error",
+        reports.len(),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3]
+    )
 }
 
 fn finding_line(

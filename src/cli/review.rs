@@ -3,10 +3,12 @@
 //! web UI); this module parses flags and prints.
 
 use anyhow::Context;
-use baomi_ledger::{load_private_key, DEFAULT_DB};
+use super::office::{load_trust, require_registered, Office};
+use baomi_core::time::format_datetime;
+use baomi_ledger::{load_private_key, Role, Trust};
 use baomi_web::review::{Conclusion, ReviewPath};
-use baomi_web::view::{date_of, part_label, verdict_label, DocDetail, FindingSource, WaiverView};
-use baomi_web::{load_trust, DecisionInput, ListFilter, Store};
+use baomi_web::view::{part_label, verdict_label, DocDetail, FindingSource, WaiverView};
+use baomi_web::{DecisionInput, ListFilter, Store};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -16,9 +18,9 @@ use std::sync::Arc;
 /// Flags every review command shares.
 #[derive(Args, Clone)]
 pub struct ReviewOpts {
-    /// The ledger database.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_DB, global = true)]
-    pub db: PathBuf,
+    /// The ledger database [default: baomi.toml's `db`, else ./baomi.db].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub db: Option<PathBuf>,
     /// Trust file naming each key's person and roles (default ./trust.toml).
     #[arg(long, value_name = "FILE", global = true)]
     pub trust: Option<PathBuf>,
@@ -123,9 +125,10 @@ fn parse_conclusion(s: &str) -> Result<Conclusion, String> {
     })
 }
 
-fn open_store(o: &ReviewOpts) -> anyhow::Result<Store> {
+fn open_store(o: &ReviewOpts) -> anyhow::Result<(Store, Option<(Trust, PathBuf)>)> {
+    let office = Office::current();
     let trust = load_trust(o.trust.as_deref())?;
-    let path = match &o.stages {
+    let path = match &office.stages(o.stages.as_deref()) {
         None => ReviewPath::default(),
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -133,27 +136,45 @@ fn open_store(o: &ReviewOpts) -> anyhow::Result<Store> {
             ReviewPath::from_toml(&text).with_context(|| format!("in {}", p.display()))?
         }
     };
-    let scanner = Arc::new(super::load_scanner(o.rules.as_deref())?);
-    Store::open(&o.db, false, trust, path, scanner)
-        .with_context(|| format!("cannot open the ledger {}", o.db.display()))
+    let scanner = Arc::new(super::load_scanner(office.rules(o.rules.as_deref()).as_deref())?);
+    let db = office.db(o.db.as_deref());
+    let mut store = Store::open(&db, false, trust.as_ref().map(|t| t.0.clone()), path, scanner)
+        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let archive = office.archive(&db);
+    if archive.is_dir() {
+        store = store.with_archive(baomi_archive::Archive::open(&archive)?);
+    }
+    Ok((store, trust))
 }
 
 /// `--key FILE`, else `$BAOMI_KEY`. There is deliberately no default file:
 /// a reviewer signs with their own key, never one created on the fly.
-fn load_key(given: Option<PathBuf>) -> anyhow::Result<baomi_ledger::KeyPair> {
+fn load_key(
+    given: Option<PathBuf>,
+    trust: Option<&(Trust, PathBuf)>,
+) -> anyhow::Result<baomi_ledger::KeyPair> {
     let p = given
         .or_else(|| std::env::var_os("BAOMI_KEY").map(PathBuf::from))
-        .context("give the reviewer's key with --key FILE (or set BAOMI_KEY); create one with `baomi key new NAME`")?;
-    load_private_key(&p).with_context(|| {
+        .context("give the reviewer's key with --key FILE (or set BAOMI_KEY); create one with `baomi key new NAME --person 姓名 --role ROLE --register`")?;
+    let key = load_private_key(&p).with_context(|| {
         format!(
-            "cannot use the signing key {}; create one with `baomi key new NAME`",
+            "cannot use the signing key {}; create one with `baomi key new NAME --person 姓名 --role ROLE --register`",
             p.display()
         )
-    })
+    })?;
+    require_registered(&key, &p, trust, &REVIEWER_ROLES, "reviewer")?;
+    Ok(key)
 }
 
+/// The roles that sign decisions or waivers.
+pub const REVIEWER_ROLES: [Role; 3] = [
+    Role::Department,
+    Role::WorkDepartment,
+    Role::SecrecyCommittee,
+];
+
 pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(&args.opts)?;
+    let (mut store, trust) = open_store(&args.opts)?;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::stdout().lock();
     // What is shown is only as good as the ledger: check its end against
@@ -188,23 +209,23 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                     "BAD: document {} ({}): {}",
                     &d.sha256[..12],
                     clean(&d.path),
-                    d.problem.as_deref().unwrap_or_default()
+                    clean(d.problem.as_deref().unwrap_or_default())
                 )?;
             }
             if docs.is_empty() {
                 writeln!(
                     out,
                     "no documents match (scan drafts with `baomi scan --db {} …`)",
-                    args.opts.db.display()
+                    Office::current().db(args.opts.db.as_deref()).display()
                 )?;
             }
             for d in docs.iter().filter(|d| d.problem.is_none()) {
-                let name = d.title.clone().unwrap_or_else(|| d.path.clone());
+                let name = clean(d.title.as_deref().unwrap_or(&d.path));
                 writeln!(
                     out,
                     "{}  {}  {:<8} {:>3} findings ({} open{})  {}{}\n    《{}》{}  {}",
                     &d.sha256[..12],
-                    d.scanned_at,
+                    format_datetime(&d.scanned_at),
                     d.verdict.as_str(),
                     d.findings,
                     d.open_findings,
@@ -213,7 +234,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         String::new()
                     },
-                    d.status_label,
+                    clean(&d.status_label),
                     if d.superseded_by.is_some() {
                         "  [superseded]"
                     } else {
@@ -222,9 +243,9 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
                     name,
                     d.doc_number
                         .as_deref()
-                        .map(|n| format!(" {n}"))
+                        .map(|n| format!(" {}", clean(n)))
                         .unwrap_or_default(),
-                    d.path,
+                    clean(&d.location),
                 )?;
             }
             if docs.len() >= limit {
@@ -251,7 +272,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
             basis,
             key,
         } => {
-            let key = load_key(key)?;
+            let key = load_key(key, trust.as_ref())?;
             let sha = store.resolve(&id)?;
             let v = store
                 .decide(
@@ -283,7 +304,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
             reason,
             key,
         } => {
-            let key = load_key(key)?;
+            let key = load_key(key, trust.as_ref())?;
             let sha = store.resolve(&id)?;
             let d = store.detail(&sha)?;
             let f = finding
@@ -347,13 +368,13 @@ fn waiver_line(out: &mut impl Write, w: &WaiverView) -> std::io::Result<()> {
         out,
         "#{} {} {} {}  {}  by {}  doc {}  {}",
         w.seq,
-        date_of(&w.recorded_at),
-        w.waiver.rule,
-        w.waiver.preview.as_deref().unwrap_or(""),
-        w.waiver.reason,
+        format_datetime(&w.recorded_at),
+        clean(&w.waiver.rule),
+        clean(w.waiver.preview.as_deref().unwrap_or("")),
+        clean(&w.waiver.reason),
         w.signer.display(),
-        &w.doc_sha256[..w.doc_sha256.len().min(12)],
-        w.waiver.path.as_deref().unwrap_or("")
+        clean(w.doc_sha256.get(..12).unwrap_or(&w.doc_sha256)),
+        clean(w.waiver.path.as_deref().unwrap_or(""))
     )
 }
 
@@ -370,10 +391,12 @@ fn paint(color: bool, code: &str, s: &str) -> String {
     }
 }
 
-/// Terminal-safe: document text may hold escape sequences; `visible`
-/// already replaced control characters, this guards the recorded fields.
+/// Terminal-safe: every displayed field goes through the one function that
+/// shows control, zero-width and bidi characters as `⟨U+202E⟩` (document
+/// text, file names, opinions and names may hold escape sequences or
+/// right-to-left overrides). Times are the office's ([`format_datetime`]).
 fn clean(s: &str) -> String {
-    baomi_web::context::visible(s)
+    baomi_core::display::visible(s)
 }
 
 fn show(
@@ -394,6 +417,9 @@ fn show(
         clean(s.doc_number.as_deref().unwrap_or("（无）"))
     )?;
     writeln!(out, "  文件      {}", clean(&s.path))?;
+    if s.location != s.path {
+        writeln!(out, "  现在位置  {}", clean(&s.location))?;
+    }
     writeln!(out, "  SHA-256   {}", s.sha256)?;
     writeln!(
         out,
@@ -401,10 +427,15 @@ fn show(
         s.verdict.as_str(),
         verdict_label(s.verdict),
         s.scan_seq,
-        s.scanned_at,
+        format_datetime(&s.scanned_at),
         d.scanner.display()
     )?;
-    writeln!(out, "  状态      {} [{}]", s.status_label, s.status_key)?;
+    writeln!(
+        out,
+        "  状态      {} [{}]",
+        clean(&s.status_label),
+        s.status_key
+    )?;
     if let Some(n) = &s.superseded_by {
         writeln!(out, "  superseded by a newer revision {n}: review that one")?;
     }
@@ -451,9 +482,9 @@ fn show(
             writeln!(
                 out,
                 "  {n:>3}. {sev} {} ({})  {}",
-                f.rule,
+                clean(&f.rule),
                 clean(&f.title),
-                f.location
+                clean(&f.location.to_string())
             )?;
             let text = match &f.context {
                 Some(c) => format!(
@@ -473,7 +504,7 @@ fn show(
                     paint(color, "32", "WAIVED"),
                     w.seq,
                     w.signer.display(),
-                    date_of(&w.recorded_at),
+                    format_datetime(&w.recorded_at),
                     clean(&w.waiver.reason)
                 )?;
             }
@@ -488,11 +519,11 @@ fn show(
             out,
             "  #{} {} {}  {} — {}  {}",
             x.seq,
-            x.stage_label,
-            x.decision.stage,
+            clean(&x.stage_label),
+            clean(&x.decision.stage),
             x.decision.conclusion.label_zh(),
             x.signer.display(),
-            x.recorded_at
+            format_datetime(&x.recorded_at)
         )?;
         writeln!(out, "      意见: {}", clean(&x.decision.opinion))?;
         if let Some(c) = &x.decision.changes {
@@ -507,20 +538,20 @@ fn show(
             out,
             "  (not counted) #{} {} by {}: {}",
             x.seq,
-            x.decision.stage,
+            clean(&x.decision.stage),
             x.signer.display(),
-            why
+            clean(why)
         )?;
     }
     match d.progress.status.waiting_for(path) {
         Some(st) if s.superseded_by.is_none() => writeln!(
             out,
             "\nnext: stage {} ({}), signed by a key with role {}:\n  baomi review decide {} --stage {} --conclusion publish|publish-after-changes|withhold --opinion … --key FILE",
-            st.id,
-            st.label,
-            st.role,
+            clean(&st.id),
+            clean(&st.label),
+            clean(&st.role),
             &s.sha256[..12],
-            st.id
+            clean(&st.id)
         )?,
         _ => {}
     }

@@ -1,23 +1,26 @@
 //! `baomi serve`: the reviewer web UI and the HTTP scan API on
 //! 127.0.0.1 (see `crates/baomi-web`).
 
+use super::office::{load_trust, require_registered, Office};
+use super::review::REVIEWER_ROLES;
 use anyhow::Context;
-use baomi_ledger::{
-    load_private_key, spawn_monitor, KeyPair, MonitorTimes, DEFAULT_DB, DEFAULT_SCANNER_KEY,
-};
+use baomi_ledger::{load_private_key, spawn_monitor, KeyPair, MonitorTimes, Role};
 use baomi_web::review::ReviewPath;
-use baomi_web::{load_trust, ServerConfig, Store, DEFAULT_MAX_BODY};
+use baomi_web::server::{Access, ConnectionLimits, DEFAULT_MAX_CONNECTIONS};
+use baomi_web::{ServerConfig, Store, DEFAULT_MAX_BODY};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The ledger database (created if missing).
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// The ledger database, created if missing [default: baomi.toml's `db`,
+    /// else ./baomi.db].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// The reviewer key that signs every decision and waiver made in the UI.
     /// Without it the UI is read-only in effect: a temporary key that no
     /// trust file lists is used, and every decision is refused.
@@ -28,9 +31,15 @@ pub struct ServeArgs {
     pub trust: Option<PathBuf>,
     /// Address to listen on. Keep it on 127.0.0.1 unless a reverse proxy
     /// with authentication stands in front: whoever reaches the port signs
-    /// with this process's key.
+    /// with this process's key. Any other address needs --public-url or
+    /// --allow-host (the Host check against DNS rebinding is never off).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The URL reviewers open, e.g. https://baomi.office.lan/ behind a TLS
+    /// reverse proxy: its host[:port] is answered to, and posts must come
+    /// from its origin.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
     /// Key that signs scans recorded through `POST /api/v1/scan?record=true`
     /// (default ./baomi-scanner.key when it exists).
     #[arg(long, value_name = "FILE")]
@@ -48,6 +57,42 @@ pub struct ServeArgs {
     /// reverse proxy). Other Host values are refused (DNS rebinding).
     #[arg(long = "allow-host", value_name = "NAME:PORT")]
     pub allow_hosts: Vec<String>,
+    /// Connections open at once; further ones get a quick 503 and are
+    /// closed.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (from connecting,
+    /// or from the first byte of a later request).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a keep-alive connection may wait for its next request.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Seconds a request body (an uploaded draft, a form) may take to arrive.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a page or API read may take to prepare (not decisions,
+    /// waivers or recorded scans, which are never cut off).
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = seconds)]
+    pub handler_timeout: Duration,
+}
+
+/// A positive number of seconds (fractions allowed).
+fn seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(v > 0.0 && v <= 86_400.0) {
+        return Err("give a number of seconds above 0 and at most 86400".into());
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}`: give a number from 1 to 1000000")),
+    }
 }
 
 fn key(p: &Path) -> anyhow::Result<KeyPair> {
@@ -60,8 +105,11 @@ fn key(p: &Path) -> anyhow::Result<KeyPair> {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let trust = load_trust(args.trust.as_deref())?;
-    let review_path = match &args.stages {
+    let office = Office::current();
+    let db = office.db(args.db.as_deref());
+    let trust_file = load_trust(args.trust.as_deref())?;
+    let trust = trust_file.as_ref().map(|t| t.0.clone());
+    let review_path = match &office.stages(args.stages.as_deref()) {
         None => ReviewPath::default(),
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -70,7 +118,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let reviewer = match &args.key {
-        Some(p) => key(p)?,
+        Some(p) => {
+            let k = key(p)?;
+            require_registered(&k, p, trust_file.as_ref(), &REVIEWER_ROLES, "reviewer")?;
+            k
+        }
         None => {
             let k = KeyPair::generate()?;
             eprintln!(
@@ -80,13 +132,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             k
         }
     };
-    let scanner_key = match &args.scanner_key {
-        Some(p) => Some(key(p)?),
-        None if Path::new(DEFAULT_SCANNER_KEY).exists() => {
-            Some(key(Path::new(DEFAULT_SCANNER_KEY))?)
+    let scanner_key_path = Some(office.scanner_key(args.scanner_key.as_deref()))
+        .filter(|p| args.scanner_key.is_some() || p.exists());
+    let scanner_key = match &scanner_key_path {
+        Some(p) => {
+            let k = key(p)?;
+            require_registered(&k, p, trust_file.as_ref(), &[Role::Scanner], "scanner")?;
+            Some(k)
         }
         None => None,
     };
+    // Before the ledger is opened: a listening address the Host check
+    // could not protect is refused, with what to pass instead.
+    Access::new(args.listen, args.public_url.as_deref(), &args.allow_hosts)
+        .map_err(anyhow::Error::msg)?;
     if !args.listen.ip().is_loopback() {
         eprintln!(
             "warning: listening on {}, not loopback: anyone who reaches it can sign as {}",
@@ -94,12 +153,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             reviewer.key_id()
         );
     }
-    let scanner = Arc::new(super::load_scanner(args.rules.as_deref())?);
-    let store = Store::open(&args.db, true, trust.clone(), review_path, scanner.clone())
-        .with_context(|| format!("cannot open the ledger {}", args.db.display()))?;
+    let scanner = Arc::new(super::load_scanner(
+        office.rules(args.rules.as_deref()).as_deref(),
+    )?);
+    let archive = baomi_archive::Archive::open(&office.archive(&db))?;
+    let store = Store::open(&db, true, trust.clone(), review_path, scanner.clone())
+        .with_context(|| format!("cannot open the ledger {}", db.display()))?
+        .with_archive(archive);
     // Verified in the background: pages are served meanwhile, and say so.
     let integrity = spawn_monitor(
-        args.db.clone(),
+        db.clone(),
         Some(store.ledger().checkpoint_dir().path().to_owned()),
         trust,
         MonitorTimes::default(),
@@ -112,6 +175,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         limits: baomi_extract::Limits::default(),
         max_body: args.max_body,
         allow_hosts: args.allow_hosts,
+        public_url: args.public_url,
+        connections: ConnectionLimits {
+            max_connections: args.max_connections,
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            body_timeout: args.body_timeout,
+            handler_timeout: args.handler_timeout,
+        },
         integrity,
     };
     baomi_web::run(cfg, args.listen).with_context(|| format!("cannot serve on {}", args.listen))?;

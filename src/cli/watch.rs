@@ -3,7 +3,8 @@
 
 use anyhow::{bail, Context};
 use baomi_core::DocumentReport;
-use baomi_ledger::{default_scanner_key, KeyPair, Ledger, DEFAULT_DB, DEFAULT_SCANNER_KEY};
+use super::office::{load_trust, require_registered, Office};
+use baomi_ledger::{default_scanner_key, KeyPair, Ledger, Role, DEFAULT_SCANNER_KEY};
 use baomi_watch::{FileConfig, PollMode, RecordError, Recorded, Recorder, RootLock, WatchConfig};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,11 @@ pub struct WatchArgs {
     /// Seconds between full listings of inbox/, a safety net against lost events [default: 60].
     #[arg(long, value_name = "SECONDS")]
     pub rescan_interval: Option<f64>,
+    /// Seconds to wait for another writer to release the ledger before an
+    /// entry counts as not recorded (the file stays in inbox/ and is
+    /// retried) [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub ledger_busy_timeout: Option<f64>,
     /// Process what is in inbox/ (waiting for files still being written), then exit.
     #[arg(long)]
     pub once: bool,
@@ -77,7 +83,8 @@ fn file_config(args: &WatchArgs) -> anyhow::Result<FileConfig> {
 }
 
 /// Logging for the daemon: `info` by default (one line per processed file),
-/// `BAOMI_LOG`/`RUST_LOG` to change it; JSON lines with `--log-format json`.
+/// `BAOMI_LOG`/`RUST_LOG` to change it; JSON lines with `--log-format json`;
+/// colour only on a terminal without `NO_COLOR`.
 pub fn init_logging(args: &WatchArgs) {
     let from_file = file_config(args).ok().and_then(|c| c.log_format);
     let json = match args.log_format {
@@ -87,9 +94,12 @@ pub fn init_logging(args: &WatchArgs) {
     let filter = std::env::var("BAOMI_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into());
+    // Plain text unless stderr is a terminal: under systemd it is the
+    // journal, which would store the escape codes verbatim.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(super::use_color(std::io::IsTerminal::is_terminal(&std::io::stderr())));
     let _ = if json {
         builder.json().try_init()
     } else {
@@ -111,11 +121,19 @@ fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
 /// While the background verification has found a problem, nothing is
 /// recorded: the draft stays in `inbox/` (nothing is lost) and is taken
 /// again once the ledger is restored and verifies.
+///
+/// Before the entry, the draft's bytes go into the archive (read again from
+/// inbox/, where the file still is, and checked against the scan's
+/// SHA-256), and the entry names the outcome folder the daemon moves the
+/// draft to next, so reviewers see the findings in context and the queue
+/// says where the file went.
 struct LedgerRecorder {
     ledger: Mutex<Ledger>,
     key: KeyPair,
     fingerprint: String,
     integrity: std::sync::Arc<baomi_ledger::Integrity>,
+    archive: baomi_archive::Archive,
+    root: PathBuf,
 }
 
 impl Recorder for LedgerRecorder {
@@ -125,9 +143,20 @@ impl Recorder for LedgerRecorder {
                 "the ledger does not verify ({p}); not recording until it is restored (run `baomi ledger verify`)"
             )));
         }
+        let drafted = Path::new(&report.path);
+        self.archive
+            .put_file(&report.sha256, drafted)
+            .map_err(|e| RecordError(format!("cannot keep the draft for reviewers: {e}")))?;
+        let moved_to = drafted.file_name().map(|name| {
+            self.root
+                .join(baomi_watch::Outcome::of(report.verdict).dir_name())
+                .join(name)
+                .display()
+                .to_string()
+        });
         let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         let r = ledger
-            .record_scan(report, &self.fingerprint, &self.key)
+            .record_scan_moved(report, &self.fingerprint, moved_to.as_deref(), &self.key)
             .map_err(|e| RecordError(e.to_string()))?;
         Ok(Recorded {
             seq: r.seq,
@@ -175,45 +204,74 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
 
     let rules = args.rules.clone().or(fc.rules.clone());
     let scanner = super::load_scanner(rules.as_deref())?;
+    let office = Office::current();
     let db = args
         .db
         .clone()
         .or(fc.db.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+        .unwrap_or_else(|| office.db(None));
+    let trust = load_trust(None)?;
     std::fs::create_dir_all(&root)
         .with_context(|| format!("cannot create the watched folder {}", root.display()))?;
     baomi_watch::ensure_local_db(&db, &root)?;
     // The lock before the key and the ledger: a second daemon on this
     // folder is refused before it creates either.
     let lock = RootLock::acquire(&root)?;
-    let key_path = args.key.clone().or(fc.key.clone()).unwrap_or_else(|| {
-        db.parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join(DEFAULT_SCANNER_KEY)
-    });
-    let (key, created) = default_scanner_key(&key_path)
-        .with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
-    if created {
-        tracing::info!(
-            key = %key_path.display(),
-            key_id = key.key_id(),
-            "created a new scanner key; add it to trust.toml with role \"scanner\""
-        );
+    let key_path = args
+        .key
+        .clone()
+        .or(fc.key.clone())
+        .or(office.key.clone())
+        .unwrap_or_else(|| {
+            db.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join(DEFAULT_SCANNER_KEY)
+        });
+    // With a trust file in use, only a registered key signs: it is never
+    // created here, where nobody would register it.
+    let key = if trust.is_some() {
+        baomi_ledger::load_private_key(&key_path).with_context(|| {
+            format!(
+                "cannot use the scanner key {}; create and register one with `baomi key new {} --person 扫描服务 --role scanner --register`",
+                key_path.display(),
+                key_path.with_extension("").display()
+            )
+        })?
+    } else {
+        let (key, created) = default_scanner_key(&key_path)
+            .with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
+        if created {
+            tracing::warn!(
+                key = %key_path.display(),
+                key_id = key.key_id(),
+                "created a new scanner key; register it: baomi key register {} --person 扫描服务 --role scanner",
+                key_path.display()
+            );
+        }
+        key
+    };
+    require_registered(&key, &key_path, trust.as_ref(), &[Role::Scanner], "scanner")?;
+    let mut open = baomi_ledger::OpenOptions::default();
+    if let Some(t) = args.ledger_busy_timeout {
+        open.busy_timeout = seconds("ledger-busy-timeout", t)?;
     }
-    let ledger =
-        Ledger::open(&db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let ledger = Ledger::open_with(&db, &open)
+        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
     let integrity = baomi_ledger::spawn_monitor(
         db.clone(),
         Some(ledger.checkpoint_dir().path().to_owned()),
-        None,
+        trust.map(|t| t.0),
         baomi_ledger::MonitorTimes::default(),
     );
+    let archive = baomi_archive::Archive::open(&office.archive(&db))?;
     let recorder = LedgerRecorder {
         ledger: Mutex::new(ledger),
         key,
         fingerprint: scanner.fingerprint().to_string(),
         integrity,
+        archive,
+        root: root.clone(),
     };
     let stop = baomi_watch::shutdown_on_signals().context("cannot install signal handlers")?;
     let summary = baomi_watch::run(cfg, lock, scanner, Box::new(recorder), stop)?;

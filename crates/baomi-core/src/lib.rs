@@ -15,6 +15,7 @@
 //! assert_eq!(&*report.findings[0].rule, "personal.id-card");
 //! ```
 
+pub mod display;
 pub mod normalize;
 pub mod rules;
 mod scanner;

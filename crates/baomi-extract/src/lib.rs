@@ -199,6 +199,13 @@ pub enum ExtractError {
     Bomb(String),
     #[error("encrypted or password-protected {0}: remove the protection and scan again")]
     Encrypted(&'static str),
+    /// Zero bytes. Nothing in it could leak, but an empty draft is almost
+    /// always a copy or save that failed: calling it `clear` would tell its
+    /// author the document was reviewed when nothing was. So it fails
+    /// closed, the same for `baomi scan`, the daemon and the HTTP API
+    /// (every reader goes through [`extract`] or [`extract_owned`]).
+    #[error("the file is empty (0 bytes): nothing to review; was the copy interrupted? Copy or save the document again")]
+    Empty,
     #[error("{0}")]
     Other(String),
 }
@@ -333,6 +340,9 @@ pub fn extract_owned(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
     if !bytes.starts_with(&OLE2) {
         let format = detect(path, &bytes[..bytes.len().min(4096)])?;
         if matches!(format, Format::Text | Format::Markdown) {
@@ -359,7 +369,12 @@ fn plain_text(text: String, encoding: TextEncoding, format: Format) -> Extracted
 }
 
 /// Extracts the segments of an in-memory document.
+///
+/// A document of zero bytes is [`ExtractError::Empty`], whatever its name.
 pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
     if bytes.starts_with(&OLE2) && contains_utf16(bytes, "EncryptionInfo") {
         // Office wraps a password-protected .docx/.xlsx in an OLE2 file.
         return Err(ExtractError::Encrypted(

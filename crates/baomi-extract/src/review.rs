@@ -301,4 +301,30 @@ mod tests {
         );
         assert!(r.error.unwrap().contains("save it as .docx"));
     }
+
+    #[test]
+    fn an_empty_file_is_an_error_on_every_path_never_clear() {
+        let scanner = Scanner::shipped();
+        let limits = Limits::default();
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.txt", "b.docx", "c.pdf", "d.html", "e"] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, b"").unwrap();
+            for r in [
+                review_file(&p, &scanner, &limits),
+                review_bytes(name, b"", &scanner, &limits),
+            ] {
+                assert_eq!(r.verdict, Verdict::Error, "{name}: {r:?}");
+                assert!(!r.coverage.complete, "{name}");
+                let e = r.error.unwrap();
+                assert!(e.contains("the file is empty (0 bytes)"), "{e}");
+                assert_eq!(r.sha256, sha256_hex(b""), "it was read: its hash is known");
+            }
+        }
+        // One byte is a document (white space: nothing found, clear).
+        assert_eq!(
+            review_bytes("f.txt", b"\n", &scanner, &limits).verdict,
+            Verdict::Clear
+        );
+    }
 }

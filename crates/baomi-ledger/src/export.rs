@@ -3,11 +3,21 @@
 //!
 //! JSON Lines carry every field needed to re-verify an entry offline: the
 //! payload object re-canonicalised with RFC 8785 gives back the signed bytes.
+//!
+//! What people read — the HTML forms and the pulled-out CSV columns — shows
+//! times in the office's zone ([`baomi_core::time::format_datetime`]) and
+//! every field through [`baomi_core::display::visible`], so that a control
+//! or bidi character in a file name, title or signer's name is seen, not
+//! obeyed. The labels for people (severity, confidence, part, location) are
+//! defined here once, for these forms and the web UI alike.
 
 use crate::entry::Entry;
 use crate::forms::{Decision, ScanForm};
 use crate::trust::{Role, Trust};
 use crate::verify::VerifyReport;
+use baomi_core::display::visible;
+use baomi_core::time::{format_datetime, office_zone};
+use baomi_core::{Category, Confidence, Location, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -34,15 +44,19 @@ pub fn write_jsonl(entries: &[Entry], trust: Option<&Trust>, mut w: impl Write) 
 
 /// The CSV header of [`write_csv`].
 pub const CSV_HEADER: &str =
-    "seq,kind,recorded_at,doc_sha256,path,title,doc_number,outcome,role,key_id,signer,hash,prev_hash,signature,payload";
+    "seq,kind,recorded_at,doc_sha256,path,title,doc_number,outcome,role,key_id,signer,recorded_local,hash,prev_hash,signature,payload";
 
 /// RFC 4180 CSV, one row per entry, with the form's main fields pulled out
 /// of the payload. Cells that a spreadsheet would run as a formula (`=`,
-/// `+`, `-`, `@` first) are prefixed with `'`.
+/// `+`, `-`, `@` first) are prefixed with `'`. `recorded_at` is the stored
+/// UTC time and `payload` the exact signed JSON (to verify with);
+/// `recorded_local` is the time in the office's zone
+/// (`2026-12-02 07:30 北京时间`), and the pulled-out `path`, `title`,
+/// `doc_number` and `signer` show invisible characters as `⟨U+202E⟩`.
 pub fn write_csv(entries: &[Entry], trust: Option<&Trust>, mut w: impl Write) -> io::Result<()> {
     writeln!(w, "{CSV_HEADER}")?;
     for e in entries {
-        let p = |k: &str| e.payload_str(k).unwrap_or("").to_owned();
+        let p = |k: &str| visible(e.payload_str(k).unwrap_or(""));
         let outcome = e
             .payload_str("verdict")
             .or_else(|| e.payload_str("conclusion"))
@@ -59,10 +73,8 @@ pub fn write_csv(entries: &[Entry], trust: Option<&Trust>, mut w: impl Write) ->
             outcome.to_owned(),
             p("role"),
             e.key_id.clone(),
-            trust
-                .and_then(|t| t.name_of(&e.key_id))
-                .unwrap_or("")
-                .to_owned(),
+            visible(trust.and_then(|t| t.name_of(&e.key_id)).unwrap_or("")),
+            format_datetime(&e.recorded_at),
             crate::hex(&e.hash),
             crate::hex(&e.prev_hash),
             crate::hex(&e.signature),
@@ -103,6 +115,99 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// A displayed field: invisible characters made visible, then escaped.
+fn shown(s: &str) -> String {
+    html_escape(&visible(s))
+}
+
+/// A multi-line field (an opinion): each line [`shown`], joined by `<br>`.
+fn shown_lines(s: &str) -> String {
+    s.lines().map(shown).collect::<Vec<_>>().join("<br>")
+}
+
+// ------------------------------------------------------ labels for people
+
+/// The form's word for a finding's severity.
+pub fn severity_zh(s: Severity) -> &'static str {
+    match s {
+        Severity::Block => "不得公开",
+        Severity::Review => "需审查",
+        Severity::Note => "提示",
+    }
+}
+
+/// The form's word for a finding's confidence.
+pub fn confidence_zh(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "高",
+        Confidence::Medium => "中",
+        Confidence::Low => "低",
+    }
+}
+
+/// What a rule looks for, in the office's words.
+pub fn category_zh(c: Category) -> &'static str {
+    match c {
+        Category::StateSecret => "国家秘密",
+        Category::WorkSecret => "工作秘密",
+        Category::PersonalInfo => "个人信息",
+        Category::TradeSecret => "商业秘密",
+        Category::Internal => "内部事项",
+    }
+}
+
+/// The part of a document a finding sits in.
+pub fn part_zh(p: baomi_core::Part) -> &'static str {
+    use baomi_core::Part::*;
+    match p {
+        Body => "正文",
+        Header => "页眉",
+        Footer => "页脚",
+        Footnote => "脚注",
+        Endnote => "尾注",
+        Comment => "批注",
+        TrackedDeletion => "修订删除",
+        TrackedInsertion => "修订插入",
+        Hidden => "隐藏文字",
+        Metadata => "文档属性",
+        TextLayer => "文字层",
+        HtmlComment => "网页注释",
+        HtmlAttribute => "网页属性",
+    }
+}
+
+/// Where a finding sits, for people, without the part (shown beside it):
+/// `第 2 页 · 第 3 段 · 单元格 Sheet1!B3 · 作者 李四 · 第 3 行第 4 列`. The
+/// `detail` (a property or comment name from the file) and the author come
+/// from the document and are made visible ([`baomi_core::display::visible`]).
+pub fn location_zh(l: &Location) -> String {
+    use baomi_core::display::visible;
+    let mut parts = Vec::new();
+    if let Some(p) = l.page {
+        parts.push(format!("第 {p} 页"));
+    }
+    if let Some(p) = l.paragraph {
+        parts.push(format!("第 {p} 段"));
+    }
+    if let Some(c) = &l.cell {
+        parts.push(format!("单元格 {}", visible(c)));
+    }
+    if let Some(a) = &l.author {
+        parts.push(format!("作者 {}", visible(a)));
+    }
+    if let Some(d) = &l.detail {
+        parts.push(visible(d));
+    }
+    parts.push(format!("第 {} 行第 {} 列", l.line, l.column));
+    parts.join(" · ")
+}
+
+/// A finding's place for people: its part and [`location_zh`]
+/// (`修订删除 · 第 3 段 · 作者 李四 · 第 3 行第 4 列`).
+pub fn place_zh(l: &Location) -> String {
+    format!("{} · {}", part_zh(l.part), location_zh(l))
+}
+
 /// One document's printable form.
 #[derive(Debug, Clone)]
 pub struct HtmlForm {
@@ -128,17 +233,6 @@ fn by_document(entries: &[Entry]) -> BTreeMap<String, Vec<&Entry>> {
     groups
 }
 
-/// `2026-11-27T11:20:00Z` as `2026-11-27 19:20:00` (UTC+8), the time an
-/// office signs in; anything unparseable is shown as stored.
-fn beijing_time(rfc3339: &str) -> String {
-    match crate::entry::unix_from_rfc3339(rfc3339) {
-        Some(t) => crate::entry::rfc3339_from_unix(t + 8 * 3600)
-            .trim_end_matches('Z')
-            .replacen('T', " ", 1),
-        None => rfc3339.to_owned(),
-    }
-}
-
 /// The first 16 characters of a fingerprint, enough to tell rule sets apart on paper.
 fn short(s: &str) -> &str {
     s.char_indices().nth(16).map_or(s, |(i, _)| &s[..i])
@@ -158,14 +252,6 @@ fn file_safe(s: &str) -> String {
         .collect()
 }
 
-fn severity_zh(s: baomi_core::Severity) -> &'static str {
-    match s {
-        baomi_core::Severity::Block => "不得公开",
-        baomi_core::Severity::Review => "需审查",
-        baomi_core::Severity::Note => "提示",
-    }
-}
-
 fn status_of(seq: u64, verify: &VerifyReport) -> (bool, String) {
     match &verify.problem {
         None if verify.trust_checked => {
@@ -180,8 +266,8 @@ fn status_of(seq: u64, verify: &VerifyReport) -> (bool, String) {
 
 fn signer_cell(key_id: &str, trust: Option<&Trust>) -> String {
     match trust.and_then(|t| t.name_of(key_id)) {
-        Some(n) => format!("{}<br><code>{}</code>", html_escape(n), html_escape(key_id)),
-        None => format!("<i>未登记</i><br><code>{}</code>", html_escape(key_id)),
+        Some(n) => format!("{}<br><code>{}</code>", shown(n), shown(key_id)),
+        None => format!("<i>未登记</i><br><code>{}</code>", shown(key_id)),
     }
 }
 
@@ -232,15 +318,15 @@ pub fn html_forms(
         let _ = write!(
             h,
             "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>保密审查表 — {}</title><style>{STYLE}</style></head><body>\n<h1>信息公开保密审查表</h1>\n<table>",
-            html_escape(&summary)
+            shown(&summary)
         );
         let _ = write!(
             h,
             "<tr><th>标题 / 文号</th><td>{}</td></tr>",
-            html_escape(&summary)
+            shown(&summary)
         );
         if let Some((_, f)) = latest {
-            let _ = write!(h, "<tr><th>文件</th><td>{}</td></tr>", html_escape(&f.path));
+            let _ = write!(h, "<tr><th>文件</th><td>{}</td></tr>", shown(&f.path));
         }
         let sha = group[0].doc_sha256.as_str();
         let _ = writeln!(
@@ -249,7 +335,7 @@ pub fn html_forms(
             if sha.is_empty() {
                 "（文件未能读取）".to_string()
             } else {
-                html_escape(sha)
+                shown(sha)
             }
         );
 
@@ -257,18 +343,19 @@ pub fn html_forms(
         h.push_str("<h2>不公开的依据或理由</h2>\n");
         match latest {
             Some((_, f)) if !f.reasons.is_empty() => {
-                h.push_str("<table><tr><th>#</th><th>规则</th><th>依据</th><th>位置</th><th>内容（已遮盖）</th><th>程度</th></tr>");
+                h.push_str("<table><tr><th>#</th><th>规则</th><th>依据</th><th>位置</th><th>内容（已遮盖）</th><th>程度</th><th>置信度</th></tr>");
                 for (i, r) in f.reasons.iter().enumerate() {
                     let _ = write!(
                         h,
-                        "<tr><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         i + 1,
-                        html_escape(&r.title),
-                        html_escape(&r.rule),
-                        html_escape(&r.basis),
-                        html_escape(&r.location.to_string()),
-                        html_escape(&r.matched_preview),
+                        shown(&r.title),
+                        shown(&r.rule),
+                        shown(&r.basis),
+                        html_escape(&place_zh(&r.location)),
+                        shown(&r.matched_preview),
                         severity_zh(r.severity),
+                        confidence_zh(r.confidence),
                     );
                 }
                 h.push_str("</table>\n");
@@ -286,7 +373,7 @@ pub fn html_forms(
                         if let Some(e) = &f.error {
                             notes.push(e.clone());
                         }
-                        html_escape(&notes.join("；"))
+                        shown(&notes.join("；"))
                     }
                 );
             }
@@ -316,11 +403,10 @@ pub fn html_forms(
                         };
                         let _ = write!(
                             h,
-                            "<tr><td>{}</td><td>{}（{}）</td><td>{}</td></tr>",
+                            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                             Role::Scanner.label_zh(),
-                            html_escape(&f.conclusion),
-                            html_escape(f.verdict.as_str()),
-                            html_escape(&note)
+                            shown(&f.conclusion),
+                            shown(&note)
                         );
                     }
                 }
@@ -337,8 +423,8 @@ pub fn html_forms(
                             h,
                             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                             d.role.label_zh(),
-                            html_escape(d.conclusion.label_zh()),
-                            html_escape(&opinion).replace('\n', "<br>")
+                            shown(d.conclusion.label_zh()),
+                            shown_lines(&opinion)
                         );
                     } else if e.kind == "waiver" {
                         let what = format!(
@@ -349,8 +435,8 @@ pub fn html_forms(
                         let _ = write!(
                             h,
                             "<tr><td>豁免（保密委）</td><td>{}</td><td>{}</td></tr>",
-                            html_escape(what.trim()),
-                            html_escape(e.payload_str("reason").unwrap_or(""))
+                            shown(what.trim()),
+                            shown(e.payload_str("reason").unwrap_or(""))
                         );
                     } else {
                         let text = e
@@ -363,9 +449,9 @@ pub fn html_forms(
                         let _ = write!(
                             h,
                             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            html_escape(&e.kind),
-                            html_escape(e.payload_str("conclusion").unwrap_or("")),
-                            html_escape(&text)
+                            shown(&e.kind),
+                            shown(e.payload_str("conclusion").unwrap_or("")),
+                            shown_lines(&text)
                         );
                     }
                 }
@@ -374,7 +460,7 @@ pub fn html_forms(
         h.push_str("</table>\n");
 
         // 审查责任人签章和日期
-        h.push_str("<h2>审查责任人签章和日期</h2>\n<table><tr><th>记录</th><th>环节</th><th>签署人</th><th>日期（北京时间）</th><th>验证</th></tr>");
+        h.push_str("<h2>审查责任人签章和日期</h2>\n<table><tr><th>记录</th><th>环节</th><th>签署人</th><th>签署时间</th><th>验证</th></tr>");
         for e in &group {
             let stage = match e.kind.as_str() {
                 "scan" => Role::Scanner.label_zh().to_owned(),
@@ -390,18 +476,19 @@ pub fn html_forms(
                 h,
                 "<tr><td>第 {} 条</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
                 e.seq,
-                html_escape(&stage),
+                shown(&stage),
                 signer_cell(&e.key_id, trust),
-                html_escape(&beijing_time(&e.recorded_at)),
+                html_escape(&format_datetime(&e.recorded_at)),
                 if ok { "ok" } else { "bad" },
-                html_escape(&status)
+                shown(&status)
             );
         }
         h.push_str("</table>\n");
         let _ = write!(
             h,
-            "<p class=\"meta\">账本 {} · 本表由 baomi 根据签名账本生成；内容摘录已遮盖，原文请查阅原件。</p>\n</body></html>\n",
-            html_escape(origin)
+            "<p class=\"meta\">账本 {} · 时间均为{} · 本表由 baomi 根据签名账本生成；内容摘录已遮盖，原文请查阅原件。</p>\n</body></html>\n",
+            shown(origin),
+            shown(office_zone().label())
         );
         forms.push(HtmlForm {
             file_name: format!("form-{}.html", file_safe(&key)),
@@ -419,7 +506,7 @@ pub fn html_forms(
         idx,
         "<p class=\"{}\">{}</p>\n<table><tr><th>标题 / 文号</th><th>审查表</th></tr>",
         if verify.ok() { "ok" } else { "bad" },
-        html_escape(&match &verify.problem {
+        shown(&match &verify.problem {
             None => format!("账本验证通过：共 {} 条记录。", verify.total),
             Some(p) => format!("账本验证失败：{}", p),
         })
@@ -428,9 +515,9 @@ pub fn html_forms(
         let _ = write!(
             idx,
             "<tr><td>{}</td><td><a href=\"{}\">{}</a></td></tr>",
-            html_escape(&f.summary),
-            html_escape(&f.file_name),
-            html_escape(&f.file_name)
+            shown(&f.summary),
+            shown(&f.file_name),
+            shown(&f.file_name)
         );
     }
     idx.push_str("</table>\n</body></html>\n");
@@ -447,12 +534,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn beijing() {
-        assert_eq!(beijing_time("2026-11-27T17:20:05Z"), "2026-11-28 01:20:05");
-        assert_eq!(beijing_time("garbage"), "garbage");
-    }
-
-    #[test]
     fn escapes() {
         assert_eq!(
             html_escape("<a href='x'>&\"</a>"),
@@ -462,5 +543,118 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=1+1"), "'=1+1");
         assert_eq!(csv_cell("plain"), "plain");
+    }
+
+    /// A document scanned and decided at 23:30 UTC, with a file name, title
+    /// and signer name holding a right-to-left override and an escape.
+    fn late_entries() -> (Vec<Entry>, Trust) {
+        let key = crate::KeyPair::generate().unwrap();
+        let at = "2026-12-01T23:30:00Z".to_string();
+        let sha = "a".repeat(64);
+        let scan = serde_json::json!({
+            "path": "drafts/rtl-\u{202e}txt.exe",
+            "title": "通知\u{1b}[31m",
+            "summary": "通知\u{1b}[31m（rtl-\u{202e}）",
+            "verdict": "withhold",
+            "conclusion": "不予公开",
+            "coverage": {"complete": true, "parts": ["body"], "notes": []},
+            "reasons": [{
+                "rule": "marking.classification",
+                "title": "密级和保密期限标志",
+                "category": "state-secret",
+                "severity": "block",
+                "basis": "《保密法》",
+                "confidence": "high",
+                "location": {"part": "tracked-deletion", "line": 3, "column": 4, "paragraph": 3, "author": "李\u{202e}四"},
+                "matched_sha256": "b".repeat(64),
+                "matched_preview": "机*★*年"
+            }],
+            "rules_fingerprint": "f".repeat(64),
+            "signer": key.key_id(),
+            "role": "scanner",
+            "time": at,
+        });
+        let decision = serde_json::json!({
+            "role": "department",
+            "stage": "department",
+            "conclusion": "withhold",
+            "opinion": "第一行\n第二行\u{202e}",
+            "basis": "《个人信息保护法》",
+        });
+        let mut entries = Vec::new();
+        let mut prev = crate::entry::GENESIS_PREV_HASH;
+        for (seq, kind, payload) in [(1, "scan", scan), (2, "decision", decision)] {
+            let bytes = crate::entry::canonical_bytes(&payload).unwrap();
+            let e = crate::entry::seal(seq, kind, &sha, at.clone(), payload, bytes, prev, &key);
+            prev = e.hash;
+            entries.push(e);
+        }
+        let trust = Trust::parse(&format!(
+            "[[signer]]\nkey_id = \"{}\"\nname = \"张\u{202e}三\"\nroles = [\"scanner\", \"department\"]\n",
+            key.key_id()
+        ))
+        .unwrap();
+        (entries, trust)
+    }
+
+    #[test]
+    fn forms_show_office_time_and_visible_controls() {
+        // The zone is process-wide: this test binary uses Beijing time.
+        let zone = baomi_core::time::Zone::beijing();
+        let _ = baomi_core::time::set_office_zone(zone.clone());
+        assert_eq!(
+            office_zone(),
+            &zone,
+            "BAOMI_TIMEZONE is set for this test run"
+        );
+        let (entries, trust) = late_entries();
+        let report = VerifyReport {
+            total: 2,
+            verified: 2,
+            problem: None,
+            trust_checked: true,
+            signers: BTreeMap::new(),
+            warnings: vec![],
+            root: None,
+            checkpoints: None,
+        };
+        let forms = html_forms(&entries, &report, Some(&trust), "baomi.ledger/x");
+        let form = &forms[0].html;
+        // 23:30 UTC is 07:30 the next morning in Beijing: the form's date is
+        // the office's date, labelled.
+        assert!(form.contains("2026-12-02 07:30 北京时间"), "{form}");
+        assert!(!form.contains("2026-12-01"), "{form}");
+        assert!(form.contains("时间均为北京时间"));
+        // Every displayed field shows its invisible characters.
+        for shown in [
+            "drafts/rtl-⟨U+202E⟩txt.exe",
+            "通知⟨U+001B⟩[31m",
+            "张⟨U+202E⟩三",
+            "作者 李⟨U+202E⟩四",
+            "第一行<br>第二行⟨U+202E⟩",
+        ] {
+            assert!(form.contains(shown), "{shown} missing: {form}");
+        }
+        assert!(
+            !form.contains('\u{202e}') && !form.contains('\u{1b}'),
+            "{form}"
+        );
+        // Labels for people, not identifiers.
+        assert!(form.contains("修订删除 · 第 3 段") && form.contains("<td>高</td>"));
+        assert!(!form.contains("（withhold）"));
+        assert!(!forms[1].html.contains('\u{202e}'), "index");
+
+        let mut csv = Vec::new();
+        write_csv(&entries, Some(&trust), &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        let header: Vec<&str> = CSV_HEADER.split(',').collect();
+        let local = header.iter().position(|h| *h == "recorded_local").unwrap();
+        let row = csv.lines().nth(1).unwrap();
+        assert_eq!(row.split(',').nth(local), Some("2026-12-02 07:30 北京时间"));
+        assert!(
+            row.contains(",2026-12-01T23:30:00Z,"),
+            "stored time stays UTC: {row}"
+        );
+        assert!(row.contains("drafts/rtl-⟨U+202E⟩txt.exe") && row.contains("张⟨U+202E⟩三"));
     }
 }

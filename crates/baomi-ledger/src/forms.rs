@@ -48,6 +48,12 @@ pub struct ScanForm {
     /// replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<u64>,
+    /// Where the draft goes after this scan, when the recorder moves it
+    /// (the daemon's outcome folder, e.g. `share/withheld/通知.docx`), so
+    /// that the queue says where the file is now. `path` stays the path as
+    /// scanned: revisions and waivers follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
 }
 
 /// One reason on the form: which rule fired where, on what legal basis.
@@ -228,6 +234,7 @@ impl ScanForm {
             role: Role::Scanner,
             time: String::new(),
             supersedes: None,
+            moved_to: None,
         }
     }
 }

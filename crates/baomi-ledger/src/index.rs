@@ -33,6 +33,7 @@ pub(crate) const SCHEMA: &str = "
         sha256        TEXT PRIMARY KEY,
         scan_seq      INTEGER NOT NULL,
         path          TEXT NOT NULL,
+        location      TEXT NOT NULL,
         verdict       TEXT NOT NULL,
         findings      INTEGER NOT NULL,
         block         INTEGER NOT NULL,
@@ -62,6 +63,9 @@ pub struct IndexedDocument {
     pub scan_seq: u64,
     /// The path of that scan.
     pub path: String,
+    /// Where the draft is now: the folder the recorder moved it to, else
+    /// `path`.
+    pub location: String,
     pub verdict: String,
     /// Findings in that scan, and how many of them are `block`.
     pub findings: u64,
@@ -107,6 +111,8 @@ pub struct DocumentQuery {
 #[derive(Deserialize)]
 struct ScanHead {
     path: String,
+    #[serde(default)]
+    moved_to: Option<String>,
     verdict: Verdict,
     #[serde(default)]
     reasons: Vec<ReasonHead>,
@@ -191,10 +197,10 @@ fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8])
                 .filter(|r| r.severity == Severity::Block)
                 .count() as i64;
             tx.prepare_cached(
-                "INSERT INTO index_documents (sha256, scan_seq, path, verdict, findings, block, decisions, waivers, last_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?2)
-                 ON CONFLICT (sha256) DO UPDATE SET scan_seq = ?2, path = ?3, verdict = ?4, findings = ?5,
-                    block = ?6, last_seq = ?2, review_ctx = NULL",
+                "INSERT INTO index_documents (sha256, scan_seq, path, location, verdict, findings, block, decisions, waivers, last_seq)
+                 VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, 0, 0, ?2)
+                 ON CONFLICT (sha256) DO UPDATE SET scan_seq = ?2, path = ?3, location = ?7, verdict = ?4,
+                    findings = ?5, block = ?6, last_seq = ?2, review_ctx = NULL",
             )?
             .execute(params![
                 doc,
@@ -202,7 +208,8 @@ fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8])
                 head.path,
                 head.verdict.as_str(),
                 head.reasons.len() as i64,
-                block
+                block,
+                head.moved_to.as_deref().unwrap_or(&head.path),
             ])?;
             // The revision it replaces under this path changes state too.
             tx.prepare_cached(
@@ -246,7 +253,7 @@ fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8])
 
 const DOC_COLUMNS: &str = "d.sha256, d.scan_seq, d.path, d.verdict, d.findings, d.block, d.decisions, d.waivers, d.last_seq,
      CASE WHEN p.sha256 <> d.sha256 AND p.scan_seq > d.scan_seq THEN p.sha256 END,
-     d.review_ctx, d.status, d.waiting_for, d.open_findings, d.open_block";
+     d.review_ctx, d.status, d.waiting_for, d.open_findings, d.open_block, d.location";
 
 const DOC_FROM: &str = "FROM index_documents d LEFT JOIN index_paths p ON p.path = d.path";
 
@@ -273,6 +280,7 @@ fn read_doc(r: &rusqlite::Row<'_>, ctx: &str) -> rusqlite::Result<IndexedDocumen
         waivers: u(7)?,
         last_seq: u(8)?,
         superseded_by: r.get(9)?,
+        location: r.get(15)?,
         review,
     })
 }
@@ -446,7 +454,7 @@ impl Ledger {
         self.sync_index()?;
         let mut out = Vec::new();
         for sql in [
-            "SELECT 'doc', sha256, scan_seq, path, verdict, findings, block, decisions, waivers, last_seq FROM index_documents ORDER BY sha256",
+            "SELECT 'doc', sha256, scan_seq, path || ' @ ' || location, verdict, findings, block, decisions, waivers, last_seq FROM index_documents ORDER BY sha256",
             "SELECT 'path', path, scan_seq, sha256, '', '', '', '', '', '' FROM index_paths ORDER BY path",
             "SELECT 'waiver', seq, sha256, coalesce(path, '-'), '', '', '', '', '', '' FROM index_waivers ORDER BY seq",
             "SELECT 'state', last_seq, '', '', '', '', '', '', '', '' FROM index_state",

@@ -533,8 +533,20 @@ impl Ledger {
         rules_fingerprint: &str,
         key: &KeyPair,
     ) -> Result<Recorded> {
+        self.record_scan_moved(report, rules_fingerprint, None, key)
+    }
+
+    /// [`record_scan`](Self::record_scan) for a draft that the recorder
+    /// moves to `moved_to` next (recorded in the form's `moved_to`).
+    pub fn record_scan_moved(
+        &self,
+        report: &DocumentReport,
+        rules_fingerprint: &str,
+        moved_to: Option<&str>,
+        key: &KeyPair,
+    ) -> Result<Recorded> {
         self.write(key, |tx, link| {
-            record_scan_in(tx, link, report, rules_fingerprint, key)
+            record_scan_in(tx, link, report, rules_fingerprint, moved_to, key)
         })
     }
 
@@ -548,7 +560,7 @@ impl Ledger {
         self.write(key, |tx, link| {
             reports
                 .iter()
-                .map(|r| record_scan_in(tx, link, r, rules_fingerprint, key))
+                .map(|r| record_scan_in(tx, link, r, rules_fingerprint, None, key))
                 .collect()
         })
     }
@@ -1166,6 +1178,7 @@ fn record_scan_in(
     link: &mut (u64, [u8; 32]),
     report: &DocumentReport,
     fingerprint: &str,
+    moved_to: Option<&str>,
     key: &KeyPair,
 ) -> Result<Recorded> {
     let mut supersedes = None;
@@ -1191,6 +1204,7 @@ fn record_scan_in(
     form.signer = key.key_id().to_owned();
     form.time = entry::now_rfc3339();
     form.supersedes = supersedes;
+    form.moved_to = moved_to.map(str::to_owned);
     let payload = serde_json::to_value(&form).map_err(|e| LedgerError::Payload(e.to_string()))?;
     let e = insert_prepared(tx, link, "scan", &report.sha256, prepare(payload)?, key)?;
     Ok(Recorded {

@@ -73,6 +73,17 @@ impl Role {
             Role::SecrecyCommittee => "保密委审查",
         }
     }
+
+    /// Who holds the role, for people ("角色：保密委员会"): the body a key
+    /// signs for, where [`Role::label_zh`] names the stage it signs.
+    pub fn role_zh(self) -> &'static str {
+        match self {
+            Role::Scanner => "扫描服务",
+            Role::Department => "申请部门",
+            Role::WorkDepartment => "工作部",
+            Role::SecrecyCommittee => "保密委员会",
+        }
+    }
 }
 
 impl fmt::Display for Role {

@@ -9,7 +9,7 @@
 //! own full event channel, and a periodic timer all trigger a full listing.
 
 use crate::config::{PollMode, WatchConfig};
-use crate::fsutil::{network_fs_name, RootLock};
+use crate::fsutil::{network_fs_name, remove_leftovers, RootLock};
 use crate::names::is_ignored_name;
 use crate::process::{process, quarantine, Ctx, Done, Ident, Outcome};
 use crate::status::{now_utc, Counts, LastError, Status};
@@ -76,7 +76,14 @@ pub fn run(
     for o in Outcome::ALL {
         let d = cfg.root.join(o.dir_name());
         std::fs::create_dir_all(&d).map_err(|e| WatchError::io(&d, e))?;
+        // Half-written reports and copies of a daemon that was killed: we
+        // hold the root lock, so nobody else is writing them.
+        let n = remove_leftovers(&d);
+        if n > 0 {
+            tracing::info!(folder = %d.display(), files = n, "removed temporary files left by an interrupted run");
+        }
     }
+    let inbox_id = dir_id(&inbox);
     let mode = match cfg.poll {
         PollMode::Always(d) => Some(d),
         PollMode::Never => None,
@@ -96,29 +103,39 @@ pub fn run(
     };
     let (ev_tx, ev_rx) = bounded::<notify::Result<notify::Event>>(16_384);
     let overflow = Arc::new(AtomicBool::new(false));
-    let watcher: Option<Box<dyn Watcher + Send>> = if cfg.once {
+    // A new watcher each time inbox/ is a new folder: a watch taken over
+    // from the old folder would race with the old one's removal (notify
+    // drops the watch of a path when the old folder's deletion comes in,
+    // even if the path is watched anew by then).
+    let make_watcher: Option<MakeWatcher> = if cfg.once {
         None
     } else {
-        let of = Arc::clone(&overflow);
-        let handler = move |res: notify::Result<notify::Event>| {
-            if ev_tx.try_send(res).is_err() {
-                of.store(true, Ordering::Relaxed);
-            }
-        };
-        let base = notify::Config::default().with_follow_symlinks(false);
-        let werr = |e: notify::Error| WatchError::Watch {
+        let (of, inbox) = (Arc::clone(&overflow), inbox.clone());
+        Some(Box::new(move || {
+            let (tx, of) = (ev_tx.clone(), Arc::clone(&of));
+            let handler = move |res: notify::Result<notify::Event>| {
+                if tx.try_send(res).is_err() {
+                    of.store(true, Ordering::Relaxed);
+                }
+            };
+            let base = notify::Config::default().with_follow_symlinks(false);
+            let mut w: Box<dyn Watcher + Send> = match mode {
+                Some(interval) => Box::new(notify::PollWatcher::new(
+                    handler,
+                    base.with_poll_interval(interval),
+                )?),
+                None => Box::new(notify::RecommendedWatcher::new(handler, base)?),
+            };
+            w.watch(&inbox, RecursiveMode::NonRecursive)?;
+            Ok(w)
+        }))
+    };
+    let watcher = match &make_watcher {
+        Some(make) => Some(make().map_err(|e| WatchError::Watch {
             path: inbox.clone(),
             message: e.to_string(),
-        };
-        let mut w: Box<dyn Watcher + Send> = match mode {
-            Some(interval) => Box::new(
-                notify::PollWatcher::new(handler, base.with_poll_interval(interval))
-                    .map_err(werr)?,
-            ),
-            None => Box::new(notify::RecommendedWatcher::new(handler, base).map_err(werr)?),
-        };
-        w.watch(&inbox, RecursiveMode::NonRecursive).map_err(werr)?;
-        Some(w)
+        })?),
+        None => None,
     };
 
     let ctx = Arc::new(Ctx {
@@ -161,6 +178,13 @@ pub fn run(
         cfg,
         inbox,
         watcher,
+        make_watcher,
+        inbox_id,
+        inbox_refused: false,
+        next_folder_check: Instant::now() + FOLDER_CHECK,
+        check_folders_now: false,
+        record_backoff: None,
+        next_held_retry: None,
         cands: HashMap::new(),
         ready: VecDeque::new(),
         inflight: HashSet::new(),
@@ -243,6 +267,33 @@ struct Held {
 }
 
 const HELD_RETRY: Duration = Duration::from_secs(30);
+/// After the ledger refused an entry: wait this long before the next try,
+/// doubling up to `RECORD_RETRY_MAX` while it keeps failing.
+const RECORD_RETRY_MIN: Duration = Duration::from_secs(1);
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(30);
+/// How often the folders are checked for having been removed or replaced
+/// (and at once when an event says something happened to `inbox/` itself).
+const FOLDER_CHECK: Duration = Duration::from_secs(1);
+
+/// Recording in the ledger failed: new work waits until `until`, then one
+/// file at a time is tried until one is recorded.
+struct RecordBackoff {
+    delay: Duration,
+    until: Instant,
+    failures: u64,
+}
+
+/// Starts a change watcher on `inbox/`.
+type MakeWatcher = Box<dyn Fn() -> notify::Result<Box<dyn Watcher + Send>>>;
+
+/// The identity of a real folder (not a symlink to one).
+fn dir_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(p)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
 const TICK: Duration = Duration::from_millis(250);
 /// Stable files kept ready for the workers; more would only go stale.
 const READY_TARGET: usize = 256;
@@ -252,6 +303,19 @@ struct Dispatcher {
     inbox: PathBuf,
     /// Kept here so that a re-created inbox/ can be watched again.
     watcher: Option<Box<dyn Watcher + Send>>,
+    /// Makes a watcher on `inbox/` (none with `--once`).
+    make_watcher: Option<MakeWatcher>,
+    /// The `inbox/` folder the watch is on (device, inode): when the folder
+    /// at that path is another one (removed and made again), the watch is
+    /// put on the new one. `None` while there is no folder to watch.
+    inbox_id: Option<(u64, u64)>,
+    /// `inbox/` is a file or a symbolic link: nothing is taken from it.
+    inbox_refused: bool,
+    next_folder_check: Instant,
+    check_folders_now: bool,
+    record_backoff: Option<RecordBackoff>,
+    /// The earliest `retry_at` among `held`.
+    next_held_retry: Option<Instant>,
     cands: HashMap<PathBuf, Cand>,
     /// Stable candidates in the order they became stable.
     ready: VecDeque<PathBuf>,
@@ -287,6 +351,12 @@ impl Dispatcher {
                 break;
             }
             let now = Instant::now();
+            if self.check_folders_now || now >= self.next_folder_check {
+                self.check_folders();
+            }
+            if self.next_held_retry.is_some_and(|t| now >= t) {
+                self.retry_held(now);
+            }
             if overflow.swap(false, Ordering::Relaxed) {
                 tracing::warn!("change events were dropped (queue overflow): listing inbox/ again");
                 self.need_relist = true;
@@ -317,6 +387,10 @@ impl Dispatcher {
                 continue;
             }
             let timeout = wake.saturating_duration_since(Instant::now()).min(TICK);
+            let timeout = match self.next_held_retry {
+                Some(t) => timeout.min(t.saturating_duration_since(Instant::now())),
+                None => timeout,
+            };
             select! {
                 recv(ev_rx) -> ev => if let Ok(ev) = ev { self.on_event(ev) },
                 recv(done_rx) -> d => if let Ok((p, d)) = d { self.on_done(p, d) },
@@ -342,25 +416,15 @@ impl Dispatcher {
         self.more_pending = false;
         let now = Instant::now();
         self.last_relist = Some(now);
+        if self.inbox_refused {
+            return;
+        }
         let rd = match std::fs::read_dir(&self.inbox) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // Someone removed or renamed inbox/: people must still have
                 // somewhere to drop drafts.
-                tracing::warn!(inbox = %self.inbox.display(), "inbox/ disappeared: creating it again");
-                if let Err(e) = std::fs::create_dir_all(&self.inbox) {
-                    self.error(&self.inbox.clone(), format!("cannot create inbox/: {e}"));
-                    return;
-                }
-                if let Some(w) = self.watcher.as_mut() {
-                    let _ = w.unwatch(&self.inbox);
-                    if let Err(e) = w.watch(&self.inbox, RecursiveMode::NonRecursive) {
-                        self.error(
-                            &self.inbox.clone(),
-                            format!("cannot watch inbox/ again: {e}"),
-                        );
-                    }
-                }
+                self.check_folders();
                 return;
             }
             Err(e) => {
@@ -439,6 +503,14 @@ impl Dispatcher {
         }
         let now = Instant::now();
         for p in ev.paths {
+            if p == self.inbox {
+                // inbox/ itself was removed, renamed or replaced.
+                self.check_folders_now = true;
+                continue;
+            }
+            if self.inbox_refused {
+                continue;
+            }
             if p.parent() != Some(self.inbox.as_path())
                 || p.file_name().is_none_or(is_ignored_name)
                 || self.inflight.contains(&p)
@@ -503,6 +575,17 @@ impl Dispatcher {
             self.ready.extend(ready.into_iter().map(|(_, p)| p));
         }
         while !job_tx.is_full() {
+            // While the ledger refuses entries, files wait in inbox/ for the
+            // back-off to pass, then go one at a time until one is recorded.
+            if let Some(b) = &self.record_backoff {
+                if now < b.until {
+                    wake = wake.min(b.until);
+                    break;
+                }
+                if !self.inflight.is_empty() {
+                    break;
+                }
+            }
             let Some(p) = self.ready.pop_front() else {
                 break;
             };
@@ -537,6 +620,9 @@ impl Dispatcher {
                     }
                 },
             }
+            if self.record_backoff.is_some() {
+                break;
+            }
         }
         self.queued = job_tx.len();
         wake
@@ -566,6 +652,9 @@ impl Dispatcher {
                 if recorded.is_some_and(|r| r.duplicate) {
                     c.duplicates += 1;
                 }
+                if recorded.is_some() {
+                    self.recording_works();
+                }
                 tracing::info!(
                     file = %name,
                     outcome = outcome.dir_name(),
@@ -582,16 +671,204 @@ impl Dispatcher {
             }
             Done::Held(why) => {
                 self.error(&path, why);
-                let ident = lstat_ident(&path).ok();
-                self.held.insert(
-                    path,
-                    Held {
-                        ident,
-                        retry_at: Instant::now() + HELD_RETRY,
-                    },
-                );
+                self.hold(path, Instant::now() + HELD_RETRY);
+            }
+            Done::RecordFailed(why) => {
+                let retry_at = self.recording_failed();
+                self.error(&path, format!("{why}; the file stays in inbox/ and is retried"));
+                self.hold(path, retry_at);
             }
         }
+    }
+
+    fn hold(&mut self, path: PathBuf, retry_at: Instant) {
+        let ident = lstat_ident(&path).ok();
+        self.held.insert(path, Held { ident, retry_at });
+        if !self.cfg.once {
+            self.next_held_retry = Some(self.next_held_retry.map_or(retry_at, |t| t.min(retry_at)));
+        }
+    }
+
+    /// The ledger refused an entry: back off (doubling while it keeps
+    /// refusing) and say when the next try is. Returns that time.
+    fn recording_failed(&mut self) -> Instant {
+        let now = Instant::now();
+        if self.cfg.once {
+            // One pass: every file is tried once, and what could not be
+            // recorded is left in inbox/ (exit 2).
+            return now;
+        }
+        let b = match self.record_backoff.take() {
+            // A file sent before the back-off began: same failure, same wait.
+            Some(b) if now < b.until => {
+                let until = b.until;
+                self.record_backoff = Some(RecordBackoff {
+                    failures: b.failures + 1,
+                    ..b
+                });
+                return until;
+            }
+            Some(b) => {
+                let delay = (b.delay * 2).min(RECORD_RETRY_MAX);
+                RecordBackoff {
+                    delay,
+                    until: now + delay,
+                    failures: b.failures + 1,
+                }
+            }
+            None => RecordBackoff {
+                delay: RECORD_RETRY_MIN,
+                until: now + RECORD_RETRY_MIN,
+                failures: 1,
+            },
+        };
+        tracing::warn!(
+            retry_in_s = b.until.saturating_duration_since(now).as_secs_f64(),
+            failures = b.failures,
+            "the ledger does not take entries: drops wait in inbox/ and recording is retried"
+        );
+        let until = b.until;
+        self.record_backoff = Some(b);
+        until
+    }
+
+    /// A file was recorded: if recording had been failing, it works again,
+    /// and every file held back for it is retried now.
+    fn recording_works(&mut self) {
+        let Some(b) = self.record_backoff.take() else {
+            return;
+        };
+        let now = Instant::now();
+        let waiting = self.held.len();
+        for h in self.held.values_mut() {
+            h.retry_at = h.retry_at.min(now);
+        }
+        if waiting > 0 && !self.cfg.once {
+            self.next_held_retry = Some(now);
+        }
+        tracing::info!(
+            failures = b.failures,
+            retried = waiting,
+            "recording in the ledger works again; the files held back are retried"
+        );
+    }
+
+    /// Watches again the held files whose back-off has passed. An unchanged
+    /// file is taken at once (it was stable when it was held).
+    fn retry_held(&mut self, now: Instant) {
+        let quiet = self.cfg.quiet_period;
+        let mut next: Option<Instant> = None;
+        let mut due = Vec::new();
+        for (p, h) in &self.held {
+            if now >= h.retry_at {
+                due.push(p.clone());
+            } else {
+                next = Some(next.map_or(h.retry_at, |t| t.min(h.retry_at)));
+            }
+        }
+        self.next_held_retry = next;
+        for p in due {
+            let h = self.held.remove(&p);
+            if self.cands.len() >= self.cfg.max_tracked || self.inflight.contains(&p) {
+                self.more_pending = true;
+                continue;
+            }
+            let Ok(ident) = lstat_ident(&p) else {
+                continue; // gone meanwhile
+            };
+            let unchanged = h.is_some_and(|h| h.ident == Some(ident));
+            self.cands.insert(
+                p,
+                Cand {
+                    ident,
+                    since: if unchanged {
+                        now.checked_sub(quiet).unwrap_or(now)
+                    } else {
+                        now
+                    },
+                    next_check: if unchanged { now } else { now + quiet },
+                    ready: false,
+                },
+            );
+        }
+    }
+
+    /// Puts back folders that someone removed, and keeps the change watch
+    /// on the `inbox/` that is there now: a folder removed and made again
+    /// (by us or by hand) is another folder, and a watch on the old one
+    /// sees nothing. Says so in the log.
+    fn check_folders(&mut self) {
+        self.check_folders_now = false;
+        self.next_folder_check = Instant::now() + FOLDER_CHECK;
+        for o in Outcome::ALL {
+            let d = self.cfg.root.join(o.dir_name());
+            if let Err(e) = std::fs::symlink_metadata(&d) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    continue;
+                }
+                match std::fs::create_dir(&d) {
+                    Ok(()) => tracing::warn!(folder = %d.display(), "{}/ was removed: created it again", o.dir_name()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => self.error(&d, format!("{}/ was removed and cannot be created again: {e}", o.dir_name())),
+                }
+            }
+        }
+        let inbox = self.inbox.clone();
+        let mut created = false;
+        let id = match std::fs::symlink_metadata(&inbox) {
+            Ok(m) if m.is_dir() => dir_id(&inbox),
+            Ok(_) => {
+                // A file or a symbolic link where inbox/ was: listing it
+                // would take files from wherever the link points.
+                if !self.inbox_refused {
+                    self.inbox_refused = true;
+                    self.inbox_id = None;
+                    self.error(&inbox, "inbox/ is not a folder (a file or a symbolic link is in its place): nothing is taken until it is a folder again; remove it and the daemon creates inbox/ again".into());
+                }
+                return;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&inbox) {
+                Ok(()) => {
+                    created = true;
+                    tracing::warn!(inbox = %inbox.display(), "inbox/ was removed: created it again and watching the new folder");
+                    dir_id(&inbox)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => dir_id(&inbox),
+                Err(e) => {
+                    self.error(&inbox, format!("inbox/ was removed and cannot be created again: {e}"));
+                    self.inbox_id = None;
+                    return;
+                }
+            },
+            Err(e) => {
+                self.error(&inbox, format!("cannot look at inbox/: {e}"));
+                return;
+            }
+        };
+        if self.inbox_refused && id.is_some() {
+            self.inbox_refused = false;
+            tracing::warn!(inbox = %inbox.display(), "inbox/ is a folder again: taking drops");
+        }
+        if id.is_none() || id == self.inbox_id {
+            return;
+        }
+        if !created {
+            tracing::warn!(inbox = %inbox.display(), "inbox/ was replaced by a new folder (removed and made again): watching the new one");
+        }
+        if let Some(make) = &self.make_watcher {
+            drop(self.watcher.take());
+            match make() {
+                Ok(w) => self.watcher = Some(w),
+                Err(e) => {
+                    // Left as not watched: the next check tries again.
+                    self.error(&inbox, format!("cannot watch inbox/ again: {e}"));
+                    return;
+                }
+            }
+        }
+        self.inbox_id = id;
+        // Whatever is in the new folder already.
+        self.need_relist = true;
     }
 
     fn error(&mut self, path: &Path, message: String) {

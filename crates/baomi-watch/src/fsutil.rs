@@ -3,6 +3,7 @@
 //! following links, and moving without ever overwriting or losing a file.
 
 use crate::names::{report_name, suffixed};
+use crate::process::{crash_point, CrashPoint};
 use crate::WatchError;
 use std::ffi::{CString, OsStr};
 use std::fs::{File, OpenOptions};
@@ -242,9 +243,14 @@ fn is_exists(e: &io::Error) -> bool {
 /// returns where the file went.
 ///
 /// The report is written first, so a crash can never leave a moved file
-/// without its report. If a crash left a report but not its file, the retry
-/// finds the identical report (its text depends only on the review and the
-/// ledger entry) and reuses that name instead of leaving an orphan.
+/// without its report, and it is written atomically (a temporary file,
+/// synced, then linked into place): a crash leaves either no report or the
+/// whole one, never an empty or half-written `NAME.report.txt`. If a crash
+/// left a report but not its file, the retry finds the identical report
+/// (its text depends only on the review and the ledger entry) and reuses
+/// that name, so the draft is delivered once, under its own name. A
+/// truncated report without its file (left by a crash of an older version
+/// that wrote reports in place) is taken over the same way.
 pub fn deliver(src: &Path, dir: &Path, name: &OsStr, report: &str) -> io::Result<PathBuf> {
     for n in 1..10_000 {
         let cand = suffixed(name, n);
@@ -253,17 +259,12 @@ pub fn deliver(src: &Path, dir: &Path, name: &OsStr, report: &str) -> io::Result
             continue;
         }
         let rep = dir.join(report_name(&cand));
-        let created = match write_new(&rep, report) {
-            Ok(()) => true,
-            Err(e) if is_exists(&e) => {
-                if std::fs::read(&rep).ok().as_deref() == Some(report.as_bytes()) {
-                    false
-                } else {
-                    continue;
-                }
-            }
-            Err(e) => return Err(e),
+        let created = match place_report(&rep, report)? {
+            Placed::New => true,
+            Placed::Reused => false,
+            Placed::Taken => continue,
         };
+        crash_point(CrashPoint::ReportWritten);
         match move_file(src, &dest) {
             Ok(()) => {
                 fsync_dir(dir)?;
@@ -287,15 +288,124 @@ pub fn deliver(src: &Path, dir: &Path, name: &OsStr, report: &str) -> io::Result
     )))
 }
 
-fn write_new(path: &Path, text: &str) -> io::Result<()> {
+/// What [`place_report`] found at the report's name.
+enum Placed {
+    /// Nothing: the report was written there.
+    New,
+    /// The identical report, left by a crash before its file was moved.
+    Reused,
+    /// Another file's report: try the next name.
+    Taken,
+}
+
+/// The prefix of the daemon's temporary files in outcome folders (a report
+/// being written, a file being copied across file systems). They are
+/// dotfiles, so nobody mistakes them for outcomes, and any left by a crash
+/// are removed at the next start ([`remove_leftovers`]).
+pub const PARTIAL_PREFIX: &str = ".baomi-partial-";
+
+/// A temporary name in `dir` for `final_name`, unique within this process.
+fn partial_name(dir: &Path, final_name: &OsStr) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp = std::ffi::OsString::from(format!(
+        "{PARTIAL_PREFIX}{}-{n}-",
+        std::process::id()
+    ));
+    tmp.push(final_name);
+    dir.join(tmp)
+}
+
+/// Writes `text` at `rep` atomically, never replacing another report.
+fn place_report(rep: &Path, text: &str) -> io::Result<Placed> {
+    match existing_report(rep, text) {
+        Some(Placed::Taken) => return Ok(Placed::Taken),
+        Some(Placed::Reused) => return Ok(Placed::Reused),
+        Some(Placed::New) => {
+            // A truncated copy of this very report: replace it whole.
+            let tmp = write_partial(rep, text)?;
+            return match std::fs::rename(&tmp, rep) {
+                Ok(()) => Ok(Placed::New),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            };
+        }
+        None => {}
+    }
+    let tmp = write_partial(rep, text)?;
+    let linked = rename_noreplace(&tmp, rep);
+    if linked.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    match linked {
+        Ok(()) => Ok(Placed::New),
+        // Someone took the name meanwhile.
+        Err(e) if is_exists(&e) => Ok(match existing_report(rep, text) {
+            Some(Placed::Reused) => Placed::Reused,
+            _ => Placed::Taken,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// What is at `rep` already: `None` when nothing is; `New` when it is a
+/// strict prefix of `text` (an interrupted in-place write of this report:
+/// to be replaced); `Reused` when identical; `Taken` otherwise.
+fn existing_report(rep: &Path, text: &str) -> Option<Placed> {
+    let meta = std::fs::symlink_metadata(rep).ok()?;
+    if !meta.is_file() || meta.len() > text.len() as u64 {
+        return Some(Placed::Taken);
+    }
+    let Ok(found) = std::fs::read(rep) else {
+        return Some(Placed::Taken);
+    };
+    Some(if found == text.as_bytes() {
+        Placed::Reused
+    } else if text.as_bytes().starts_with(&found) {
+        Placed::New
+    } else {
+        Placed::Taken
+    })
+}
+
+/// The report in a new temporary file beside `rep`, synced.
+fn write_partial(rep: &Path, text: &str) -> io::Result<PathBuf> {
+    let dir = rep.parent().unwrap_or(Path::new("."));
+    let tmp = partial_name(dir, rep.file_name().unwrap_or_default());
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .mode(0o644)
-        .open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+        .open(&tmp)?;
+    crash_point(CrashPoint::ReportCreated);
+    let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(tmp)
+}
+
+/// Removes the temporary files a crash left in `dir` (see
+/// [`PARTIAL_PREFIX`]); only called with the root lock held, when no other
+/// daemon can be writing them. Returns how many were removed.
+pub fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in rd.flatten() {
+        if e.file_name().as_bytes().starts_with(PARTIAL_PREFIX.as_bytes())
+            && e.file_type().is_ok_and(|t| !t.is_dir())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Renames `src` to `dest` without overwriting. Across file systems
@@ -314,14 +424,7 @@ fn copy_across(src: &Path, dest: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(src)?;
     let ft = meta.file_type();
     let dir = dest.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".baomi-partial-{}-{}",
-        std::process::id(),
-        dest.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let _ = std::fs::remove_file(&tmp);
+    let tmp = partial_name(dir, dest.file_name().unwrap_or_default());
     if ft.is_symlink() {
         std::os::unix::fs::symlink(std::fs::read_link(src)?, &tmp)?;
     } else if ft.is_file() {
@@ -393,6 +496,54 @@ mod tests {
         std::fs::write(&src, "y").unwrap();
         let dest = deliver(&src, d.path(), OsStr::new("b.txt"), "mine\n").unwrap();
         assert_eq!(dest, d.path().join("b (2).txt"));
+    }
+
+    #[test]
+    fn a_truncated_orphan_report_is_completed_not_sidestepped() {
+        // What a crash in the middle of an in-place write left behind: the
+        // report's name taken by an empty or half report, no file beside it.
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in.txt");
+        for (name, partial) in [("a.txt", ""), ("b.txt", "verdict: rev")] {
+            std::fs::write(d.path().join(format!("{name}.report.txt")), partial).unwrap();
+            std::fs::write(&src, "x").unwrap();
+            let full = format!("{partial}iew — the whole report\n");
+            let dest = deliver(&src, d.path(), OsStr::new(name), &full).unwrap();
+            assert_eq!(dest, d.path().join(name), "delivered once, under its own name");
+            assert_eq!(
+                std::fs::read_to_string(d.path().join(format!("{name}.report.txt"))).unwrap(),
+                full
+            );
+        }
+        // A longer or different report is someone else's.
+        std::fs::write(d.path().join("c.txt.report.txt"), "other and longer\n").unwrap();
+        std::fs::write(&src, "y").unwrap();
+        let dest = deliver(&src, d.path(), OsStr::new("c.txt"), "other\n").unwrap();
+        assert_eq!(dest, d.path().join("c (2).txt"));
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("c.txt.report.txt")).unwrap(),
+            "other and longer\n"
+        );
+    }
+
+    #[test]
+    fn reports_are_written_through_a_temporary_file_that_never_stays() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in.txt");
+        std::fs::write(&src, "x").unwrap();
+        let out = d.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        deliver(&src, &out, OsStr::new("a.txt"), "report\n").unwrap();
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A crash leaves one behind; the next start removes it (and nothing else).
+        std::fs::write(out.join(format!("{PARTIAL_PREFIX}1-0-b.txt.report.txt")), "").unwrap();
+        assert_eq!(remove_leftovers(&out), 1);
+        assert_eq!(remove_leftovers(&out), 0);
+        assert!(out.join("a.txt").exists() && out.join("a.txt.report.txt").exists());
     }
 
     #[test]

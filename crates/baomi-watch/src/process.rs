@@ -93,9 +93,13 @@ pub enum Done {
     Vanished,
     /// Still changing or locked by its writer: watch it again.
     NotReady(String),
-    /// Our side failed (ledger unavailable, outcome folder not writable):
-    /// the file stays in `inbox/` and is retried later.
+    /// Our side failed (outcome folder not writable, …): the file stays in
+    /// `inbox/` and is retried later.
     Held(String),
+    /// The ledger did not take the entry (locked, read-only, refused while
+    /// it does not verify): the file stays in `inbox/`, and the daemon
+    /// retries with a back-off until recording works again.
+    RecordFailed(String),
 }
 
 /// Processes one inbox entry. Never reads through a symlink, never opens a
@@ -150,16 +154,6 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
                 "has {} hard links: another name for the same file may lie outside the shared folder, so it was not read. Copy the document instead of linking it.",
                 meta.nlink()
             ),
-        );
-    }
-    if meta.size() == 0 {
-        // Usually a copy that failed or has not started: clearing it would
-        // tell its author the draft was reviewed when nothing was.
-        return refuse(
-            ctx,
-            path,
-            &name,
-            "empty (0 bytes): there was nothing to review. If a copy was interrupted, drop the document again.",
         );
     }
     if meta.size() > ctx.max_size {
@@ -221,10 +215,10 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
     } else {
         match ctx.recorder.record(&report) {
             Ok(r) => Some(r),
-            Err(e) => return Done::Held(format!("cannot record in the ledger: {e}")),
+            Err(e) => return Done::RecordFailed(format!("cannot record in the ledger: {e}")),
         }
     };
-    crash_point();
+    crash_point(CrashPoint::Recorded);
     // If the writer came back after all, the entry recorded what was read
     // (which is true); the newer content gets its own entry next round.
     match std::fs::symlink_metadata(path) {
@@ -246,14 +240,44 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
     finish(ctx, path, &name, outcome, recorded, &text)
 }
 
-/// Fault injection for the end-to-end tests: with
-/// `BAOMI_WATCH_CRASH_AFTER_RECORD=1` the process aborts right after the
-/// first ledger commit and before the move — the exact window a power cut
-/// or `kill -9` can hit — so the tests can show that a restart moves the
-/// file without a second entry.
-fn crash_point() {
-    if std::env::var_os("BAOMI_WATCH_CRASH_AFTER_RECORD").is_some_and(|v| v == "1") {
-        tracing::error!("BAOMI_WATCH_CRASH_AFTER_RECORD is set: aborting between the ledger commit and the move");
+/// Where [`crash_point`] can abort the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrashPoint {
+    /// The ledger entry is committed; the report is not written, the file
+    /// not moved.
+    Recorded,
+    /// The report's (temporary) file exists but nothing is written to it.
+    ReportCreated,
+    /// The report is complete and in place; the file is not moved yet.
+    ReportWritten,
+}
+
+impl CrashPoint {
+    fn name(self) -> &'static str {
+        match self {
+            CrashPoint::Recorded => "recorded",
+            CrashPoint::ReportCreated => "report-created",
+            CrashPoint::ReportWritten => "report-written",
+        }
+    }
+}
+
+/// Fault injection for the end-to-end tests, **test-only**: with
+/// `BAOMI_TEST_CRASH_AFTER=recorded|report-created|report-written` the
+/// process aborts at that point of the first file it finishes — the windows
+/// a power cut or `kill -9` can hit — so the tests can show that a restart
+/// neither loses the file nor delivers it (or records it) twice.
+/// `BAOMI_WATCH_CRASH_AFTER_RECORD=1` is the older spelling of `recorded`.
+/// Never set these in production: the daemon would abort.
+pub(crate) fn crash_point(at: CrashPoint) {
+    let wanted = std::env::var_os("BAOMI_TEST_CRASH_AFTER").is_some_and(|v| v == at.name())
+        || (at == CrashPoint::Recorded
+            && std::env::var_os("BAOMI_WATCH_CRASH_AFTER_RECORD").is_some_and(|v| v == "1"));
+    if wanted {
+        tracing::error!(
+            point = at.name(),
+            "BAOMI_TEST_CRASH_AFTER is set (fault injection for tests): aborting"
+        );
         std::process::abort();
     }
 }

@@ -128,26 +128,9 @@ pub fn around(text: &str, start: usize, end: usize, chars: usize) -> InContext {
     }
 }
 
-/// Replaces characters a reader cannot see (controls, zero-width, bidi
-/// overrides, BOM) with a visible token such as `⟨U+200B⟩`; line breaks
-/// become `⏎`, tabs `→`.
-pub fn visible(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' => out.push('⏎'),
-            '\r' => {}
-            '\t' => out.push('→'),
-            c if c.is_control()
-                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}') =>
-            {
-                out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The one function every displayed field goes through (controls,
+/// zero-width and bidi characters made visible as `⟨U+202E⟩`).
+pub use baomi_core::display::visible;
 
 #[cfg(test)]
 mod tests {

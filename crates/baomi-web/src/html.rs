@@ -2,14 +2,47 @@
 //! so document text — untrusted — can only ever render as text). No page
 //! uses JavaScript; the server also sends a Content-Security-Policy that
 //! forbids scripts outright.
+//!
+//! Escaping stops markup, not deception: every displayed field (titles,
+//! paths, opinions, reasons, signer names, messages) also goes through
+//! [`visible`], so a right-to-left override or an escape character shows as
+//! `⟨U+202E⟩` instead of reordering what the reviewer reads. Values posted
+//! back (hidden form fields) are left exact. Every date and time is the
+//! office's ([`format_datetime`], [`format_date`]).
 
 use crate::review::{Conclusion, ReviewPath, Status};
 use crate::view::{
-    date_of, part_label, severity_label, verdict_label, DocDetail, DocSummary, FindingSource,
-    FindingView,
+    confidence_label, location_label, part_label, role_label, severity_label, verdict_label,
+    DocDetail, DocSummary, FindingSource, FindingView,
 };
+use baomi_core::display::visible;
+use baomi_core::time::{format_date, format_datetime, office_zone};
 use baomi_core::{Severity, Verdict};
 use maud::{html, Markup, DOCTYPE};
+
+/// A displayed field with its invisible characters made visible (maud
+/// escapes the markup).
+fn v(s: &str) -> String {
+    visible(s)
+}
+
+/// A multi-line field (an opinion): each line [`v`], the line breaks kept.
+fn lines(s: &str) -> Markup {
+    html! { @for (i, l) in s.lines().enumerate() { @if i > 0 { br; } (visible(l)) } }
+}
+
+/// A message for a page: the first line is what the reader is told; what
+/// follows it (the technical message, see [`crate::view::message_zh`]) is
+/// shown smaller as 技术信息.
+fn message(m: &str) -> Markup {
+    match m.split_once('\n') {
+        Some((said, tech)) => html! {
+            (visible(said))
+            br; span.tech { "技术信息：" (visible(tech)) }
+        },
+        None => html! { (visible(m)) },
+    }
+}
 
 /// The stylesheet, served at `/assets/style.css` (not inline, so the CSP
 /// needs no `unsafe-inline`).
@@ -39,7 +72,7 @@ fn layout(title: &str, me: &Me, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — baomi 保密审查" }
+                title { (v(title)) " — baomi 保密审查" }
                 link rel="stylesheet" href="/assets/style.css";
             }
             body {
@@ -48,21 +81,23 @@ fn layout(title: &str, me: &Me, body: Markup) -> Markup {
                     nav {
                         a href="/" { "审查队列" }
                         a href="/ledger" { "账本状态" }
-                        a href="/api/v1/openapi.json" { "API" }
+                        a href="/api/v1/openapi.json" { "接口说明" }
                     }
                     span.me {
                         "签名密钥："
-                        @match &me.name { Some(n) => { (n) } None => { "未登记" } }
-                        " " code { (me.key_id) }
-                        @if !me.roles.is_empty() { " · 角色：" (me.roles.join("、")) }
+                        @match &me.name { Some(n) => { (v(n)) } None => { "未登记" } }
+                        " " code { (v(&me.key_id)) }
+                        @if !me.roles.is_empty() {
+                            " · 角色：" (me.roles.iter().map(|r| role_label(r)).collect::<Vec<_>>().join("、"))
+                        }
                     }
                 }
                 @if let Some(p) = me.ledger_problem() {
                     div.alarm role="alert" {
-                        strong { "账本核验未通过：" } (p)
-                        br;
+                        strong { "账本核验未通过。" }
                         "在账本恢复（从备份还原）并重新核验通过之前，本服务不接受审查意见和豁免。请联系保密管理员，运行 "
                         code { "baomi ledger verify" } " 查看详情。"
+                        br; span.tech { "技术信息：" (v(&p)) }
                     }
                 }
                 main { (body) }
@@ -76,15 +111,16 @@ fn verdict_badge(v: Verdict) -> Markup {
 }
 
 fn status_badge(s: &DocSummary) -> Markup {
-    html! { span class={"badge status-" (s.status_key)} { (s.status_label) } }
+    html! { span class={"badge status-" (s.status_key)} { (v(&s.status_label)) } }
 }
 
 fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
+/// The title, else the path, made [`visible`].
 fn doc_name(s: &DocSummary) -> String {
-    s.title.clone().unwrap_or_else(|| s.path.clone())
+    visible(s.title.as_deref().unwrap_or(&s.path))
 }
 
 /// Filters of the queue (all optional; GET query parameters).
@@ -110,7 +146,7 @@ pub fn queue(me: &Me, path: &ReviewPath, docs: &[DocSummary], f: &QueueFilter) -
                     select name="stage" {
                         option value="" { "全部" }
                         @for s in &path.stages {
-                            option value=(s.id) selected[sel(&f.stage, &s.id)] { "待" (s.label) }
+                            option value=(s.id) selected[sel(&f.stage, &s.id)] { "待" (v(&s.label)) }
                         }
                     }
                 }
@@ -141,21 +177,21 @@ pub fn queue(me: &Me, path: &ReviewPath, docs: &[DocSummary], f: &QueueFilter) -
                     tbody {
                         @for d in docs {
                             tr class={ @if d.superseded_by.is_some() { "superseded" } } {
-                                td.nowrap { (d.scanned_at.replace('T', " ").trim_end_matches('Z')) }
+                                td.nowrap { (format_datetime(&d.scanned_at)) }
                                 td {
                                     a href={"/documents/" (d.sha256)} { (doc_name(d)) }
-                                    @if let Some(n) = &d.doc_number { br; span.docno { (n) } }
+                                    @if let Some(n) = &d.doc_number { br; span.docno { (v(n)) } }
                                 }
-                                td.path { (d.path) }
+                                td.path.location { (v(&d.location)) }
                                 td { (verdict_badge(d.verdict)) }
                                 td.num {
                                     (d.open_findings) " / " (d.findings)
-                                    @if d.open_block > 0 { " " span.badge.sev-block { (d.open_block) " 项禁止" } }
+                                    @if d.open_block > 0 { " " span.badge.sev-block { (d.open_block) " 项不得公开" } }
                                 }
                                 td {
                                     (status_badge(d))
                                     @if d.superseded_by.is_some() { " " span.badge.old { "已有新版本" } }
-                                    @if let Some(p) = &d.problem { br; span.problem { (p) } }
+                                    @if let Some(p) = &d.problem { br; span.problem { "账本记录未通过核验：" (v(p)) } }
                                 }
                             }
                         }
@@ -206,21 +242,21 @@ fn finding_card(f: &FindingView, sha: &str, csrf: &str, can_waive: bool) -> Mark
         article class={"finding sev-" (f.severity.as_str()) @if hidden { " in-hidden" } @if f.waived.is_some() { " waived" }} {
             div.fhead {
                 span class={"badge sev-" (f.severity.as_str())} { (severity_label(f.severity)) }
-                " " strong { (f.title) } " " code.rule { (f.rule) }
-                span.loc { (part_label(f.location.part)) " · " (f.location.to_string()) }
-                @if let Some(c) = f.confidence { span.conf { "置信度 " (format!("{c:?}").to_lowercase()) } }
+                " " strong { (v(&f.title)) } " " code.rule { (v(&f.rule)) }
+                span.loc { (part_label(f.location.part)) " · " (location_label(&f.location)) }
+                @if let Some(c) = f.confidence { span.conf { "置信度：" (confidence_label(c)) } }
             }
             @if hidden {
                 p.hidden-warning { "⚠ 位于" (part_label(f.location.part)) "：阅读时看不到，但发布的文件中仍包含这段文字" }
             }
             @match &f.context {
                 Some(c) => { p.context { span.before { (c.before) } mark.hit { (c.matched) } span.after { (c.after) } } }
-                None => { p.context.masked { "遮蔽预览：" mark.hit { (f.preview) } } }
+                None => { p.context.masked { "遮蔽预览：" mark.hit { (v(&f.preview)) } } }
             }
-            p.basis { "依据：" (f.basis) }
+            p.basis { "依据：" (v(&f.basis)) }
             @if let Some(w) = &f.waived {
                 p.waiver {
-                    "已豁免（误报）：" (w.waiver.reason) " — " (w.signer.display()) "，" (date_of(&w.recorded_at))
+                    "已豁免（误报）：" (v(&w.waiver.reason)) " — " (w.signer.display()) "，" (format_datetime(&w.recorded_at))
                     @if w.doc_sha256 != sha { "（沿用旧版本的豁免，匹配文字未变）" }
                 }
             } @else if can_waive {
@@ -248,7 +284,7 @@ fn progress_bar(path: &ReviewPath, d: &DocDetail) -> Markup {
                     _ => "stage todo",
                 };
                 li class=(class) {
-                    span.slabel { (s.label) }
+                    span.slabel { (v(&s.label)) }
                     @if let Some(x) = step { br; span.small { (x.decision.conclusion.label_zh()) " · " (x.signer.display()) } }
                 }
             }
@@ -287,41 +323,42 @@ pub fn document(
         html! {
             @if let Some(n) = notice {
                 @match n {
-                    Notice::Ok(m) => { p.notice.ok role="status" { (m) } }
-                    Notice::Refused(m) => { p.notice.refused role="alert" { "未记录：" (m) } }
+                    Notice::Ok(m) => { p.notice.ok role="status" { (message(m)) } }
+                    Notice::Refused(m) => { p.notice.refused role="alert" { "未记录：" (message(m)) } }
                 }
             }
             h1 { (doc_name(s)) }
             dl.meta {
-                dt { "文号" } dd { (s.doc_number.as_deref().unwrap_or("（无）")) }
-                dt { "文件" } dd.path { (s.path) }
-                dt { "SHA-256" } dd { code { (s.sha256) } }
-                dt { "机器扫描" } dd { (verdict_badge(s.verdict)) " " (s.scanned_at) "（账本 #" (s.scan_seq) "，" (d.scanner.display()) "）" }
+                dt { "文号" } dd { (v(s.doc_number.as_deref().unwrap_or("（无）"))) }
+                dt { "文件" } dd.path { (v(&s.path)) }
+                dt { "现在位置" } dd.path.location { (v(&s.location)) }
+                dt { "内容指纹" } dd { "SHA-256 " code { (v(&s.sha256)) } }
+                dt { "机器扫描" } dd { (verdict_badge(s.verdict)) " " (format_datetime(&s.scanned_at)) "（账本 #" (s.scan_seq) "，" (d.scanner.display()) "）" }
                 dt { "审查状态" } dd { (status_badge(s)) }
                 @if let Some(new) = &s.superseded_by {
                     dt { "新版本" } dd { a href={"/documents/" (new)} { "此文件已有新版本，审查从新版本重新开始" } }
                 }
             }
-            @if let Some(e) = &d.error { p.notice.refused { "读取错误：" (e) } }
-            @for n in &d.coverage.notes { p.note { "说明：" (n) } }
+            @if let Some(e) = &d.error { p.notice.refused { "读取错误：" (v(e)) } }
+            @for n in &d.coverage.notes { p.note { "说明：" (v(n)) } }
             (progress_bar(path, d))
             p.links { a.button href={"/documents/" (s.sha256) "/form"} { "打印审查表" } }
             @if !d.revisions.is_empty() {
                 details.revisions {
                     summary { "同一文件的其他版本（" (d.revisions.len()) "）" }
-                    ul { @for (sha, at) in &d.revisions { li { a href={"/documents/" (sha)} { code { (sha.get(..12).unwrap_or(sha)) } } " 扫描于 " (at) } } }
+                    ul { @for (sha, at) in &d.revisions { li { a href={"/documents/" (sha)} { code { (sha.get(..12).unwrap_or(sha)) } } " 扫描于 " (format_datetime(at)) } } }
                 }
             }
 
             h2 { "发现（" (d.findings.len()) "）" }
             @match &d.source {
                 FindingSource::Rescanned => { p.source { "上下文取自原文件（SHA-256 与账本记录一致，已重新扫描）。" } }
-                FindingSource::Recorded(why) => { p.source.warn { (why) "；仅显示账本中的遮蔽预览。" } }
+                FindingSource::Recorded(why) => { p.source.warn { (v(why)) "；仅显示账本中的遮蔽预览。" } }
             }
             @if d.findings.is_empty() { p.empty { "未发现问题。" } }
             @for (part, items) in d.by_part() {
                 section class={"part" @if part.is_hidden() { " hidden-part" }} {
-                    h3 { (part_label(part)) " " code { (part.as_str()) } " （" (items.len()) "）"
+                    h3 { (part_label(part)) "（" (items.len()) " 项）"
                         @if part.is_hidden() { " " span.badge.sev-block { "隐藏内容" } } }
                     @for f in items { (finding_card(f, &s.sha256, csrf, can_waive)) }
                 }
@@ -331,19 +368,19 @@ pub fn document(
             @if d.decisions.is_empty() { p.empty { "尚无审查意见。" } }
             @else {
                 table.decisions {
-                    thead { tr { th { "阶段" } th { "结论" } th { "意见" } th { "签章" } th { "日期" } th { "账本" } } }
+                    thead { tr { th { "阶段" } th { "结论" } th { "意见" } th { "签章" } th { "时间" } th { "账本" } } }
                     tbody {
                         @for x in &d.decisions {
                             tr {
-                                td { (x.stage_label) }
+                                td { (v(&x.stage_label)) }
                                 td { span class={"badge concl-" (x.decision.conclusion.as_str())} { (x.decision.conclusion.label_zh()) } }
                                 td.opinion {
-                                    (x.decision.opinion)
-                                    @if let Some(c) = &x.decision.changes { br; "修改要求：" (c) }
-                                    @if let Some(b) = &x.decision.basis { br; "依据：" (b) }
+                                    (lines(&x.decision.opinion))
+                                    @if let Some(c) = &x.decision.changes { br; "修改要求：" (lines(c)) }
+                                    @if let Some(b) = &x.decision.basis { br; "依据：" (lines(b)) }
                                 }
                                 td { (x.signer.display()) }
-                                td.nowrap { (x.recorded_at) }
+                                td.nowrap { (format_datetime(&x.recorded_at)) }
                                 td { "#" (x.seq) }
                             }
                         }
@@ -353,7 +390,7 @@ pub fn document(
             @if !d.ignored.is_empty() {
                 details.ignored {
                     summary { "账本中另有 " (d.ignored.len()) " 条无效的审查记录（不计入状态）" }
-                    ul { @for (x, why) in &d.ignored { li { "#" (x.seq) " " (x.stage_label) " " (x.signer.display()) "：" (why) } } }
+                    ul { @for (x, why) in &d.ignored { li { "#" (x.seq) " " (v(&x.stage_label)) " " (x.signer.display()) "：" span.tech { (v(why)) } } } }
                 }
             }
 
@@ -363,11 +400,11 @@ pub fn document(
                     input type="hidden" name="csrf" value=(csrf);
                     p { label { "阶段 "
                         select name="stage" {
-                            @for st in &path.stages { option value=(st.id) selected[st.id == stage.id] { (st.label) } }
+                            @for st in &path.stages { option value=(st.id) selected[st.id == stage.id] { (v(&st.label)) } }
                         }
                     } }
                     @if !me.roles.contains(&stage.role) {
-                        p.warn { "当前签名密钥没有“" (stage.role) "”角色，提交会被拒绝。" }
+                        p.warn { "当前签名密钥没有“" (role_label(&stage.role)) "”角色，提交会被拒绝。" }
                     }
                     fieldset {
                         legend { "审查结论" }
@@ -381,7 +418,7 @@ pub fn document(
                     button type="submit" { "签名并提交" }
                 }
             } @else if s.superseded_by.is_none() {
-                p.ended { "审查流程已结束：" (s.status_label) }
+                p.ended { "审查流程已结束：" (v(&s.status_label)) }
             }
         },
     )
@@ -412,26 +449,26 @@ pub fn review_form(path: &ReviewPath, d: &DocDetail) -> Markup {
                 table.review-form {
                     tr { th { "标题" } td {
                         @match &s.title {
-                            Some(t) => { (t) }
+                            Some(t) => { (v(t)) }
                             // The form asks for a content summary where there is no title.
-                            None => { (file_name(&s.path)) "（未识别标题，以文件名代）" }
+                            None => { (v(file_name(&s.path))) "（未识别标题，以文件名代）" }
                         }
                     } }
-                    tr { th { "文号" } td { (s.doc_number.as_deref().unwrap_or("（无文号）")) } }
-                    tr { th { "文件" } td.small { (s.path) br; "SHA-256：" code { (s.sha256) } } }
+                    tr { th { "文号" } td { (v(s.doc_number.as_deref().unwrap_or("（无文号）"))) } }
+                    tr { th { "文件" } td.small { (v(&s.path)) br; "内容指纹 SHA-256：" code { (v(&s.sha256)) } } }
                     tr {
                         th { "机器扫描" }
                         td { (verdict_label(s.verdict)) "；发现 " (d.findings.len()) " 项，其中未豁免 " (open.len()) " 项（"
-                            (open.iter().filter(|f| f.severity == Severity::Block).count()) " 项禁止）。"
-                            (d.scanner.display()) "，" (date_of(&s.scanned_at)) }
+                            (open.iter().filter(|f| f.severity == Severity::Block).count()) " 项不得公开）。"
+                            (d.scanner.display()) "，" (format_date(&s.scanned_at)) }
                     }
                     tr {
                         th { "不公开的依据或理由" }
                         td {
                             @if reasons.is_empty() && d.decisions.iter().all(|x| x.decision.basis.is_none()) { "（无）" }
                             ol.reasons {
-                                @for (title, rule, basis) in &reasons { li { (title) "（" (rule) "）：" (basis) } }
-                                @for x in &d.decisions { @if let Some(b) = &x.decision.basis { li { (x.stage_label) "：" (b) } } }
+                                @for (title, rule, basis) in &reasons { li { (v(title)) "（" (v(rule)) "）：" (v(basis)) } }
+                                @for x in &d.decisions { @if let Some(b) = &x.decision.basis { li { (v(&x.stage_label)) "：" (lines(b)) } } }
                             }
                         }
                     }
@@ -441,32 +478,32 @@ pub fn review_form(path: &ReviewPath, d: &DocDetail) -> Markup {
                             @for st in &path.stages {
                                 @let x = d.decisions.iter().find(|x| x.decision.stage == st.id);
                                 div.stage-row {
-                                    strong { (st.label) "：" }
+                                    strong { (v(&st.label)) "：" }
                                     @match x {
                                         Some(x) => {
-                                            (x.decision.conclusion.label_zh()) "。" (x.decision.opinion)
-                                            @if let Some(c) = &x.decision.changes { " 修改要求：" (c) }
+                                            (x.decision.conclusion.label_zh()) "。" (lines(&x.decision.opinion))
+                                            @if let Some(c) = &x.decision.changes { " 修改要求：" (lines(c)) }
                                         }
                                         None => { span.blank { "（未审查）" } }
                                     }
                                 }
                             }
-                            div.stage-row { strong { "办理存档：" } (d.summary.status_label) }
+                            div.stage-row { strong { "办理存档：" } (v(&d.summary.status_label)) }
                         }
                     }
                     tr {
-                        th { "审查责任人签章和日期" }
+                        th { "审查责任人签章和日期" br; span.small { "（" (office_zone().label()) "）" } }
                         td {
                             table.signatures {
                                 @for st in &path.stages {
                                     @let x = d.decisions.iter().find(|x| x.decision.stage == st.id);
                                     tr {
-                                        td { (st.label) }
+                                        td { (v(&st.label)) }
                                         @match x {
                                             Some(x) => {
-                                                td { (x.signer.name.as_deref().unwrap_or("未登记")) br; span.small { "密钥 " (x.signer.key_id) } }
-                                                td { (date_of(&x.recorded_at)) }
-                                                td.small { "电子签名 " (x.signature.get(..16).unwrap_or(&x.signature)) "…（账本 #" (x.seq) "）" }
+                                                td { (v(x.signer.name.as_deref().unwrap_or("未登记"))) br; span.small { "密钥 " (v(&x.signer.key_id)) } }
+                                                td { (format_date(&x.recorded_at)) }
+                                                td.small { "电子签名 " (v(x.signature.get(..16).unwrap_or(&x.signature))) "…（账本 #" (x.seq) "）" }
                                             }
                                             None => { td {} td {} td {} }
                                         }
@@ -476,7 +513,7 @@ pub fn review_form(path: &ReviewPath, d: &DocDetail) -> Markup {
                         }
                     }
                 }
-                p.small.form-foot { "本表由 baomi 依据签名账本生成；签名可用 baomi ledger verify 核验。" }
+                p.small.form-foot { "本表由 baomi 依据签名账本生成；日期为" (office_zone().label()) "；签名可用 baomi ledger verify 核验。" }
             }
         }
     }
@@ -496,13 +533,13 @@ pub fn ledger(
         html! {
             h1 { "账本状态" }
             dl.meta {
-                dt { "账本文件" } dd.path { (db) }
+                dt { "账本文件" } dd.path { (v(db)) }
                 dt { "条目数" } dd { (entries) }
                 dt { "核验" }
                 dd {
                     @match &verify {
-                        Ok(m) => { span.badge.verify-ok { "通过" } " " (m) }
-                        Err(m) => { span.badge.verify-bad { "失败" } " " (m) }
+                        Ok(m) => { span.badge.verify-ok { "通过" } " " (v(m)) }
+                        Err(m) => { span.badge.verify-bad { "失败" } " " span.tech { "技术信息：" (v(m)) } }
                     }
                 }
             }
@@ -521,8 +558,8 @@ pub fn error_page(me: &Me, title: &str, message: &str) -> Markup {
         title,
         me,
         html! {
-            h1 { (title) }
-            p.notice.refused { (message) }
+            h1 { (v(title)) }
+            p.notice.refused { (self::message(message)) }
             p { a href="/" { "返回审查队列" } }
         },
     )
@@ -567,6 +604,7 @@ mod tests {
             waiting_for: Some("work-department".into()),
             superseded_by: None,
             problem: None,
+            location: format!("drafts/{EVIL}.txt"),
         };
         let finding = FindingView {
             rule: EVIL.into(),
@@ -692,5 +730,174 @@ mod tests {
         let page =
             document(&committee, &ReviewPath::default(), &detail(), "tok", None).into_string();
         assert!(page.contains("/waive"));
+    }
+
+    /// The office clock is process-wide: these tests use Beijing time.
+    fn beijing() {
+        let zone = baomi_core::time::Zone::beijing();
+        let _ = baomi_core::time::set_office_zone(zone.clone());
+        assert_eq!(
+            office_zone(),
+            &zone,
+            "BAOMI_TIMEZONE is set for this test run"
+        );
+    }
+
+    /// Scanned and decided at 23:30 UTC — 07:30 the next morning in
+    /// Beijing — with a file name, title, opinion and signer holding a
+    /// right-to-left override and an escape character.
+    fn late_night_detail() -> DocDetail {
+        let mut d = detail();
+        d.summary.path = "drafts/rtl-\u{202e}txt.exe".into();
+        d.summary.location = d.summary.path.clone();
+        d.summary.title = Some("关于\u{1b}[31m通知\u{202e}".into());
+        d.summary.doc_number = Some("办发\u{202e}〔2026〕1号".into());
+        d.summary.scanned_at = "2026-12-01T23:30:00Z".into();
+        d.decisions[0].recorded_at = "2026-12-01T23:31:00Z".into();
+        d.decisions[0].decision.opinion = "第一行\n第二行\u{202e}".into();
+        d.decisions[0].signer.name = Some("张\u{202e}三".into());
+        d.findings[0].rule = "internal.marking".into();
+        d.findings[0].title = "内部\u{200b}资料".into();
+        d.findings[0].confidence = Some(baomi_core::Confidence::High);
+        d.findings[0].location.author = Some("李\u{202e}四".into());
+        d.findings[0].location.paragraph = Some(3);
+        d.error = None;
+        d
+    }
+
+    fn committee() -> Me {
+        Me {
+            key_id: "0123456789abcdef".into(),
+            name: Some("王\u{202e}五".into()),
+            roles: vec!["secrecy-committee".into(), "department".into()],
+            integrity: None,
+        }
+    }
+
+    #[test]
+    fn dates_are_the_office_date_and_labelled() {
+        beijing();
+        let path = ReviewPath::default();
+        let d = late_night_detail();
+        let form = review_form(&path, &d).into_string();
+        // The signature date on the printable form is the local date.
+        assert!(form.contains("<td>2026-12-02</td>"), "{form}");
+        assert!(!form.contains("2026-12-01"), "{form}");
+        assert!(form.contains("（北京时间）") && form.contains("日期为北京时间"));
+        let page = document(&committee(), &path, &d, "tok", None).into_string();
+        assert!(page.contains("2026-12-02 07:30 北京时间"), "{page}");
+        assert!(page.contains("2026-12-02 07:31 北京时间"), "{page}");
+        assert!(!page.contains("2026-12-01"), "{page}");
+        let q = queue(
+            &committee(),
+            &path,
+            std::slice::from_ref(&d.summary),
+            &QueueFilter::default(),
+        )
+        .into_string();
+        assert!(
+            q.contains("2026-12-02 07:30 北京时间") && !q.contains("2026-12-01"),
+            "{q}"
+        );
+    }
+
+    #[test]
+    fn invisible_characters_show_as_escapes_on_every_page() {
+        beijing();
+        let path = ReviewPath::default();
+        let d = late_night_detail();
+        let pages = [
+            (
+                "queue",
+                queue(
+                    &committee(),
+                    &path,
+                    std::slice::from_ref(&d.summary),
+                    &QueueFilter::default(),
+                )
+                .into_string(),
+            ),
+            (
+                "document",
+                document(&committee(), &path, &d, "tok", None).into_string(),
+            ),
+            ("form", review_form(&path, &d).into_string()),
+        ];
+        for (name, page) in &pages {
+            assert!(
+                !page.contains('\u{202e}')
+                    && !page.contains('\u{1b}')
+                    && !page.contains('\u{200b}'),
+                "{name} shows a raw control or bidi character: {page}"
+            );
+            for shown in ["rtl-⟨U+202E⟩txt.exe", "关于⟨U+001B⟩[31m通知⟨U+202E⟩"] {
+                assert!(page.contains(shown), "{name} lacks {shown}: {page}");
+            }
+        }
+        let (doc, form) = (&pages[1].1, &pages[2].1);
+        for shown in [
+            "办发⟨U+202E⟩〔2026〕1号",
+            "张⟨U+202E⟩三",
+            "王⟨U+202E⟩五",
+            "作者 李⟨U+202E⟩四",
+            "内部⟨U+200B⟩资料",
+            "第一行<br>第二行⟨U+202E⟩",
+        ] {
+            assert!(doc.contains(shown), "document lacks {shown}: {doc}");
+        }
+        assert!(form.contains("张⟨U+202E⟩三") && form.contains("第一行<br>第二行⟨U+202E⟩"));
+    }
+
+    #[test]
+    fn labels_are_chinese() {
+        beijing();
+        let path = ReviewPath::default();
+        let d = late_night_detail();
+        let page = document(&committee(), &path, &d, "tok", None).into_string();
+        assert!(page.contains("角色：保密委员会、申请部门"), "{page}");
+        assert!(page.contains("置信度：高"), "{page}");
+        assert!(
+            page.contains("修订删除 · 第 3 段 · 作者 李⟨U+202E⟩四 · 第 1 行第 1 列"),
+            "{page}"
+        );
+        assert!(page.contains("修订删除（1 项）"), "{page}");
+        for english in [
+            "secrecy-committee</",
+            "角色：secrecy",
+            "置信度 high",
+            "<code>tracked-deletion</code>",
+            "tracked-deletion ¶",
+            ">API<",
+        ] {
+            assert!(!page.contains(english), "{english} shown: {page}");
+        }
+        // A refusal: the reason in Chinese, the technical message below it.
+        let refusal = crate::store::StoreError::Review(crate::review::ReviewError::OutOfOrder {
+            stage: "work-department".into(),
+            waiting: "department".into(),
+        });
+        let m = crate::view::message_zh(&refusal);
+        let page =
+            document(&committee(), &path, &d, "tok", Some(&Notice::Refused(m))).into_string();
+        assert!(
+            page.contains("未记录：现在还不能提交“工作部审核”的意见：文档正在等待“部门申请”（各阶段须依次进行）。<br><span class=\"tech\">技术信息：stage `work-department`"),
+            "{page}"
+        );
+        let missing = crate::store::StoreError::Review(crate::review::ReviewError::MissingRole {
+            key: "0123456789abcdef".into(),
+            name: "王五".into(),
+            role: "department".into(),
+            stage: "department".into(),
+        });
+        let m = crate::view::message_zh(&missing);
+        assert!(
+            m.starts_with("当前签名密钥 0123456789abcdef 没有“部门申请”所需的“申请部门”角色"),
+            "{m}"
+        );
+        let page = error_page(&committee(), "出错了", &m).into_string();
+        assert!(
+            page.contains("技术信息：key 0123456789abcdef (王五) lacks the role `department`"),
+            "{page}"
+        );
     }
 }

@@ -28,6 +28,7 @@ use baomi_ledger::{
     ScanForm, Trust,
 };
 use serde_json::{json, Value};
+use baomi_archive::Archive;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -142,6 +143,9 @@ pub struct Store {
     /// Fingerprint of the trust file's roles and the review path, under
     /// which review states in the index were computed.
     ctx: String,
+    /// Where drafts are kept by SHA-256: context is read from there first,
+    /// and scans recorded through the API keep their bytes there.
+    archive: Option<Archive>,
 }
 
 /// The fingerprint of what a document's review state depends on besides
@@ -209,7 +213,14 @@ impl Store {
             scanner,
             limits: Limits::default(),
             rescans: HashMap::new(),
+            archive: None,
         })
+    }
+
+    /// Reads drafts from (and keeps uploaded drafts in) `archive`.
+    pub fn with_archive(mut self, archive: Archive) -> Store {
+        self.archive = Some(archive);
+        self
     }
 
     /// Another store over the same ledger file, trust file and path, with
@@ -224,6 +235,7 @@ impl Store {
             limits: self.limits.clone(),
             rescans: HashMap::new(),
             ctx: self.ctx.clone(),
+            archive: self.archive.clone(),
         })
     }
 
@@ -399,7 +411,17 @@ impl Store {
         if let Some(r) = self.rescans.get(&key) {
             return r.clone();
         }
-        let r = rescan(Path::new(path), sha, &self.scanner, &self.limits).map(Arc::new);
+        // The archived copy first: exactly the bytes that were scanned,
+        // wherever the draft itself went since.
+        let archived = self
+            .archive
+            .as_ref()
+            .and_then(|a| a.find(sha).ok().flatten());
+        let r = match archived {
+            Some(p) => rescan(&p, sha, &self.scanner, &self.limits),
+            None => rescan(Path::new(path), sha, &self.scanner, &self.limits),
+        }
+        .map(Arc::new);
         // Only successes are kept: a file that is unreadable now (a share
         // briefly offline) may be readable on the next page view.
         if r.is_ok() {
@@ -515,6 +537,7 @@ impl Store {
             status: p.status,
             superseded_by,
             problem: None,
+            location: doc.idx.location.clone(),
         }
     }
 
@@ -540,6 +563,7 @@ impl Store {
             status,
             superseded_by: idx.superseded_by.clone(),
             problem: Some(problem),
+            location: idx.location.clone(),
         }
     }
 
@@ -836,13 +860,20 @@ impl Store {
             .collect())
     }
 
-    /// Records a scan (the API's `?record=true`): (seq, duplicate).
+    /// Records a scan (the API's `?record=true`) of the uploaded `bytes`,
+    /// kept in the archive first: (seq, duplicate).
     pub fn record_scan(
         &mut self,
         report: &baomi_core::DocumentReport,
+        bytes: &[u8],
         scanner: &Scanner,
         key: &KeyPair,
     ) -> Result<(u64, bool), StoreError> {
+        if let (Some(a), false) = (&self.archive, report.sha256.is_empty()) {
+            let ext = Path::new(&report.path).extension().and_then(|e| e.to_str());
+            a.put_checked(&report.sha256, bytes, ext, Path::new(&report.path))
+                .map_err(|e| StoreError::Internal(format!("cannot keep the draft for reviewers: {e}")))?;
+        }
         let r = self
             .ledger
             .record_scan(report, scanner.fingerprint(), key)?;
