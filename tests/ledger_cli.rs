@@ -81,6 +81,22 @@ fn scanned_office() -> (Office, String) {
     (o, scanner)
 }
 
+/// Records a scan of `draft` in `db` signed by `key`, through the library:
+/// what a program that ignores the trust file could do.
+fn sign_behind_the_cli_back(db: &Path, key: &Path, draft: &str) {
+    let key = baomi_ledger::load_private_key(key).unwrap();
+    let dir = db.parent().unwrap();
+    let report = baomi_extract::review_file(
+        &dir.join(draft),
+        &baomi_core::Scanner::shipped(),
+        &baomi_extract::Limits::default(),
+    );
+    baomi_ledger::Ledger::open(db)
+        .unwrap()
+        .record_scan(&report, "rules", &key)
+        .unwrap();
+}
+
 fn tamper(db: &Path, sql: &str) {
     let c = rusqlite::Connection::open(db).unwrap();
     c.execute_batch(
@@ -325,7 +341,8 @@ fn verify_names_the_changed_entry() {
 #[test]
 fn verify_reports_unknown_keys_and_missing_roles() {
     let (o, _) = scanned_office();
-    // A scan signed by a key the trust file does not list.
+    // A scan signed by a key the trust file does not list: the CLI refuses
+    // to sign with it, so another program appends it behind its back.
     assert_eq!(code(&o.run(&["key", "new", "rogue"])), 0);
     o.draft("d.txt", "新的一份草稿\n");
     let r = o.run(&[
@@ -336,7 +353,9 @@ fn verify_reports_unknown_keys_and_missing_roles() {
         "rogue.key",
         "drafts/d.txt",
     ]);
-    assert_eq!(code(&r), 0, "{}", err(&r));
+    assert_eq!(code(&r), 2, "{}", err(&r));
+    assert!(err(&r).contains("is not registered in trust.toml"), "{}", err(&r));
+    sign_behind_the_cli_back(&o.path("baomi.db"), &o.path("rogue.key"), "drafts/d.txt");
     let bad = o.run(&["ledger", "verify"]);
     assert_eq!(code(&bad), 1);
     assert!(
@@ -566,19 +585,18 @@ fn check_proof_is_ok_only_when_anchored_to_a_trusted_checkpoint() {
     ));
     std::fs::write(o.path("trust.toml"), t).unwrap();
     o.draft("fake.txt", "关于公布的通知\n");
-    let r = o.run(&[
-        "scan",
-        "--db",
-        "fake.db",
-        "--key",
-        "rogue.key",
-        "drafts/fake.txt",
-    ]);
-    assert_eq!(code(&r), 0, "{}", err(&r));
+    // The attacker's own ledger, made with the library (the CLI signs only
+    // with registered keys).
+    sign_behind_the_cli_back(&o.path("fake.db"), &o.path("rogue.key"), "drafts/fake.txt");
     let fake = o.run(&["ledger", "prove", "1", "--db", "fake.db"]);
     std::fs::write(o.path("fake.json"), out(&fake)).unwrap();
-    let fake_head = o.run(&["ledger", "head", "--db", "fake.db", "--key", "rogue.key"]);
-    std::fs::write(o.path("fake-head.txt"), out(&fake_head)).unwrap();
+    let rogue_key = baomi_ledger::load_private_key(&o.path("rogue.key")).unwrap();
+    let fake_head = baomi_ledger::Ledger::open_existing(&o.path("fake.db"))
+        .unwrap()
+        .head(&rogue_key)
+        .unwrap()
+        .to_text();
+    std::fs::write(o.path("fake-head.txt"), fake_head).unwrap();
     let (c, stdout, all) = check(&["fake.json"]);
     assert_eq!(c, 1, "{all}");
     assert!(

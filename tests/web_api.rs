@@ -259,12 +259,21 @@ fn the_scan_api_answers_like_the_cli_and_records_on_request() {
     assert_eq!(status["may_publish"], false);
     assert_eq!(status["scan_seq"].as_u64(), Some(seq));
 
-    // Uploaded drafts are not on disk: the page shows masked previews and
-    // says why, and never the full matched text.
+    // Uploaded drafts were never on disk, but recording kept their bytes
+    // in the draft archive: the page shows each finding in its context.
     let page = server.get(&format!("/documents/{sha}")).text();
-    assert!(page.contains("仅显示账本中的遮蔽预览"), "{page}");
-    assert!(!page.contains("11010519491231002X"));
-    assert!(page.contains("1****************X"));
+    assert!(!page.contains("仅显示账本中的遮蔽预览"), "{page}");
+    assert!(page.contains("<mark class=\"hit\">11010519491231002X</mark>"), "{page}");
+    let archived = office.path("baomi.db.archive").join(&sha[..2]);
+    assert!(
+        std::fs::read_dir(&archived).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&sha[2..])),
+        "no copy of {sha} in {}",
+        archived.display()
+    );
 }
 
 #[test]
