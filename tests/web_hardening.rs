@@ -253,8 +253,9 @@ fn a_flood_of_connections_gets_503_and_the_server_keeps_serving() {
     }
 }
 
-/// `baomi serve ARGS` that must refuse to start: its stderr. Killed (and
-/// failed) if it is still running after 30 s.
+/// `baomi serve ARGS` that must refuse to start: its stderr. Killed at
+/// once (and failed) if it says it is listening, or is still running
+/// after 30 s.
 fn refused(office: &Office, args: &[&str]) -> String {
     let mut child = Command::new(BIN)
         .args(["serve", "--db", "baomi.db", "--trust", "trust.toml"])
@@ -265,32 +266,38 @@ fn refused(office: &Office, args: &[&str]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        err
+    });
     let start = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
-        if start.elapsed() > Duration::from_secs(30) {
+        // Anything on stdout is the "listening" line: it started.
+        if rx.try_recv().is_ok() || start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
             let _ = child.wait();
             panic!("baomi serve {args:?} started instead of refusing");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     };
-    let mut out = String::new();
-    let mut err = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let out: Vec<String> = rx.try_iter().collect();
+    let out = out.join("\n");
+    let err = errors.join().unwrap();
     assert!(!status.success(), "{args:?} exited 0:\n{out}\n{err}");
     assert!(!out.contains("listening"), "{args:?}: {out}");
     err
