@@ -1,14 +1,14 @@
 //! `baomi ledger …`: verify, checkpoint, prove and export the review-form
 //! ledger; and the recording step of `baomi scan --db`.
 
+use super::office::{load_trust, require_registered, Office};
 use anyhow::Context;
 use baomi_core::DocumentReport;
+use baomi_ledger::Role;
 use baomi_ledger::{
     default_scanner_key, export, load_private_key, Checkpoint, InclusionProof, KeyPair, Ledger,
     PublicKey,
 };
-use super::office::{load_trust, require_registered, Office};
-use baomi_ledger::Role;
 use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;

@@ -2,8 +2,8 @@
 //! from the command line. The logic lives in `baomi-web` (shared with the
 //! web UI); this module parses flags and prints.
 
-use anyhow::Context;
 use super::office::{load_trust, require_registered, Office};
+use anyhow::Context;
 use baomi_core::time::format_datetime;
 use baomi_ledger::{load_private_key, Role, Trust};
 use baomi_web::review::{Conclusion, ReviewPath};
@@ -136,10 +136,18 @@ fn open_store(o: &ReviewOpts) -> anyhow::Result<(Store, Option<(Trust, PathBuf)>
             ReviewPath::from_toml(&text).with_context(|| format!("in {}", p.display()))?
         }
     };
-    let scanner = Arc::new(super::load_scanner(office.rules(o.rules.as_deref()).as_deref())?);
+    let scanner = Arc::new(super::load_scanner(
+        office.rules(o.rules.as_deref()).as_deref(),
+    )?);
     let db = office.db(o.db.as_deref());
-    let mut store = Store::open(&db, false, trust.as_ref().map(|t| t.0.clone()), path, scanner)
-        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let mut store = Store::open(
+        &db,
+        false,
+        trust.as_ref().map(|t| t.0.clone()),
+        path,
+        scanner,
+    )
+    .with_context(|| format!("cannot open the ledger {}", db.display()))?;
     let archive = office.archive(&db);
     if archive.is_dir() {
         store = store.with_archive(baomi_archive::Archive::open(&archive)?);

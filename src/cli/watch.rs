@@ -1,9 +1,9 @@
 //! `baomi watch ROOT`: the drop-folder daemon (crates/baomi-watch) wired to
 //! the rules, the ledger and the scanner key.
 
+use super::office::{load_trust, require_registered, Office};
 use anyhow::{bail, Context};
 use baomi_core::DocumentReport;
-use super::office::{load_trust, require_registered, Office};
 use baomi_ledger::{default_scanner_key, KeyPair, Ledger, Role, DEFAULT_SCANNER_KEY};
 use baomi_watch::{FileConfig, PollMode, RecordError, Recorded, Recorder, RootLock, WatchConfig};
 use clap::{Args, ValueEnum};
@@ -99,7 +99,9 @@ pub fn init_logging(args: &WatchArgs) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
-        .with_ansi(super::use_color(std::io::IsTerminal::is_terminal(&std::io::stderr())));
+        .with_ansi(super::use_color(std::io::IsTerminal::is_terminal(
+            &std::io::stderr(),
+        )));
     let _ = if json {
         builder.json().try_init()
     } else {

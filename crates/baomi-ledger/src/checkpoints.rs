@@ -66,10 +66,12 @@ impl CheckpointDir {
         let name = format!("{:012}-{stamp}{SUFFIX}", cp.size);
         let path = self.dir.join(&name);
         let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        // Not fsynced: a checkpoint lost in a power cut only makes the
+        // newest one older (the ledger is then ahead of it, which is fine);
+        // one left empty is reported as unreadable, not as a bad ledger.
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(cp.to_text().as_bytes())?;
-            f.sync_all()?;
             std::fs::rename(&tmp, &path)
         };
         if let Err(e) = write() {

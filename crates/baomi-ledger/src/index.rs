@@ -355,7 +355,6 @@ impl Ledger {
 
     /// Every scanned document under `path`, newest scan first (its revisions).
     pub fn indexed_revisions(&self, path: &str, ctx: &str) -> Result<Vec<IndexedDocument>> {
-        self.sync_index()?;
         let sql =
             format!("SELECT {DOC_COLUMNS} {DOC_FROM} WHERE d.path = ?1 ORDER BY d.scan_seq DESC");
         let mut st = self.conn().prepare_cached(&sql)?;
@@ -379,9 +378,10 @@ impl Ledger {
     }
 
     /// Sequence numbers of waivers made on `sha256` or under `path`, oldest
-    /// first; all waivers when both are `None`.
+    /// first; all waivers when both are `None`. Like
+    /// [`indexed_revisions`](Self::indexed_revisions) it reads the index as
+    /// it is: call it after a method that syncs ([`Ledger::sync_index`]).
     pub fn waiver_seqs(&self, sha256: Option<&str>, path: Option<&str>) -> Result<Vec<u64>> {
-        self.sync_index()?;
         let mut st = self.conn().prepare_cached(
             "SELECT seq FROM index_waivers
              WHERE (?1 IS NULL AND ?2 IS NULL) OR sha256 = ?1 OR path = ?2 ORDER BY seq",

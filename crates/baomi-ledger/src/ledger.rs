@@ -64,6 +64,10 @@ pub struct OpenOptions {
     /// variable `BAOMI_CHECKPOINTS`, else `<db>.checkpoints` beside the
     /// database; see [`crate::checkpoints`]).
     pub checkpoints: Option<PathBuf>,
+    /// Run `PRAGMA quick_check` on open (default true). A process opening
+    /// a second connection to a file it checked already may skip it: on a
+    /// large ledger it reads the whole file.
+    pub quick_check: bool,
 }
 
 impl Default for OpenOptions {
@@ -75,6 +79,7 @@ impl Default for OpenOptions {
             checkpoints: std::env::var_os("BAOMI_CHECKPOINTS")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            quick_check: true,
         }
     }
 }
@@ -128,6 +133,9 @@ pub struct Ledger {
     /// (the hash covers the signature and key), so the Ed25519 check —
     /// most of the cost of reading for display — runs once per entry.
     verified: RefCell<HashMap<u64, [u8; 32]>>,
+    /// Threads [`Ledger::verify`] uses (all cores unless set lower, as the
+    /// background monitor does to leave the others to requests).
+    verify_threads: std::cell::Cell<usize>,
 }
 
 /// Bound of [`Ledger`]'s verified-entry cache (≈ 50 bytes an entry).
@@ -269,7 +277,9 @@ impl Ledger {
                 supported,
             });
         }
-        quick_check(&conn, path)?;
+        if opts.quick_check {
+            quick_check(&conn, path)?;
+        }
 
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -296,7 +306,19 @@ impl Ledger {
             checkpoints,
             tail: RefCell::default(),
             verified: RefCell::default(),
+            verify_threads: std::cell::Cell::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            ),
         })
+    }
+
+    /// Limits the threads [`Ledger::verify`] uses (at least 1).
+    pub fn set_verify_threads(&self, n: usize) {
+        self.verify_threads.set(n.max(1));
+    }
+
+    pub(crate) fn verify_threads(&self) -> usize {
+        self.verify_threads.get()
     }
 
     /// The folder automatic checkpoints are written to.
@@ -609,6 +631,39 @@ impl Ledger {
         })?;
         self.check_entry(&e)?;
         Ok(e)
+    }
+
+    /// [`verified_entry`](Self::verified_entry) without building
+    /// `Entry::payload` (left `Null`; `payload_bytes` hold it): for a
+    /// reader that parses the payload into its own type, or has it cached.
+    pub fn verified_entry_unparsed(&self, seq: u64) -> Result<Entry> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?;
+        let raw = st.query_row([seq as i64], RawRow::read).optional()?;
+        let e = raw
+            .ok_or_else(|| LedgerError::EntryInvalid {
+                path: self.path.clone(),
+                seq,
+                detail: "it is missing (removed from the ledger)".into(),
+            })?
+            .parse_with(|_| false)
+            .map_err(|detail| LedgerError::Malformed { seq, detail })?;
+        self.check_entry(&e)?;
+        Ok(e)
+    }
+
+    /// The entries of one kind about one document, in order, each checked
+    /// with [`check_entry`](Self::check_entry).
+    pub fn verified_entries_of(&self, sha256: &str, kind: &str) -> Result<Vec<Entry>> {
+        let out = self.query_entries(
+            &format!("{SELECT} WHERE doc_sha256 = ?1 AND kind = ?2 ORDER BY seq"),
+            &[&sha256, &kind],
+        )?;
+        for e in &out {
+            self.check_entry(e)?;
+        }
+        Ok(out)
     }
 
     /// Checks one entry's hash, key id and signature (not its place in the
@@ -983,7 +1038,6 @@ fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
             RawRow::read,
         )
         .optional()?;
-    let count: i64 = tx.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
     let Some(raw) = raw else {
         return Ok((0, GENESIS_PREV_HASH));
     };
@@ -997,10 +1051,27 @@ fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
     if let Some(detail) = entry_problem(&e) {
         return Err(bad(detail));
     }
-    if count as u64 != seq {
-        return Err(bad(format!(
-            "the ledger holds {count} entries but its last is numbered {seq}: entries were removed or inserted"
-        )));
+    // Entries removed before it show as a broken link to the one before.
+    if seq > 1 {
+        let before: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT hash FROM entries WHERE seq = ?1",
+                [seq as i64 - 1],
+                |r| Ok(r.get_ref(0)?.as_bytes().ok().map(<[u8]>::to_vec)),
+            )
+            .optional()?
+            .flatten();
+        let linked = before
+            .and_then(|b| crate::unhex::<32>(&b))
+            .is_some_and(|h| h == e.prev_hash);
+        if !linked {
+            return Err(bad(format!(
+                "entry {} before it is missing or does not hash to its prev_hash: entries were removed or changed",
+                seq - 1
+            )));
+        }
+    } else if e.prev_hash != GENESIS_PREV_HASH {
+        return Err(bad("it is numbered 1 but does not start the chain".into()));
     }
     Ok((seq, e.hash))
 }

@@ -112,12 +112,16 @@ fn monitor(
     let opts = OpenOptions {
         create: false,
         checkpoints,
+        // The process checked the file when it opened it first.
+        quick_check: false,
         ..OpenOptions::default()
     };
     let ledger = match Ledger::open_with(db, &opts) {
         Ok(l) => l,
         Err(e) => return out.set(Health::Bad(e.to_string())),
     };
+    // One core: the others serve requests and review drafts meanwhile.
+    ledger.set_verify_threads(1);
     loop {
         // Full pass: every entry, and the checkpoint folder.
         let started = Instant::now();

@@ -252,10 +252,8 @@ struct Checked {
 
 /// Parses rows and checks their hashes and signatures on all cores (the
 /// Ed25519 verification dominates); results keep the rows' order.
-fn check_chunk(rows: Vec<RawRow>) -> Vec<Checked> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+fn check_chunk(rows: Vec<RawRow>, threads: usize) -> Vec<Checked> {
+    let threads = threads.max(1);
     let per = rows.len().div_ceil(threads).max(256);
     let mut parts: Vec<Vec<RawRow>> = Vec::new();
     let mut rows = rows.into_iter().peekable();
@@ -343,7 +341,7 @@ impl Ledger {
                      hashes: &mut Vec<merkle::Hash>,
                      report: &mut VerifyReport|
          -> Option<Problem> {
-            for c in check_chunk(std::mem::take(chunk)) {
+            for c in check_chunk(std::mem::take(chunk), self.verify_threads()) {
                 let e = match c.entry {
                     Ok(e) => e,
                     Err(detail) => {
@@ -565,11 +563,13 @@ impl Ledger {
             let cp = match &f.checkpoint {
                 Ok(cp) => cp,
                 Err(why) => {
-                    return bad(
-                        have,
-                        ProblemKind::HeadMismatch,
-                        format!("checkpoint {name} cannot be read as a checkpoint: {why}"),
-                    )
+                    // A torn write (power cut) or junk: it proves nothing
+                    // either way, so it is reported, not held against the
+                    // ledger; the other checkpoints still count.
+                    report.warnings.push(format!(
+                        "checkpoint {name} cannot be read as a checkpoint ({why}); it was not used"
+                    ));
+                    continue;
                 }
             };
             if cp.origin != self.origin() {
@@ -689,7 +689,7 @@ impl Ledger {
     ) -> Result<Result<VerifyCursor, Problem>> {
         let rows = self.raw_rows_after(cursor.verified)?;
         let mut cur = cursor;
-        for c in check_chunk(rows) {
+        for c in check_chunk(rows, self.verify_threads()) {
             let e = match c.entry {
                 Ok(e) => e,
                 Err(detail) => {

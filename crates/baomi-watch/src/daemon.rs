@@ -16,6 +16,7 @@ use crate::status::{now_utc, Counts, LastError, Status};
 use crate::{Recorder, WatchError};
 use baomi_core::Scanner;
 use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender, TrySendError};
+use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -180,6 +181,7 @@ pub fn run(
         watcher,
         make_watcher,
         inbox_id,
+        watch_lost: false,
         inbox_refused: false,
         next_folder_check: Instant::now() + FOLDER_CHECK,
         check_folders_now: false,
@@ -286,13 +288,17 @@ struct RecordBackoff {
 /// Starts a change watcher on `inbox/`.
 type MakeWatcher = Box<dyn Fn() -> notify::Result<Box<dyn Watcher + Send>>>;
 
-/// The identity of a real folder (not a symlink to one).
-fn dir_id(p: &Path) -> Option<(u64, u64)> {
+/// The identity of a real folder (not a symlink to one): device, inode
+/// and, where the file system keeps it, the birth time — a folder removed
+/// and made again often gets the same inode number back.
+type DirId = (u64, u64, Option<std::time::SystemTime>);
+
+fn dir_id(p: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
     std::fs::symlink_metadata(p)
         .ok()
         .filter(|m| m.is_dir())
-        .map(|m| (m.dev(), m.ino()))
+        .map(|m| (m.dev(), m.ino(), m.created().ok()))
 }
 const TICK: Duration = Duration::from_millis(250);
 /// Stable files kept ready for the workers; more would only go stale.
@@ -308,7 +314,10 @@ struct Dispatcher {
     /// The `inbox/` folder the watch is on (device, inode): when the folder
     /// at that path is another one (removed and made again), the watch is
     /// put on the new one. `None` while there is no folder to watch.
-    inbox_id: Option<(u64, u64)>,
+    inbox_id: Option<DirId>,
+    /// An event said the watched `inbox/` itself was removed or moved: the
+    /// watch is gone with it, whatever folder is at the path now.
+    watch_lost: bool,
     /// `inbox/` is a file or a symbolic link: nothing is taken from it.
     inbox_refused: bool,
     next_folder_check: Instant,
@@ -505,6 +514,12 @@ impl Dispatcher {
         for p in ev.paths {
             if p == self.inbox {
                 // inbox/ itself was removed, renamed or replaced.
+                if matches!(
+                    ev.kind,
+                    EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                ) {
+                    self.watch_lost = true;
+                }
                 self.check_folders_now = true;
                 continue;
             }
@@ -675,7 +690,10 @@ impl Dispatcher {
             }
             Done::RecordFailed(why) => {
                 let retry_at = self.recording_failed();
-                self.error(&path, format!("{why}; the file stays in inbox/ and is retried"));
+                self.error(
+                    &path,
+                    format!("{why}; the file stays in inbox/ and is retried"),
+                );
                 self.hold(path, retry_at);
             }
         }
@@ -807,9 +825,17 @@ impl Dispatcher {
                     continue;
                 }
                 match std::fs::create_dir(&d) {
-                    Ok(()) => tracing::warn!(folder = %d.display(), "{}/ was removed: created it again", o.dir_name()),
+                    Ok(()) => {
+                        tracing::warn!(folder = %d.display(), "{}/ was removed: created it again", o.dir_name())
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(e) => self.error(&d, format!("{}/ was removed and cannot be created again: {e}", o.dir_name())),
+                    Err(e) => self.error(
+                        &d,
+                        format!(
+                            "{}/ was removed and cannot be created again: {e}",
+                            o.dir_name()
+                        ),
+                    ),
                 }
             }
         }
@@ -827,7 +853,8 @@ impl Dispatcher {
                 }
                 return;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&inbox) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&inbox)
+            {
                 Ok(()) => {
                     created = true;
                     tracing::warn!(inbox = %inbox.display(), "inbox/ was removed: created it again and watching the new folder");
@@ -835,7 +862,10 @@ impl Dispatcher {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => dir_id(&inbox),
                 Err(e) => {
-                    self.error(&inbox, format!("inbox/ was removed and cannot be created again: {e}"));
+                    self.error(
+                        &inbox,
+                        format!("inbox/ was removed and cannot be created again: {e}"),
+                    );
                     self.inbox_id = None;
                     return;
                 }
@@ -849,7 +879,7 @@ impl Dispatcher {
             self.inbox_refused = false;
             tracing::warn!(inbox = %inbox.display(), "inbox/ is a folder again: taking drops");
         }
-        if id.is_none() || id == self.inbox_id {
+        if id.is_none() || (id == self.inbox_id && !created && !self.watch_lost) {
             return;
         }
         if !created {
@@ -867,6 +897,7 @@ impl Dispatcher {
             }
         }
         self.inbox_id = id;
+        self.watch_lost = false;
         // Whatever is in the new folder already.
         self.need_relist = true;
     }

@@ -308,10 +308,7 @@ pub const PARTIAL_PREFIX: &str = ".baomi-partial-";
 fn partial_name(dir: &Path, final_name: &OsStr) -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut tmp = std::ffi::OsString::from(format!(
-        "{PARTIAL_PREFIX}{}-{n}-",
-        std::process::id()
-    ));
+    let mut tmp = std::ffi::OsString::from(format!("{PARTIAL_PREFIX}{}-{n}-", std::process::id()));
     tmp.push(final_name);
     dir.join(tmp)
 }
@@ -398,7 +395,9 @@ pub fn remove_leftovers(dir: &Path) -> usize {
     };
     let mut n = 0;
     for e in rd.flatten() {
-        if e.file_name().as_bytes().starts_with(PARTIAL_PREFIX.as_bytes())
+        if e.file_name()
+            .as_bytes()
+            .starts_with(PARTIAL_PREFIX.as_bytes())
             && e.file_type().is_ok_and(|t| !t.is_dir())
             && std::fs::remove_file(e.path()).is_ok()
         {
@@ -509,7 +508,11 @@ mod tests {
             std::fs::write(&src, "x").unwrap();
             let full = format!("{partial}iew — the whole report\n");
             let dest = deliver(&src, d.path(), OsStr::new(name), &full).unwrap();
-            assert_eq!(dest, d.path().join(name), "delivered once, under its own name");
+            assert_eq!(
+                dest,
+                d.path().join(name),
+                "delivered once, under its own name"
+            );
             assert_eq!(
                 std::fs::read_to_string(d.path().join(format!("{name}.report.txt"))).unwrap(),
                 full
@@ -540,7 +543,11 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
         // A crash leaves one behind; the next start removes it (and nothing else).
-        std::fs::write(out.join(format!("{PARTIAL_PREFIX}1-0-b.txt.report.txt")), "").unwrap();
+        std::fs::write(
+            out.join(format!("{PARTIAL_PREFIX}1-0-b.txt.report.txt")),
+            "",
+        )
+        .unwrap();
         assert_eq!(remove_leftovers(&out), 1);
         assert_eq!(remove_leftovers(&out), 0);
         assert!(out.join("a.txt").exists() && out.join("a.txt.report.txt").exists());

@@ -432,7 +432,26 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
             std::io::Error::other(format!("cannot open another ledger connection: {e}"))
         })?));
     }
+    // Review states for the status and stage filters, computed once per
+    // trust file and path: in the background, so that the first filtered
+    // page after a change does not wait for the whole ledger.
+    match cfg.store.reopen() {
+        Ok(mut bg) => {
+            std::thread::Builder::new()
+                .name("review-states".into())
+                .spawn(move || match bg.refresh_reviews(None) {
+                    Ok(_) => tracing::debug!("review states up to date"),
+                    Err(e) => tracing::warn!(error = %e, "cannot compute review states"),
+                })?;
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot compute review states in the background"),
+    }
     stores.push(Mutex::new(cfg.store));
+    for s in &stores {
+        s.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_refresh_budget(Some(1000));
+    }
     me.integrity = Some(cfg.integrity.clone());
     let access = Access::new(listen, cfg.public_url.as_deref(), &cfg.allow_hosts)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -1304,24 +1323,33 @@ async fn api_scan(
             )
         }
     };
+    // Reviewing needs no ledger connection: it runs on its own, so that a
+    // long scan never holds up the readers.
+    let st2 = st.clone();
+    let scanned = tokio::task::spawn_blocking(move || {
+        let report = review_bytes(&name, &body, &st2.scanner, &st2.limits);
+        (report, body)
+    })
+    .await;
+    let (report, body) = match scanned {
+        Ok(r) => r,
+        Err(e) => return store_error_json(StoreError::Internal(format!("worker failed: {e}"))),
+    };
+    if !record {
+        return Json(json!({ "documents": [report] })).into_response();
+    }
     let result = with_store(&st, move |store, st| {
-        let report = review_bytes(&name, &body, &st.scanner, &st.limits);
-        let recorded = if record {
-            let Some(key) = st.scanner_key.as_ref() else {
-                return Err(StoreError::Refused(
-                    "this server has no scanner key, so it cannot record scans; start it with --scanner-key".into(),
-                ));
-            };
-            Some(store.record_scan(&report, &body, &st.scanner, key)?)
-        } else {
-            None
+        let Some(key) = st.scanner_key.as_ref() else {
+            return Err(StoreError::Refused(
+                "this server has no scanner key, so it cannot record scans; start it with --scanner-key".into(),
+            ));
         };
+        let recorded = store.record_scan(&report, &body, &st.scanner, key)?;
         Ok((report, recorded))
     })
     .await;
     match result {
-        Ok(Ok((report, None))) => Json(json!({ "documents": [report] })).into_response(),
-        Ok(Ok((report, Some(r)))) => {
+        Ok(Ok((report, r))) => {
             Json(json!({ "documents": [report], "recorded": { "seq": r.0, "duplicate": r.1 } }))
                 .into_response()
         }

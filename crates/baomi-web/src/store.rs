@@ -20,6 +20,7 @@ use crate::review::{
 use crate::view::{
     DecisionView, DocDetail, DocSummary, FindingSource, FindingView, Signer, WaiverView,
 };
+use baomi_archive::Archive;
 use baomi_core::{Scanner, Severity};
 use baomi_extract::Limits;
 use baomi_ledger::forms::matched_hash;
@@ -28,7 +29,6 @@ use baomi_ledger::{
     ScanForm, Trust,
 };
 use serde_json::{json, Value};
-use baomi_archive::Archive;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ struct WaiverEntry {
 #[derive(Debug, Clone)]
 struct ScanEntry {
     entry: Entry,
-    form: ScanForm,
+    form: Arc<ScanForm>,
 }
 
 /// One document with the entries the review layer needs, each verified.
@@ -146,7 +146,16 @@ pub struct Store {
     /// Where drafts are kept by SHA-256: context is read from there first,
     /// and scans recorded through the API keep their bytes there.
     archive: Option<Archive>,
+    /// Parsed review forms by scan entry: seq → (entry hash, form).
+    forms: std::cell::RefCell<HashMap<u64, ([u8; 32], Arc<ScanForm>)>>,
+    /// At most this many review states computed by one filtered listing
+    /// (`None`: all, as the CLI needs; the server bounds it and computes
+    /// the rest in the background).
+    refresh_budget: Option<usize>,
 }
+
+/// Review forms kept parsed per store (≈ 3 KB each).
+const FORM_CACHE: usize = 4096;
 
 /// The fingerprint of what a document's review state depends on besides
 /// its entries: who holds which role, and the stages.
@@ -214,7 +223,15 @@ impl Store {
             limits: Limits::default(),
             rescans: HashMap::new(),
             archive: None,
+            forms: Default::default(),
+            refresh_budget: None,
         })
+    }
+
+    /// Bounds the review states one filtered listing computes (see
+    /// [`Store::refresh_reviews`]).
+    pub fn set_refresh_budget(&mut self, budget: Option<usize>) {
+        self.refresh_budget = budget;
     }
 
     /// Reads drafts from (and keeps uploaded drafts in) `archive`.
@@ -227,7 +244,15 @@ impl Store {
     /// its own connection (the server keeps one per worker).
     pub fn reopen(&self) -> Result<Store, StoreError> {
         Ok(Store {
-            ledger: Ledger::open_existing(self.ledger.path())?,
+            ledger: Ledger::open_with(
+                self.ledger.path(),
+                &baomi_ledger::OpenOptions {
+                    create: false,
+                    quick_check: false,
+                    checkpoints: Some(self.ledger.checkpoint_dir().path().to_owned()),
+                    ..Default::default()
+                },
+            )?,
             trust: self.trust.clone(),
             trust_given: self.trust_given,
             path: self.path.clone(),
@@ -236,6 +261,8 @@ impl Store {
             rescans: HashMap::new(),
             ctx: self.ctx.clone(),
             archive: self.archive.clone(),
+            forms: Default::default(),
+            refresh_budget: self.refresh_budget,
         })
     }
 
@@ -281,20 +308,11 @@ impl Store {
     }
 
     fn load_indexed(&self, idx: IndexedDocument) -> Result<Doc, StoreError> {
-        let entry = self.ledger.verified_entry(idx.scan_seq)?;
-        let form = serde_json::from_value::<ScanForm>(entry.payload.clone()).map_err(|e| {
-            StoreError::Internal(format!(
-                "scan entry #{} does not hold a review form ({e}); run `baomi ledger verify`",
-                entry.seq
-            ))
-        })?;
-        let mut decisions = Vec::new();
-        for e in self.ledger.entries_for_document(&idx.sha256)? {
-            if e.kind == KIND_DECISION {
-                self.ledger.check_entry(&e)?;
-                decisions.push(e);
-            }
-        }
+        let entry = self.ledger.verified_entry_unparsed(idx.scan_seq)?;
+        let form = self.form_of(&entry)?;
+        let decisions = self
+            .ledger
+            .verified_entries_of(&idx.sha256, KIND_DECISION)?;
         let mut waivers = Vec::new();
         for seq in self
             .ledger
@@ -312,6 +330,29 @@ impl Store {
         })
     }
 
+    /// The review form of a (verified) scan entry, parsed once per entry
+    /// and hash: entries never change, and one that did has another hash.
+    fn form_of(&self, entry: &Entry) -> Result<Arc<ScanForm>, StoreError> {
+        if let Some((h, f)) = self.forms.borrow().get(&entry.seq) {
+            if *h == entry.hash {
+                return Ok(f.clone());
+            }
+        }
+        let form: ScanForm = serde_json::from_slice(&entry.payload_bytes).map_err(|e| {
+            StoreError::Internal(format!(
+                "scan entry #{} does not hold a review form ({e}); run `baomi ledger verify`",
+                entry.seq
+            ))
+        })?;
+        let form = Arc::new(form);
+        let mut cache = self.forms.borrow_mut();
+        if cache.len() >= FORM_CACHE {
+            cache.clear();
+        }
+        cache.insert(entry.seq, (entry.hash, form.clone()));
+        Ok(form)
+    }
+
     /// A waiver entry, verified; `None` when its payload is not a waiver.
     fn waiver_entry(&self, seq: u64) -> Result<Option<WaiverEntry>, StoreError> {
         let entry = self.ledger.verified_entry(seq)?;
@@ -325,16 +366,24 @@ impl Store {
     /// so that status and stage filters can run in SQL. Documents nothing
     /// happened to but their scan are set in one statement; the rest (those
     /// with decisions or waivers) one by one.
-    fn refresh_reviews(&mut self) -> Result<(), StoreError> {
+    ///
+    /// With `budget`, at most about that many are computed one by one
+    /// (a page must not wait for a whole ledger after the trust file
+    /// changed; the server computes the rest in the background at start);
+    /// returns whether none is left stale.
+    pub fn refresh_reviews(&mut self, budget: Option<usize>) -> Result<bool, StoreError> {
         let first = self.path.stages.first().map_or("", |s| s.id.as_str());
         self.ledger.set_untouched_reviews(&self.ctx, first)?;
-        let mut rounds = 0;
+        let mut done = 0usize;
         loop {
             let stale = self.ledger.stale_reviews(&self.ctx, 500)?;
-            if stale.is_empty() || rounds > 10_000 {
-                return Ok(());
+            if stale.is_empty() {
+                return Ok(true);
             }
-            rounds += 1;
+            if budget.is_some_and(|b| done >= b) || done > 100_000_000 {
+                return Ok(false);
+            }
+            done += stale.len();
             let mut states = Vec::with_capacity(stale.len());
             for (sha, _) in stale {
                 let Some(idx) = self.ledger.indexed_document(&sha, &self.ctx)? else {
@@ -586,7 +635,7 @@ impl Store {
             }
         }
         if f.status.is_some() || f.stage.is_some() {
-            self.refresh_reviews()?;
+            self.refresh_reviews(self.refresh_budget)?;
         }
         let rows = self.ledger.indexed_documents(
             &DocumentQuery {
@@ -688,7 +737,7 @@ impl Store {
         let mut revisions = Vec::new();
         for r in self.ledger.indexed_revisions(&scan.form.path, &self.ctx)? {
             if r.sha256 != sha {
-                let at = self.ledger.verified_entry(r.scan_seq)?.recorded_at;
+                let at = self.ledger.verified_entry_unparsed(r.scan_seq)?.recorded_at;
                 revisions.push((r.sha256, at));
             }
         }
@@ -872,7 +921,9 @@ impl Store {
         if let (Some(a), false) = (&self.archive, report.sha256.is_empty()) {
             let ext = Path::new(&report.path).extension().and_then(|e| e.to_str());
             a.put_checked(&report.sha256, bytes, ext, Path::new(&report.path))
-                .map_err(|e| StoreError::Internal(format!("cannot keep the draft for reviewers: {e}")))?;
+                .map_err(|e| {
+                    StoreError::Internal(format!("cannot keep the draft for reviewers: {e}"))
+                })?;
         }
         let r = self
             .ledger
