@@ -278,3 +278,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn an_unknown_time_zone_stops_every_command() {
+    let d = office();
+    std::fs::write(
+        d.path("office/baomi.toml"),
+        std::fs::read_to_string(d.path("office/baomi.toml"))
+            .unwrap()
+            .replace(
+                "timezone = \"Asia/Shanghai\"",
+                "timezone = \"Mars/Olympus\"",
+            ),
+    )
+    .unwrap();
+    let out = d.run_in("office", &["review", "list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown time zone `Mars/Olympus`")
+            && text(&out).contains("baomi.toml"),
+        "{}",
+        text(&out)
+    );
+}

@@ -105,6 +105,12 @@ impl Office {
                 std::env::set_var("BAOMI_TIMEZONE", tz);
             }
         }
+        // An unknown zone stops here, rather than dating forms wrongly.
+        baomi_core::time::init_office_zone().map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (the time zone comes from BAOMI_TIMEZONE or `timezone` in {CONFIG_FILE})"
+            )
+        })?;
         let _ = OFFICE.set(office);
         Ok(())
     }
