@@ -1,14 +1,10 @@
 //! `baomi ledger …`: verify, checkpoint, prove and export the review-form
 //! ledger; and the recording step of `baomi scan --db`.
 
-use super::office::{load_trust, require_registered, Office};
+use super::office::{load_trust, scanner_key_at, Office};
 use anyhow::Context;
 use baomi_core::DocumentReport;
-use baomi_ledger::Role;
-use baomi_ledger::{
-    default_scanner_key, export, load_private_key, Checkpoint, InclusionProof, KeyPair, Ledger,
-    PublicKey,
-};
+use baomi_ledger::{export, Checkpoint, InclusionProof, KeyPair, Ledger, PublicKey};
 use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -199,30 +195,12 @@ fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
 /// key that `baomi ledger verify` would call unknown.
 pub fn scanner_key(given: Option<&Path>) -> anyhow::Result<KeyPair> {
     let office = Office::current();
-    let path = office.scanner_key(given);
-    let trust = load_trust(None)?;
-    let key = if given.is_some() || office.key.is_some() || trust.is_some() {
-        load_private_key(&path).with_context(|| {
-            format!(
-                "cannot use the scanner key {}; create and register one with `baomi key new {} --person 扫描服务 --role scanner --register`",
-                path.display(),
-                path.with_extension("").display()
-            )
-        })?
-    } else {
-        let (key, created) = default_scanner_key(&path)?;
-        if created {
-            eprintln!(
-                "created the scanner key {} (id {}); register it with `baomi key register {} --person 扫描服务 --role scanner`",
-                path.display(),
-                key.key_id(),
-                path.display()
-            );
-        }
-        key
-    };
-    require_registered(&key, &path, trust.as_ref(), &[Role::Scanner], "scanner")?;
-    Ok(key)
+    let may_create = given.is_none() && office.key.is_none();
+    scanner_key_at(
+        &office.scanner_key(given),
+        may_create,
+        load_trust(None)?.as_ref(),
+    )
 }
 
 /// Records one `scan` entry per report when `--db` was given (plain `scan`

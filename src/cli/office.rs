@@ -211,3 +211,38 @@ pub fn load_trust(given: Option<&Path>) -> anyhow::Result<Option<(baomi_ledger::
         }
     }
 }
+
+/// The scanner's key at `path`, registered with the `scanner` role when a
+/// trust file is in use. Only when there is none and `may_create` is the
+/// key created if missing (and the command to register it printed): with a
+/// trust file, nothing signs with a key `baomi ledger verify` would call
+/// unknown.
+pub fn scanner_key_at(
+    path: &Path,
+    may_create: bool,
+    trust: Option<&(baomi_ledger::Trust, PathBuf)>,
+) -> anyhow::Result<baomi_ledger::KeyPair> {
+    let key = if trust.is_some() || !may_create {
+        baomi_ledger::load_private_key(path).with_context(|| {
+            format!(
+                "cannot use the scanner key {}; create and register one with `baomi key new {} --person 扫描服务 --role scanner --register`",
+                path.display(),
+                path.with_extension("").display()
+            )
+        })?
+    } else {
+        let (key, created) = baomi_ledger::default_scanner_key(path)
+            .with_context(|| format!("cannot load the scanner key {}", path.display()))?;
+        if created {
+            eprintln!(
+                "created the scanner key {} (id {}); register it with `baomi key register {} --person 扫描服务 --role scanner`",
+                path.display(),
+                key.key_id(),
+                path.display()
+            );
+        }
+        key
+    };
+    require_registered(&key, path, trust, &[baomi_ledger::Role::Scanner], "scanner")?;
+    Ok(key)
+}

@@ -1,10 +1,10 @@
 //! `baomi watch ROOT`: the drop-folder daemon (crates/baomi-watch) wired to
 //! the rules, the ledger and the scanner key.
 
-use super::office::{load_trust, require_registered, Office};
+use super::office::{load_trust, scanner_key_at, Office};
 use anyhow::{bail, Context};
 use baomi_core::DocumentReport;
-use baomi_ledger::{default_scanner_key, KeyPair, Ledger, Role, DEFAULT_SCANNER_KEY};
+use baomi_ledger::{KeyPair, Ledger, DEFAULT_SCANNER_KEY};
 use baomi_watch::{FileConfig, PollMode, RecordError, Recorded, Recorder, RootLock, WatchConfig};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -230,30 +230,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(Path::new("."))
                 .join(DEFAULT_SCANNER_KEY)
         });
-    // With a trust file in use, only a registered key signs: it is never
-    // created here, where nobody would register it.
-    let key = if trust.is_some() {
-        baomi_ledger::load_private_key(&key_path).with_context(|| {
-            format!(
-                "cannot use the scanner key {}; create and register one with `baomi key new {} --person 扫描服务 --role scanner --register`",
-                key_path.display(),
-                key_path.with_extension("").display()
-            )
-        })?
-    } else {
-        let (key, created) = default_scanner_key(&key_path)
-            .with_context(|| format!("cannot load the scanner key {}", key_path.display()))?;
-        if created {
-            tracing::warn!(
-                key = %key_path.display(),
-                key_id = key.key_id(),
-                "created a new scanner key; register it: baomi key register {} --person 扫描服务 --role scanner",
-                key_path.display()
-            );
-        }
-        key
-    };
-    require_registered(&key, &key_path, trust.as_ref(), &[Role::Scanner], "scanner")?;
+    let key = scanner_key_at(&key_path, true, trust.as_ref())?;
     let mut open = baomi_ledger::OpenOptions::default();
     if let Some(t) = args.ledger_busy_timeout {
         open.busy_timeout = seconds("ledger-busy-timeout", t)?;

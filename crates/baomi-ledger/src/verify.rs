@@ -303,6 +303,40 @@ fn check_chunk(rows: Vec<RawRow>, threads: usize) -> Vec<Checked> {
 
 const CHUNK: usize = 8192;
 
+/// One checked row in its place in the chain: the entry, or the first
+/// problem with it (malformed, out of sequence, changed, unlinked, badly
+/// signed, or — with a trust file — not the signer's to sign).
+fn in_chain(
+    c: Checked,
+    expected_seq: u64,
+    prev: &[u8; 32],
+    trust: Option<&Trust>,
+) -> Result<Entry, Problem> {
+    let e = c.entry.map_err(|detail| Problem {
+        seq: c.seq,
+        kind: ProblemKind::Malformed,
+        detail,
+    })?;
+    let found = structural(&e, c.hash_ok, expected_seq, prev)
+        .or_else(|| {
+            (!c.sig_ok).then(|| {
+                (
+                    ProblemKind::SignatureInvalid,
+                    format!("the signature by key {} does not verify", e.key_id),
+                )
+            })
+        })
+        .or_else(|| trust.and_then(|t| authority(&e, t)));
+    match found {
+        Some((kind, detail)) => Err(Problem {
+            seq: e.seq,
+            kind,
+            detail,
+        }),
+        None => Ok(e),
+    }
+}
+
 impl Ledger {
     /// Verifies the whole ledger: sequence, hashes, chain, signatures, and —
     /// with a trust file — that every signer is known and holds the role the
@@ -342,33 +376,10 @@ impl Ledger {
                      report: &mut VerifyReport|
          -> Option<Problem> {
             for c in check_chunk(std::mem::take(chunk), self.verify_threads()) {
-                let e = match c.entry {
+                let e = match in_chain(c, *expected, prev, trust) {
                     Ok(e) => e,
-                    Err(detail) => {
-                        return Some(Problem {
-                            seq: c.seq,
-                            kind: ProblemKind::Malformed,
-                            detail,
-                        })
-                    }
+                    Err(p) => return Some(p),
                 };
-                let found = structural(&e, c.hash_ok, *expected, prev)
-                    .or_else(|| {
-                        (!c.sig_ok).then(|| {
-                            (
-                                ProblemKind::SignatureInvalid,
-                                format!("the signature by key {} does not verify", e.key_id),
-                            )
-                        })
-                    })
-                    .or_else(|| trust.and_then(|t| authority(&e, t)));
-                if let Some((kind, detail)) = found {
-                    return Some(Problem {
-                        seq: e.seq,
-                        kind,
-                        detail,
-                    });
-                }
                 *prev = e.hash;
                 *expected += 1;
                 hashes.push(e.hash);
@@ -690,33 +701,10 @@ impl Ledger {
         let rows = self.raw_rows_after(cursor.verified)?;
         let mut cur = cursor;
         for c in check_chunk(rows, self.verify_threads()) {
-            let e = match c.entry {
+            let e = match in_chain(c, cur.verified + 1, &cur.prev_hash, trust) {
                 Ok(e) => e,
-                Err(detail) => {
-                    return Ok(Err(Problem {
-                        seq: c.seq,
-                        kind: ProblemKind::Malformed,
-                        detail,
-                    }))
-                }
+                Err(p) => return Ok(Err(p)),
             };
-            let found = structural(&e, c.hash_ok, cur.verified + 1, &cur.prev_hash)
-                .or_else(|| {
-                    (!c.sig_ok).then(|| {
-                        (
-                            ProblemKind::SignatureInvalid,
-                            format!("the signature by key {} does not verify", e.key_id),
-                        )
-                    })
-                })
-                .or_else(|| trust.and_then(|t| authority(&e, t)));
-            if let Some((kind, detail)) = found {
-                return Ok(Err(Problem {
-                    seq: e.seq,
-                    kind,
-                    detail,
-                }));
-            }
             cur = VerifyCursor {
                 verified: e.seq,
                 prev_hash: e.hash,
