@@ -150,7 +150,11 @@ fn an_empty_file_is_an_error_not_clear() {
 fn summary_says_why_a_document_is_an_error_and_ends_with_totals() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a-ok.txt", "关于召开会议的通知\n".as_bytes());
-    write(dir.path(), "b-flagged.txt", "内部资料 注意保存\n内部资料\n".as_bytes());
+    write(
+        dir.path(),
+        "b-flagged.txt",
+        "内部资料 注意保存\n内部资料\n".as_bytes(),
+    );
     write(
         dir.path(),
         "c-legacy.doc",
@@ -168,14 +172,20 @@ fn summary_says_why_a_document_is_an_error_and_ends_with_totals() {
         "{out}"
     );
     let legacy = lines[2];
-    assert!(legacy.contains("c-legacy.doc: error 0 findings — "), "{out}");
+    assert!(
+        legacy.contains("c-legacy.doc: error 0 findings — "),
+        "{out}"
+    );
     assert!(legacy.contains("save it as .docx"), "the reason: {out}");
     assert_eq!(
         legacy.matches("c-legacy.doc").count(),
         1,
         "the path is not repeated in the reason: {out}"
     );
-    assert!(lines[3].contains("d-empty.txt: error 0 findings — the file is empty"), "{out}");
+    assert!(
+        lines[3].contains("d-empty.txt: error 0 findings — the file is empty"),
+        "{out}"
+    );
     assert_eq!(
         lines[4], "4 documents: 1 clear, 1 review, 0 withhold, 2 error",
         "{out}"
@@ -197,7 +207,10 @@ fn logs_to_a_pipe_have_no_colour_codes() {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("DEBUG") && err.contains("reviewed"), "{err}");
-        assert!(!err.contains("\x1b["), "colour codes in a piped log: {err:?}");
+        assert!(
+            !err.contains("\x1b["),
+            "colour codes in a piped log: {err:?}"
+        );
     }
 }
 
@@ -207,11 +220,7 @@ fn logs_to_a_pipe_have_no_colour_codes() {
 fn no_color_turns_colour_off_even_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "a.txt", "内部资料\n".as_bytes());
-    let cmd = format!(
-        "{} scan {} 2>&1",
-        env!("CARGO_BIN_EXE_baomi"),
-        f
-    );
+    let cmd = format!("{} scan {} 2>&1", env!("CARGO_BIN_EXE_baomi"), f);
     let run = |no_color: Option<&str>| {
         let mut c = Command::new("script");
         c.args(["-qec", &cmd, "/dev/null"])
@@ -257,7 +266,12 @@ fn closed_after_one_line(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     assert!(!first.is_empty(), "{args:?} printed nothing");
     // The reader is dropped here: the pipe is closed.
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (child.wait().unwrap().code(), err)
 }
 
@@ -286,7 +300,12 @@ fn a_closed_pipe_ends_scan_quietly() {
             assert!(r.1.is_empty(), "{}", r.1);
             continue;
         }
-        assert_eq!(r.0, Some(141), "exit like a process ended by SIGPIPE: {}", r.1);
+        assert_eq!(
+            r.0,
+            Some(141),
+            "exit like a process ended by SIGPIPE: {}",
+            r.1
+        );
         assert_quiet(format, r);
     }
     // Closed before anything is written: `println!` output (rules list).

@@ -738,7 +738,9 @@ fn removed_folders_are_created_again() {
     });
     wait_for("the warning in the log", Duration::from_secs(5), || {
         site.logs().contains("inbox/ was removed: created it again")
-            && site.logs().contains("cleared/ was removed: created it again")
+            && site
+                .logs()
+                .contains("cleared/ was removed: created it again")
     });
     let normal = "关于召开会议的通知\n请准时参加。\n";
     std::fs::write(site.inbox().join("ok.txt"), normal).unwrap();
@@ -754,9 +756,11 @@ fn removed_folders_are_created_again() {
     let before = rearmed(&site.logs());
     std::fs::remove_dir(site.inbox()).unwrap();
     std::fs::create_dir_all(site.inbox()).unwrap();
-    wait_for("the watch on the new inbox/", Duration::from_secs(5), || {
-        rearmed(&site.logs()) > before
-    });
+    wait_for(
+        "the watch on the new inbox/",
+        Duration::from_secs(5),
+        || rearmed(&site.logs()) > before,
+    );
     std::fs::write(site.inbox().join("ok2.txt"), format!("{normal}第二份\n")).unwrap();
     wait_for(
         "a draft in the inbox/ made by hand",
@@ -765,7 +769,10 @@ fn removed_folders_are_created_again() {
     );
     sigterm(&daemon);
     assert!(daemon.wait().unwrap().success());
-    assert!(!site.logs().contains('\u{1b}'), "no colour codes in a log file");
+    assert!(
+        !site.logs().contains('\u{1b}'),
+        "no colour codes in a log file"
+    );
 }
 
 #[test]
@@ -910,8 +917,14 @@ fn a_crash_while_the_report_is_written_delivers_the_draft_once_under_its_name() 
             .env("BAOMI_TEST_CRASH_AFTER", point)
             .output()
             .unwrap();
-        assert!(!crashed.status.success(), "{point}: the fault injection must abort");
-        assert!(site.inbox().join("draft.txt").exists(), "{point}: not moved");
+        assert!(
+            !crashed.status.success(),
+            "{point}: the fault injection must abort"
+        );
+        assert!(
+            site.inbox().join("draft.txt").exists(),
+            "{point}: not moved"
+        );
         let report = site.root.join("review/draft.txt.report.txt");
         match point {
             "report-created" => assert!(
@@ -919,13 +932,19 @@ fn a_crash_while_the_report_is_written_delivers_the_draft_once_under_its_name() 
                 "{point}: no report under its final name before it is complete"
             ),
             _ => assert!(
-                std::fs::read_to_string(&report).unwrap().contains("entry #1"),
+                std::fs::read_to_string(&report)
+                    .unwrap()
+                    .contains("entry #1"),
                 "{point}: the report is complete"
             ),
         }
 
         let out = site.cmd(&["--once"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let names: Vec<String> = std::fs::read_dir(site.root.join("review"))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -937,10 +956,20 @@ fn a_crash_while_the_report_is_written_delivers_the_draft_once_under_its_name() 
             ["draft.txt", "draft.txt.report.txt"],
             "{point}: delivered once under its own name, no temporary files left"
         );
-        assert_eq!(std::fs::read(site.root.join("review/draft.txt")).unwrap(), body);
+        assert_eq!(
+            std::fs::read(site.root.join("review/draft.txt")).unwrap(),
+            body
+        );
         let text = std::fs::read_to_string(&report).unwrap();
-        assert!(text.contains("entry #1") && text.contains("internal.marking"), "{text}");
-        assert_eq!(site.scans().values().sum::<usize>(), 1, "{point}: one entry");
+        assert!(
+            text.contains("entry #1") && text.contains("internal.marking"),
+            "{text}"
+        );
+        assert_eq!(
+            site.scans().values().sum::<usize>(),
+            1,
+            "{point}: one entry"
+        );
         site.verify();
     }
 }
@@ -954,7 +983,11 @@ fn an_empty_orphan_report_from_an_older_crash_is_completed() {
     std::fs::write(site.root.join("review/draft.txt.report.txt"), b"").unwrap();
     std::fs::write(site.inbox().join("draft.txt"), "内部资料 注意保存\n").unwrap();
     let out = site.cmd(&["--once"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(site.outcomes().get("draft.txt"), Some(&"review"));
     assert!(!site.root.join("review/draft (2).txt").exists());
     let text = std::fs::read_to_string(site.root.join("review/draft.txt.report.txt")).unwrap();
@@ -969,7 +1002,15 @@ fn an_empty_orphan_report_from_an_older_crash_is_completed() {
 #[test]
 fn a_ledger_that_cannot_be_written_holds_drops_until_it_can_then_all_go_through() {
     let site = Site::new();
-    let mut daemon = site.start(&["--ledger-busy-timeout", "0.3", "-j", "2"]);
+    // No periodic listing to fall back on: the retries must come by themselves.
+    let mut daemon = site.start(&[
+        "--ledger-busy-timeout",
+        "0.3",
+        "-j",
+        "2",
+        "--rescan-interval",
+        "3600",
+    ]);
     wait_for("the first verification", Duration::from_secs(30), || {
         site.logs().contains("ledger verified")
     });
@@ -986,7 +1027,10 @@ fn a_ledger_that_cannot_be_written_holds_drops_until_it_can_then_all_go_through(
     wait_for("recording to fail twice", Duration::from_secs(30), || {
         refused(&site.logs()) >= 2
     });
-    assert!(site.outcomes().is_empty(), "nothing moves before it is recorded");
+    assert!(
+        site.outcomes().is_empty(),
+        "nothing moves before it is recorded"
+    );
     assert_eq!(site.inbox_count(), 60, "every drop stays in inbox/");
     let s = baomi_status(&site.root);
     assert!(s["queue"]["held"].as_u64().unwrap() >= 1, "{s}");
@@ -1004,9 +1048,11 @@ fn a_ledger_that_cannot_be_written_holds_drops_until_it_can_then_all_go_through(
 
     lock.execute_batch("COMMIT").unwrap();
     drop(lock);
+    // Promptly: the back-off is at most a few seconds here, far below the
+    // 30 s of a file held for other reasons and the periodic listing.
     wait_for(
         "every held drop once the ledger takes entries again",
-        Duration::from_secs(60),
+        Duration::from_secs(20),
         || site.outcomes().len() >= 60,
     );
     assert!(
@@ -1030,7 +1076,11 @@ fn an_empty_drop_is_an_error_with_the_same_reason_as_in_scan() {
     let site = Site::new();
     std::fs::write(site.inbox().join("empty.txt"), b"").unwrap();
     let out = site.cmd(&["--once"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(site.outcomes().get("empty.txt"), Some(&"failed"));
     let report = std::fs::read_to_string(site.root.join("failed/empty.txt.report.txt")).unwrap();
     let reason = "the file is empty (0 bytes): nothing to review; was the copy interrupted?";
@@ -1047,7 +1097,10 @@ fn an_empty_drop_is_an_error_with_the_same_reason_as_in_scan() {
     assert_eq!(scan.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
     assert_eq!(v["documents"][0]["verdict"], "error");
-    assert!(v["documents"][0]["error"].as_str().unwrap().contains(reason));
+    assert!(v["documents"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains(reason));
 }
 
 /// The daemon's log, to a pipe or a file (the journal), has no colour codes.

@@ -183,7 +183,7 @@ pub fn run(
         inbox_id,
         watch_lost: false,
         inbox_refused: false,
-        next_folder_check: Instant::now() + FOLDER_CHECK,
+        next_folder_check: Instant::now(),
         check_folders_now: false,
         record_backoff: None,
         next_held_retry: None,
@@ -269,6 +269,9 @@ struct Held {
 }
 
 const HELD_RETRY: Duration = Duration::from_secs(30);
+const TICK: Duration = Duration::from_millis(250);
+/// Stable files kept ready for the workers; more would only go stale.
+const READY_TARGET: usize = 256;
 /// After the ledger refused an entry: wait this long before the next try,
 /// doubling up to `RECORD_RETRY_MAX` while it keeps failing.
 const RECORD_RETRY_MIN: Duration = Duration::from_secs(1);
@@ -288,21 +291,17 @@ struct RecordBackoff {
 /// Starts a change watcher on `inbox/`.
 type MakeWatcher = Box<dyn Fn() -> notify::Result<Box<dyn Watcher + Send>>>;
 
-/// The identity of a real folder (not a symlink to one): device, inode
-/// and, where the file system keeps it, the birth time — a folder removed
+/// The identity of a folder (through a symbolic link): device, inode and, where the file system keeps it, the birth time — a folder removed
 /// and made again often gets the same inode number back.
 type DirId = (u64, u64, Option<std::time::SystemTime>);
 
 fn dir_id(p: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(p)
+    std::fs::metadata(p)
         .ok()
         .filter(|m| m.is_dir())
         .map(|m| (m.dev(), m.ino(), m.created().ok()))
 }
-const TICK: Duration = Duration::from_millis(250);
-/// Stable files kept ready for the workers; more would only go stale.
-const READY_TARGET: usize = 256;
 
 struct Dispatcher {
     cfg: WatchConfig,
@@ -311,14 +310,14 @@ struct Dispatcher {
     watcher: Option<Box<dyn Watcher + Send>>,
     /// Makes a watcher on `inbox/` (none with `--once`).
     make_watcher: Option<MakeWatcher>,
-    /// The `inbox/` folder the watch is on (device, inode): when the folder
-    /// at that path is another one (removed and made again), the watch is
-    /// put on the new one. `None` while there is no folder to watch.
+    /// The `inbox/` folder the watch is on: when the folder at that path is
+    /// another one (removed and made again), the watch is put on the new
+    /// one. `None` while there is no folder to watch.
     inbox_id: Option<DirId>,
     /// An event said the watched `inbox/` itself was removed or moved: the
     /// watch is gone with it, whatever folder is at the path now.
     watch_lost: bool,
-    /// `inbox/` is a file or a symbolic link: nothing is taken from it.
+    /// A file (or a dangling link) is where `inbox/` should be.
     inbox_refused: bool,
     next_folder_check: Instant,
     check_folders_now: bool,
@@ -498,6 +497,7 @@ impl Dispatcher {
             Err(e) => {
                 tracing::warn!(error = %e, "watch error: listing inbox/ again");
                 self.need_relist = true;
+                self.check_folders_now = true;
                 return;
             }
         };
@@ -811,6 +811,17 @@ impl Dispatcher {
         }
     }
 
+    /// Something that is not a folder is where `inbox/` should be: nothing
+    /// is taken (and it is said once) until it is a folder again.
+    fn refuse_inbox(&mut self, what: &str) {
+        if !self.inbox_refused {
+            self.inbox_refused = true;
+            self.inbox_id = None;
+            let inbox = self.inbox.clone();
+            self.error(&inbox, format!("inbox/ is not a folder ({what}): no drops are taken until it is one again; remove it and the daemon creates inbox/ again"));
+        }
+    }
+
     /// Puts back folders that someone removed, and keeps the change watch
     /// on the `inbox/` that is there now: a folder removed and made again
     /// (by us or by hand) is another folder, and a watch on the old one
@@ -841,35 +852,36 @@ impl Dispatcher {
         }
         let inbox = self.inbox.clone();
         let mut created = false;
-        let id = match std::fs::symlink_metadata(&inbox) {
+        // Followed like at start: an inbox/ that is a link to a folder
+        // elsewhere (another disk) is that folder.
+        let id = match std::fs::metadata(&inbox) {
             Ok(m) if m.is_dir() => dir_id(&inbox),
             Ok(_) => {
-                // A file or a symbolic link where inbox/ was: listing it
-                // would take files from wherever the link points.
-                if !self.inbox_refused {
-                    self.inbox_refused = true;
-                    self.inbox_id = None;
-                    self.error(&inbox, "inbox/ is not a folder (a file or a symbolic link is in its place): nothing is taken until it is a folder again; remove it and the daemon creates inbox/ again".into());
-                }
+                self.refuse_inbox("a file is in its place");
                 return;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&inbox)
-            {
-                Ok(()) => {
-                    created = true;
-                    tracing::warn!(inbox = %inbox.display(), "inbox/ was removed: created it again and watching the new folder");
-                    dir_id(&inbox)
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => dir_id(&inbox),
-                Err(e) => {
-                    self.error(
-                        &inbox,
-                        format!("inbox/ was removed and cannot be created again: {e}"),
-                    );
-                    self.inbox_id = None;
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if std::fs::symlink_metadata(&inbox).is_ok() {
+                    self.refuse_inbox("it is a symbolic link to nothing");
                     return;
                 }
-            },
+                match std::fs::create_dir(&inbox) {
+                    Ok(()) => {
+                        created = true;
+                        tracing::warn!(inbox = %inbox.display(), "inbox/ was removed: created it again and watching the new folder");
+                        dir_id(&inbox)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => dir_id(&inbox),
+                    Err(e) => {
+                        self.error(
+                            &inbox,
+                            format!("inbox/ was removed and cannot be created again: {e}"),
+                        );
+                        self.inbox_id = None;
+                        return;
+                    }
+                }
+            }
             Err(e) => {
                 self.error(&inbox, format!("cannot look at inbox/: {e}"));
                 return;
