@@ -53,7 +53,7 @@ pub fn run(cmd: ArchiveCommand) -> anyhow::Result<ExitCode> {
     };
     let mut store = Store::open(
         &db,
-        false,
+        baomi_web::OpenMode::Display,
         trust,
         path,
         Arc::new(baomi_core::Scanner::shipped()),

@@ -8,7 +8,7 @@ use baomi_core::time::format_datetime;
 use baomi_ledger::{load_private_key, Role, Trust};
 use baomi_web::review::{Conclusion, ReviewPath};
 use baomi_web::view::{part_label, verdict_label, DocDetail, FindingSource, WaiverView};
-use baomi_web::{DecisionInput, ListFilter, Store};
+use baomi_web::{DecisionInput, ListFilter, OpenMode, Store};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -125,7 +125,7 @@ fn parse_conclusion(s: &str) -> Result<Conclusion, String> {
     })
 }
 
-fn open_store(o: &ReviewOpts) -> anyhow::Result<(Store, Option<(Trust, PathBuf)>)> {
+fn open_store(o: &ReviewOpts, mode: OpenMode) -> anyhow::Result<(Store, Option<(Trust, PathBuf)>)> {
     let office = Office::current();
     let trust = load_trust(o.trust.as_deref())?;
     let path = match &office.stages(o.stages.as_deref()) {
@@ -142,7 +142,7 @@ fn open_store(o: &ReviewOpts) -> anyhow::Result<(Store, Option<(Trust, PathBuf)>
     let db = office.db(o.db.as_deref());
     let mut store = Store::open(
         &db,
-        false,
+        mode,
         trust.as_ref().map(|t| t.0.clone()),
         path,
         scanner,
@@ -182,7 +182,12 @@ pub const REVIEWER_ROLES: [Role; 3] = [
 ];
 
 pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let (mut store, trust) = open_store(&args.opts)?;
+    // Listing and showing only read; deciding and waiving append.
+    let mode = match args.command {
+        ReviewCommand::Decide { .. } | ReviewCommand::Waive { .. } => OpenMode::Existing,
+        _ => OpenMode::Display,
+    };
+    let (mut store, trust) = open_store(&args.opts, mode)?;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::stdout().lock();
     // What is shown is only as good as the ledger: check its end against

@@ -157,9 +157,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         office.rules(args.rules.as_deref()).as_deref(),
     )?);
     let archive = baomi_archive::Archive::open(&office.archive(&db))?;
-    let store = Store::open(&db, true, trust.clone(), review_path, scanner.clone())
-        .with_context(|| format!("cannot open the ledger {}", db.display()))?
-        .with_archive(archive);
+    let store = Store::open(
+        &db,
+        baomi_web::OpenMode::Create,
+        trust.clone(),
+        review_path,
+        scanner.clone(),
+    )
+    .with_context(|| format!("cannot open the ledger {}", db.display()))?
+    .with_archive(archive);
     // Verified in the background: pages are served meanwhile, and say so.
     let integrity = spawn_monitor(
         db.clone(),

@@ -299,6 +299,11 @@ impl Ledger {
         Ok(())
     }
 
+    /// The sequence number of the last entry (0 when empty): one lookup.
+    pub fn last_seq(&self) -> Result<u64> {
+        last_entry(self.conn())
+    }
+
     /// Drops the derived index and rebuilds it from the entries
     /// (`baomi ledger reindex`). Returns the number of entries read.
     pub fn reindex(&self) -> Result<u64> {

@@ -116,9 +116,16 @@ fn monitor(
         quick_check: false,
         ..OpenOptions::default()
     };
-    let ledger = match Ledger::open_with(db, &opts) {
-        Ok(l) => l,
-        Err(e) => return out.set(Health::Bad(e.to_string())),
+    // A ledger that cannot be opened now (locked by a long migration, say)
+    // is tried again: the process must not stay "bad" until restarted.
+    let ledger = loop {
+        match Ledger::open_with(db, &opts) {
+            Ok(l) => break l,
+            Err(e) => {
+                out.set(Health::Bad(e.to_string()));
+                std::thread::sleep(times.poll * 5);
+            }
+        }
     };
     // One core: the others serve requests and review drafts meanwhile.
     ledger.set_verify_threads(1);

@@ -18,4 +18,4 @@ pub mod view;
 
 pub use html::Me;
 pub use server::{api_routes, router, run, serve, ServerConfig, DEFAULT_MAX_BODY, OPENAPI};
-pub use store::{load_trust, DecisionInput, ListFilter, Store, StoreError};
+pub use store::{load_trust, DecisionInput, ListFilter, OpenMode, Store, StoreError};

@@ -80,7 +80,7 @@ pub struct ListFilter {
 }
 
 /// Documents per queue page unless asked otherwise.
-pub const DEFAULT_PAGE: usize = 100;
+pub const DEFAULT_PAGE: usize = 50;
 
 /// The ledger page's facts.
 pub struct LedgerStatus {
@@ -147,7 +147,10 @@ pub struct Store {
     /// and scans recorded through the API keep their bytes there.
     archive: Option<Archive>,
     /// Parsed review forms by scan entry: seq → (entry hash, form).
-    forms: std::cell::RefCell<HashMap<u64, ([u8; 32], Arc<ScanForm>)>>,
+    forms: std::cell::RefCell<HashMap<u64, CachedForm>>,
+    /// The ledger's last entry when the review states were last found
+    /// complete for `ctx`: until it moves, nothing is stale.
+    states_complete_at: Option<u64>,
     /// At most this many review states computed by one filtered listing
     /// (`None`: all, as the CLI needs; the server bounds it and computes
     /// the rest in the background).
@@ -156,6 +159,23 @@ pub struct Store {
 
 /// Review forms kept parsed per store (≈ 3 KB each).
 const FORM_CACHE: usize = 4096;
+
+/// A parsed review form and the hash of the entry it came from.
+type CachedForm = ([u8; 32], Arc<ScanForm>);
+
+/// How [`Store::open`] opens the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the ledger if missing (a server that records scans).
+    Create,
+    /// An existing ledger, checked with `PRAGMA quick_check` (a command
+    /// that appends: decisions, waivers).
+    Existing,
+    /// An existing ledger, only to show it (`review list/show`): the file's
+    /// structure is not re-read whole (on a year's ledger that costs more
+    /// than the listing); every entry shown is still verified.
+    Display,
+}
 
 /// The fingerprint of what a document's review state depends on besides
 /// its entries: who holds which role, and the stages.
@@ -194,7 +214,7 @@ impl Store {
     /// could never accept the decisions.
     pub fn open(
         db: &Path,
-        create: bool,
+        mode: OpenMode,
         trust: Option<Trust>,
         path: ReviewPath,
         scanner: Arc<Scanner>,
@@ -208,11 +228,14 @@ impl Store {
                 .into());
             }
         }
-        let ledger = if create {
-            Ledger::open(db)?
-        } else {
-            Ledger::open_existing(db)?
-        };
+        let ledger = Ledger::open_with(
+            db,
+            &baomi_ledger::OpenOptions {
+                create: mode == OpenMode::Create,
+                quick_check: mode != OpenMode::Display,
+                ..Default::default()
+            },
+        )?;
         Ok(Store {
             ledger,
             ctx: review_context(trust.as_ref(), &path),
@@ -224,6 +247,7 @@ impl Store {
             rescans: HashMap::new(),
             archive: None,
             forms: Default::default(),
+            states_complete_at: None,
             refresh_budget: None,
         })
     }
@@ -262,6 +286,7 @@ impl Store {
             ctx: self.ctx.clone(),
             archive: self.archive.clone(),
             forms: Default::default(),
+            states_complete_at: None,
             refresh_budget: self.refresh_budget,
         })
     }
@@ -372,12 +397,17 @@ impl Store {
     /// changed; the server computes the rest in the background at start);
     /// returns whether none is left stale.
     pub fn refresh_reviews(&mut self, budget: Option<usize>) -> Result<bool, StoreError> {
+        let now = self.ledger.last_seq()?;
+        if self.states_complete_at == Some(now) {
+            return Ok(true);
+        }
         let first = self.path.stages.first().map_or("", |s| s.id.as_str());
         self.ledger.set_untouched_reviews(&self.ctx, first)?;
         let mut done = 0usize;
         loop {
             let stale = self.ledger.stale_reviews(&self.ctx, 500)?;
             if stale.is_empty() {
+                self.states_complete_at = Some(now);
                 return Ok(true);
             }
             if budget.is_some_and(|b| done >= b) || done > 100_000_000 {
