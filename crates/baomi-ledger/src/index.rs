@@ -49,6 +49,8 @@ pub(crate) const SCHEMA: &str = "
     CREATE INDEX index_documents_by_scan ON index_documents (scan_seq);
     CREATE INDEX index_documents_by_path ON index_documents (path, scan_seq);
     CREATE INDEX index_documents_by_status ON index_documents (status, scan_seq);
+    CREATE INDEX index_documents_by_stage ON index_documents (waiting_for, scan_seq);
+    CREATE INDEX index_documents_by_verdict ON index_documents (verdict, scan_seq);
     CREATE TABLE index_paths (path TEXT PRIMARY KEY, scan_seq INTEGER NOT NULL, sha256 TEXT NOT NULL) STRICT;
     CREATE TABLE index_waivers (seq INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT) STRICT;
     CREATE INDEX index_waivers_by_document ON index_waivers (sha256);
@@ -198,7 +200,9 @@ fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8])
                 .count() as i64;
             tx.prepare_cached(
                 "INSERT INTO index_documents (sha256, scan_seq, path, location, verdict, findings, block, decisions, waivers, last_seq)
-                 VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, 0, 0, ?2)
+                 VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6,
+                    (SELECT count(*) FROM entries WHERE doc_sha256 = ?1 AND kind = 'decision' AND seq < ?2),
+                    (SELECT count(*) FROM entries WHERE doc_sha256 = ?1 AND kind = 'waiver' AND seq < ?2), ?2)
                  ON CONFLICT (sha256) DO UPDATE SET scan_seq = ?2, path = ?3, location = ?7, verdict = ?4,
                     findings = ?5, block = ?6, last_seq = ?2, review_ctx = NULL",
             )?
@@ -333,28 +337,45 @@ impl Ledger {
     /// `ctx` (bring them up to date with [`Ledger::stale_reviews`] first).
     pub fn indexed_documents(&self, q: &DocumentQuery, ctx: &str) -> Result<Vec<IndexedDocument>> {
         self.sync_index()?;
+        // Only the conditions asked for, so that SQLite can walk the index
+        // of the filtered column in scan order (`x IS NULL OR …` would make
+        // it read every row).
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        if let Some(v) = &q.verdict {
+            conds.push("d.verdict = ?");
+            args.push(v);
+        }
+        if let Some(s) = &q.status {
+            conds.push("d.status = ? AND d.review_ctx = ?");
+            args.push(s);
+            args.push(&ctx);
+        }
+        if let Some(w) = &q.waiting_for {
+            conds.push("d.waiting_for = ? AND d.review_ctx = ?");
+            args.push(w);
+            args.push(&ctx);
+        }
+        if !q.include_superseded {
+            conds.push("(p.sha256 = d.sha256 OR p.scan_seq <= d.scan_seq)");
+        }
+        let before = q.before_scan_seq.map(|s| s as i64);
+        if let Some(b) = &before {
+            conds.push("d.scan_seq < ?");
+            args.push(b);
+        }
+        let limit = q.limit.min(10_000) as i64;
+        args.push(&limit);
         let sql = format!(
-            "SELECT {DOC_COLUMNS} {DOC_FROM}
-             WHERE (?1 IS NULL OR d.verdict = ?1)
-               AND (?2 IS NULL OR (d.status = ?2 AND d.review_ctx = ?5))
-               AND (?3 IS NULL OR (d.waiting_for = ?3 AND d.review_ctx = ?5))
-               AND (?4 OR p.sha256 = d.sha256 OR p.scan_seq <= d.scan_seq)
-               AND (?6 IS NULL OR d.scan_seq < ?6)
-             ORDER BY d.scan_seq DESC LIMIT ?7"
+            "SELECT {DOC_COLUMNS} {DOC_FROM} {} ORDER BY d.scan_seq DESC LIMIT ?",
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conds.join(" AND "))
+            }
         );
         let mut st = self.conn().prepare_cached(&sql)?;
-        let rows = st.query_map(
-            params![
-                q.verdict,
-                q.status,
-                q.waiting_for,
-                q.include_superseded,
-                ctx,
-                q.before_scan_seq.map(|s| s as i64),
-                q.limit.min(10_000) as i64
-            ],
-            |r| read_doc(r, ctx),
-        )?;
+        let rows = st.query_map(args.as_slice(), |r| read_doc(r, ctx))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

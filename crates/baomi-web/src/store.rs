@@ -335,9 +335,13 @@ impl Store {
     fn load_indexed(&self, idx: IndexedDocument) -> Result<Doc, StoreError> {
         let entry = self.ledger.verified_entry_unparsed(idx.scan_seq)?;
         let form = self.form_of(&entry)?;
-        let decisions = self
-            .ledger
-            .verified_entries_of(&idx.sha256, KIND_DECISION)?;
+        // The index counts them: most documents have none to read.
+        let decisions = if idx.decisions > 0 {
+            self.ledger
+                .verified_entries_of(&idx.sha256, KIND_DECISION)?
+        } else {
+            Vec::new()
+        };
         let mut waivers = Vec::new();
         for seq in self
             .ledger
