@@ -425,7 +425,9 @@ fn same(a: &str, b: &str) -> bool {
 /// app in-process.
 pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> {
     let mut me = cfg.store.me(cfg.key.key_id());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    // At least 4: a connection waiting on an fsync (recording a scan) must
+    // not leave readers queueing behind it on a 2-core machine.
+    let workers = std::thread::available_parallelism().map_or(4, |n| n.get().clamp(4, 8));
     let mut stores = Vec::with_capacity(workers);
     for _ in 1..workers {
         stores.push(Mutex::new(cfg.store.reopen().map_err(|e| {
