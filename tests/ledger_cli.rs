@@ -354,7 +354,11 @@ fn verify_reports_unknown_keys_and_missing_roles() {
         "drafts/d.txt",
     ]);
     assert_eq!(code(&r), 2, "{}", err(&r));
-    assert!(err(&r).contains("is not registered in trust.toml"), "{}", err(&r));
+    assert!(
+        err(&r).contains("is not registered in trust.toml"),
+        "{}",
+        err(&r)
+    );
     sign_behind_the_cli_back(&o.path("baomi.db"), &o.path("rogue.key"), "drafts/d.txt");
     let bad = o.run(&["ledger", "verify"]);
     assert_eq!(code(&bad), 1);

@@ -263,7 +263,10 @@ fn the_scan_api_answers_like_the_cli_and_records_on_request() {
     // in the draft archive: the page shows each finding in its context.
     let page = server.get(&format!("/documents/{sha}")).text();
     assert!(!page.contains("仅显示账本中的遮蔽预览"), "{page}");
-    assert!(page.contains("<mark class=\"hit\">11010519491231002X</mark>"), "{page}");
+    assert!(
+        page.contains("<mark class=\"hit\">11010519491231002X</mark>"),
+        "{page}"
+    );
     let archived = office.path("baomi.db.archive").join(&sha[..2]);
     assert!(
         std::fs::read_dir(&archived).unwrap().any(|e| e
