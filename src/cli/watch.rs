@@ -136,6 +136,10 @@ struct LedgerRecorder {
     integrity: std::sync::Arc<baomi_ledger::Integrity>,
     archive: baomi_archive::Archive,
     root: PathBuf,
+    /// To open the ledger again: SQLite keeps a connection that found the
+    /// file read-only read-only, even after its mode is fixed.
+    db: PathBuf,
+    open: baomi_ledger::OpenOptions,
 }
 
 impl Recorder for LedgerRecorder {
@@ -156,10 +160,22 @@ impl Recorder for LedgerRecorder {
                 .display()
                 .to_string()
         });
-        let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
-        let r = ledger
-            .record_scan_moved(report, &self.fingerprint, moved_to.as_deref(), &self.key)
-            .map_err(|e| RecordError(e.to_string()))?;
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let mut r =
+            ledger.record_scan_moved(report, &self.fingerprint, moved_to.as_deref(), &self.key);
+        if r.as_ref().is_err_and(|e| e.is_read_only()) {
+            // Perhaps writable again: a fresh connection finds out.
+            if let Ok(fresh) = Ledger::open_with(&self.db, &self.open) {
+                *ledger = fresh;
+                r = ledger.record_scan_moved(
+                    report,
+                    &self.fingerprint,
+                    moved_to.as_deref(),
+                    &self.key,
+                );
+            }
+        }
+        let r = r.map_err(|e| RecordError(e.to_string()))?;
         Ok(Recorded {
             seq: r.seq,
             duplicate: r.duplicate,
@@ -237,6 +253,10 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     }
     let ledger = Ledger::open_with(&db, &open)
         .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let reopen = baomi_ledger::OpenOptions {
+        create: false,
+        ..open.clone()
+    };
     let integrity = baomi_ledger::spawn_monitor(
         db.clone(),
         Some(ledger.checkpoint_dir().path().to_owned()),
@@ -251,6 +271,8 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         integrity,
         archive,
         root: root.clone(),
+        db: db.clone(),
+        open: reopen,
     };
     let stop = baomi_watch::shutdown_on_signals().context("cannot install signal handlers")?;
     let summary = baomi_watch::run(cfg, lock, scanner, Box::new(recorder), stop)?;

@@ -146,6 +146,13 @@ impl From<rusqlite::Error> for LedgerError {
 }
 
 impl LedgerError {
+    /// SQLite refused to write because the file (or its folder) is
+    /// read-only: a later attempt, on a new connection, may succeed.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, LedgerError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         LedgerError::Io {
             path: path.into(),
