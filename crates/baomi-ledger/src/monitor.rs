@@ -82,6 +82,18 @@ impl Default for MonitorTimes {
     }
 }
 
+/// Lowers the calling thread's CPU priority (Linux `nice` 19 for this
+/// thread alone), for background work that must not slow down requests:
+/// the start-up verification of a large ledger takes seconds of CPU.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with who = 0 changes only the calling thread on
+    // Linux; it touches no memory of ours.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
 /// Starts the monitor thread on its own connection to `db`.
 pub fn spawn_monitor(
     db: PathBuf,
@@ -93,7 +105,10 @@ pub fn spawn_monitor(
     let shared = integrity.clone();
     let spawned = std::thread::Builder::new()
         .name("ledger-verify".into())
-        .spawn(move || monitor(&db, checkpoints, trust.as_ref(), times, &shared));
+        .spawn(move || {
+            lower_thread_priority();
+            monitor(&db, checkpoints, trust.as_ref(), times, &shared)
+        });
     if let Err(e) = spawned {
         integrity.set(Health::Bad(format!(
             "cannot start the verification thread: {e}"

@@ -441,9 +441,12 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         Ok(mut bg) => {
             std::thread::Builder::new()
                 .name("review-states".into())
-                .spawn(move || match bg.refresh_reviews(None) {
-                    Ok(_) => tracing::debug!("review states up to date"),
-                    Err(e) => tracing::warn!(error = %e, "cannot compute review states"),
+                .spawn(move || {
+                    baomi_ledger::monitor::lower_thread_priority();
+                    match bg.refresh_reviews(None) {
+                        Ok(_) => tracing::debug!("review states up to date"),
+                        Err(e) => tracing::warn!(error = %e, "cannot compute review states"),
+                    }
                 })?;
         }
         Err(e) => tracing::warn!(error = %e, "cannot compute review states in the background"),
