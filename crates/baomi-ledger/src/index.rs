@@ -418,6 +418,16 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every path a waiver was made under (read as the index is; see
+    /// [`waiver_seqs`](Self::waiver_seqs)).
+    pub fn waiver_paths(&self) -> Result<std::collections::HashSet<String>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT DISTINCT path FROM index_waivers WHERE path IS NOT NULL")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Documents whose review state was not computed for `ctx`, at most
     /// `limit`, as (sha256, has decisions or waivers that could matter).
     pub fn stale_reviews(&self, ctx: &str, limit: usize) -> Result<Vec<(String, bool)>> {

@@ -151,6 +151,8 @@ pub struct Store {
     /// The ledger's last entry when the review states were last found
     /// complete for `ctx`: until it moves, nothing is stale.
     states_complete_at: Option<u64>,
+    /// Paths with waivers, as of the ledger's last entry then.
+    waiver_paths: std::cell::RefCell<Option<(u64, std::collections::HashSet<String>)>>,
     /// At most this many review states computed by one filtered listing
     /// (`None`: all, as the CLI needs; the server bounds it and computes
     /// the rest in the background).
@@ -248,6 +250,7 @@ impl Store {
             archive: None,
             forms: Default::default(),
             states_complete_at: None,
+            waiver_paths: Default::default(),
             refresh_budget: None,
         })
     }
@@ -287,6 +290,7 @@ impl Store {
             archive: self.archive.clone(),
             forms: Default::default(),
             states_complete_at: None,
+            waiver_paths: Default::default(),
             refresh_budget: self.refresh_budget,
         })
     }
@@ -343,12 +347,14 @@ impl Store {
             Vec::new()
         };
         let mut waivers = Vec::new();
-        for seq in self
-            .ledger
-            .waiver_seqs(Some(&idx.sha256), Some(&form.path))?
-        {
-            if let Some(w) = self.waiver_entry(seq)? {
-                waivers.push(w);
+        if idx.waivers > 0 || self.has_path_waivers(&form.path)? {
+            for seq in self
+                .ledger
+                .waiver_seqs(Some(&idx.sha256), Some(&form.path))?
+            {
+                if let Some(w) = self.waiver_entry(seq)? {
+                    waivers.push(w);
+                }
             }
         }
         Ok(Doc {
@@ -380,6 +386,19 @@ impl Store {
         }
         cache.insert(entry.seq, (entry.hash, form.clone()));
         Ok(form)
+    }
+
+    /// Whether any waiver was made under `path` (the paths are few and
+    /// read once per ledger state, so most rows of a page need no query).
+    fn has_path_waivers(&self, path: &str) -> Result<bool, StoreError> {
+        let now = self.ledger.last_seq()?;
+        let mut cache = self.waiver_paths.borrow_mut();
+        if cache.as_ref().is_none_or(|(at, _)| *at != now) {
+            *cache = Some((now, self.ledger.waiver_paths()?));
+        }
+        Ok(cache
+            .as_ref()
+            .is_some_and(|(_, paths)| paths.contains(path)))
     }
 
     /// A waiver entry, verified; `None` when its payload is not a waiver.
