@@ -947,6 +947,9 @@ fn main() {
         load_average()
     );
     let dir = tempfile::tempdir().expect("temp dir");
+    // `BAOMI_BENCH_KEEP=1` keeps the folder (ledger, keys, trust.toml) for
+    // profiling a server by hand afterwards; its path is printed.
+    let keep = std::env::var_os("BAOMI_BENCH_KEEP").is_some_and(|v| v == "1");
     let db = dir.path().join("baomi.db");
     let keys = make_keys(dir.path());
     let scanner = Scanner::shipped();
@@ -1275,5 +1278,8 @@ fn main() {
             " ".repeat(wm - r.measured.chars().count()),
             r.target
         );
+    }
+    if keep {
+        println!("kept {}", dir.keep().display());
     }
 }

@@ -132,15 +132,16 @@ struct WaiverHead {
 }
 
 fn last_indexed(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn.query_row("SELECT last_seq FROM index_state WHERE id = 1", [], |r| {
-        r.get(0)
-    })?;
+    let n: i64 = conn
+        .prepare_cached("SELECT last_seq FROM index_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
 fn last_entry(conn: &Connection) -> Result<u64> {
     let n: Option<i64> = conn
-        .query_row("SELECT max(seq) FROM entries", [], |r| r.get(0))
+        .prepare_cached("SELECT max(seq) FROM entries")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .flatten();
     Ok(n.unwrap_or(0).max(0) as u64)
@@ -301,6 +302,23 @@ impl Ledger {
         tx.commit()?;
         tracing::debug!(entries = n, "index caught up");
         Ok(())
+    }
+
+    /// Starts one read transaction, ended by [`end_snapshot`](Self::end_snapshot):
+    /// every query in between sees the same snapshot, and SQLite takes its
+    /// shared lock once instead of once per query (a page of the queue
+    /// makes a few hundred). Nothing may be written in between.
+    pub fn begin_snapshot(&self) -> Result<()> {
+        // One left open by a panic in between must not block every later page.
+        if !self.conn().is_autocommit() {
+            self.conn().execute_batch("ROLLBACK")?;
+        }
+        Ok(self.conn().execute_batch("BEGIN DEFERRED")?)
+    }
+
+    /// Ends the read transaction of [`begin_snapshot`](Self::begin_snapshot).
+    pub fn end_snapshot(&self) -> Result<()> {
+        Ok(self.conn().execute_batch("COMMIT")?)
     }
 
     /// The sequence number of the last entry (0 when empty): one lookup.

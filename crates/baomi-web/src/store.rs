@@ -701,6 +701,9 @@ impl Store {
             },
             &self.ctx,
         )?;
+        // One snapshot for the page (the loop reads, never writes, and
+        // turns every error into a row, so the transaction always ends).
+        self.ledger.begin_snapshot()?;
         let mut out = Vec::with_capacity(rows.len());
         for idx in rows {
             let row = idx.clone();
@@ -712,6 +715,7 @@ impl Store {
                 Err(e) => self.broken_summary(&row, e.to_string()),
             });
         }
+        self.ledger.end_snapshot()?;
         Ok(out)
     }
 
