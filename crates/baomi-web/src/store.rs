@@ -990,7 +990,12 @@ impl Store {
 
     /// `GET /api/v1/documents/{sha256}`: may it go out, and who decided.
     pub fn status_json(&mut self, sha: &str) -> Result<Value, StoreError> {
-        let doc = self.load(sha)?;
+        // Publishing tools poll this: its few reads share one snapshot.
+        self.ledger.sync_index()?;
+        self.ledger.begin_snapshot()?;
+        let doc = self.load(sha);
+        self.ledger.end_snapshot()?;
+        let doc = doc?;
         let (findings, _) = self.findings(&doc, false);
         let s = self.summary(&doc, &findings);
         let entries = &doc.decisions;
