@@ -294,7 +294,9 @@ impl Ledger {
     /// Brings the index up to date if another writer (or an older baomi)
     /// appended without it. Cheap when it is current: one comparison.
     pub fn sync_index(&self) -> Result<()> {
-        if last_indexed(self.conn())? >= last_entry(self.conn())? {
+        // Inside a read snapshot nothing is written: the index is read as
+        // it is, and the next call outside catches it up.
+        if !self.conn().is_autocommit() || last_indexed(self.conn())? >= last_entry(self.conn())? {
             return Ok(());
         }
         let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
