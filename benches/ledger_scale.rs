@@ -10,7 +10,9 @@
 //! `BAOMI_BENCH_PHASE_SECS` (each load phase, default 20),
 //! `BAOMI_BENCH_SCAN_SECS` (each scan-API phase, default 10),
 //! `BAOMI_BENCH_MAX_RSS_MIB` (a server whose RSS goes over this is killed,
-//! so that a slow server cannot exhaust a shared machine; default 8192).
+//! so that a slow server cannot exhaust a shared machine; default 8192),
+//! `BAOMI_BENCH_KEEP=1` (keep the folder with the ledger and keys, for
+//! profiling a server by hand; its path is printed last).
 //!
 //! What it does, all in a temporary folder:
 //! 1. keys for a scanner and three reviewers and a `trust.toml` naming them;
