@@ -148,13 +148,34 @@ pub fn report_text(
             "\nThe full findings are in the ledger entry; only a secrecy officer's signed decision can change this outcome."
         );
     }
-    s
+    // File names, titles, authors and contexts come from the drop: control
+    // and bidi characters in them are shown as escapes, line by line, so a
+    // report opened on the share cannot be made to read otherwise.
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines() {
+        out.push_str(&baomi_core::display::visible(line));
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use baomi_core::Scanner;
+
+    #[test]
+    fn control_and_bidi_characters_in_the_drop_are_shown_as_escapes() {
+        let report = DocumentReport::failed("x", "", "bad\u{1b}[31m file");
+        let text = report_text("rtl-\u{202e}txt.exe", &report, None, "rules");
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{1b}'),
+            "{text}"
+        );
+        assert!(text.contains("rtl-⟨U+202E⟩txt.exe"), "{text}");
+        assert!(text.contains("⟨U+001B⟩"), "{text}");
+        assert!(text.ends_with('\n') && text.lines().count() > 3);
+    }
 
     #[test]
     fn masks_keep_about_a_quarter() {
