@@ -68,25 +68,14 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
             continue;
         }
         // A console block: commands and their output.
-        let mut cmd: Option<(usize, String, Vec<String>)> = None;
+        let mut cmds: Vec<(usize, String, Vec<String>)> = Vec::new();
         for (j, l) in lines.by_ref() {
             if l.trim_start().starts_with("```") {
                 break;
             }
             if let Some(c) = l.strip_prefix("$ ") {
-                if let Some((line, command, expected)) = cmd.take() {
-                    push(
-                        &current,
-                        Step::Run {
-                            line,
-                            command,
-                            expected,
-                        },
-                        &mut out,
-                    );
-                }
-                cmd = Some((j + 1, c.to_string(), Vec::new()));
-            } else if let Some((_, command, expected)) = cmd.as_mut() {
+                cmds.push((j + 1, c.to_string(), Vec::new()));
+            } else if let Some((_, command, expected)) = cmds.last_mut() {
                 if command.ends_with('\\') && expected.is_empty() {
                     command.pop();
                     command.push(' ');
@@ -99,7 +88,7 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
                 }
             }
         }
-        if let Some((line, command, expected)) = cmd.take() {
+        for (line, command, expected) in cmds {
             push(
                 &current,
                 Step::Run {

@@ -74,21 +74,6 @@ fn toml_str(s: &str) -> String {
     format!("{:?}", s)
 }
 
-#[cfg(unix)]
-fn private_dir(p: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(p)?;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))
-}
-
-#[cfg(not(unix))]
-fn private_dir(p: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(p)
-}
-
 /// Writes `text` to `path` unless it exists; says which.
 fn write_new(
     path: &Path,
@@ -140,7 +125,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     let state = dir.join("state");
     let keys = state.join("keys");
     for p in [&state, &keys, &state.join("archive")] {
-        private_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
+        baomi_archive::private_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
     }
 
     write_new(

@@ -78,6 +78,13 @@ pub struct Archive {
     dir: PathBuf,
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn valid_sha(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
@@ -91,8 +98,11 @@ fn clean_ext(ext: Option<&str>) -> Option<String> {
     (!e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(e)
 }
 
+/// Creates `path` (and its parents) and makes it mode 0700, also when it
+/// existed: the folders of the private state (archive, keys) hold what
+/// staff must not read.
 #[cfg(unix)]
-fn private_dir(path: &Path) -> std::io::Result<()> {
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     fs::DirBuilder::new()
         .recursive(true)
@@ -101,8 +111,9 @@ fn private_dir(path: &Path) -> std::io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o700))
 }
 
+/// Creates `path` (and its parents).
 #[cfg(not(unix))]
-fn private_dir(path: &Path) -> std::io::Result<()> {
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
     fs::create_dir_all(path)
 }
 
@@ -136,11 +147,7 @@ impl Archive {
 
     /// Keeps `bytes`; `ext` is the draft's extension (`docx`, …).
     pub fn put(&self, bytes: &[u8], ext: Option<&str>) -> Result<Kept> {
-        let sha: String = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        self.put_as(&sha, bytes, ext)
+        self.put_as(&sha256_hex(bytes), bytes, ext)
     }
 
     /// Keeps `bytes`, which must have SHA-256 `sha` (the scan's): a file
@@ -153,10 +160,7 @@ impl Archive {
         ext: Option<&str>,
         from: &Path,
     ) -> Result<Kept> {
-        let found: String = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let found = sha256_hex(bytes);
         if found != sha {
             return Err(ArchiveError::Changed {
                 path: from.to_owned(),

@@ -506,10 +506,7 @@ impl Ledger {
             }
         }
         let cp = Checkpoint::sign(self.origin(), frontier.size(), frontier.root(), key);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        match self.checkpoints.write(&cp, now) {
+        match self.checkpoints.write(&cp, unix_now()) {
             Ok(_) => tail.checkpoint_size = cp.size,
             Err(e) => tracing::error!(error = %e, "could not write the automatic checkpoint"),
         }
@@ -519,10 +516,7 @@ impl Ledger {
     /// checkpoint folder too (`baomi ledger head`).
     pub fn write_checkpoint(&self, key: &KeyPair) -> Result<(Checkpoint, PathBuf)> {
         let cp = self.head(key)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let path = self.checkpoints.write(&cp, now)?;
+        let path = self.checkpoints.write(&cp, unix_now())?;
         Ok((cp, path))
     }
 
@@ -624,12 +618,12 @@ impl Ledger {
     /// to a person reads it this way, so an entry edited in the file is
     /// refused rather than displayed.
     pub fn verified_entry(&self, seq: u64) -> Result<Entry> {
-        let e = self.entry(seq)?.ok_or_else(|| LedgerError::EntryInvalid {
-            path: self.path.clone(),
-            seq,
-            detail: "it is missing (removed from the ledger)".into(),
-        })?;
-        self.check_entry(&e)?;
+        let mut e = self.verified_entry_unparsed(seq)?;
+        e.payload =
+            serde_json::from_slice(&e.payload_bytes).map_err(|err| LedgerError::Malformed {
+                seq,
+                detail: format!("payload is not JSON ({err})"),
+            })?;
         Ok(e)
     }
 
@@ -1000,6 +994,13 @@ fn append_prepared(
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Seconds since 1970, for checkpoint file names.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// What is wrong with an entry on its own (hash, key id, signature).
