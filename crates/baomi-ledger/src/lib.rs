@@ -64,12 +64,13 @@ pub use index::{DocumentQuery, IndexedDocument, ReviewState};
 pub use keys::{
     default_scanner_key, load_private_key, write_key_pair, KeyPair, PublicKey, DEFAULT_SCANNER_KEY,
 };
-pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAULT_DB};
+pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, Unsigned, APPLICATION_ID, DEFAULT_DB};
 pub use monitor::{spawn_monitor, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
 pub use trust::{Role, Signer, Trust};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
+    KIND_REVOCATION, REVOKER_ROLES,
 };
 
 use base64::Engine as _;

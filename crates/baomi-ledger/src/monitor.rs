@@ -162,7 +162,7 @@ fn monitor(
         // Then each new entry as it appears.
         while started.elapsed() < times.full {
             std::thread::sleep(times.poll);
-            match ledger.verify_after(trust, cursor) {
+            match ledger.verify_after(trust, cursor.clone()) {
                 Ok(Ok(c)) => {
                     cursor = c;
                     out.set(Health::Good {
@@ -193,6 +193,11 @@ fn verify_all(ledger: &Ledger, trust: Option<&Trust>) -> Result<VerifyCursor, St
         Some(e) => VerifyCursor {
             verified: e.seq,
             prev_hash: e.hash,
+            revoked: if trust.is_some() {
+                ledger.revocations().map_err(|e| e.to_string())?
+            } else {
+                Default::default()
+            },
         },
         None => VerifyCursor::default(),
     })
