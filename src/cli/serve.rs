@@ -199,8 +199,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     if browser.is_some() {
         eprintln!(
-            "baomi serve: reviewers sign in their browsers: each enrols at {}enrol, then `baomi key register --enrolment CODE --person NAME --role ROLE`",
-            args.public_url.as_deref().map_or_else(|| format!("http://{}/", args.listen), |u| format!("{}/", u.trim_end_matches('/')))
+            "baomi serve: reviewers sign in their browsers: each enrols at /enrol, then the administrator runs `baomi key register --enrolment CODE --person NAME --role ROLE`"
         );
     }
     // The ledger page signs a fresh head with this key; with browser keys
