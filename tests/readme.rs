@@ -379,8 +379,18 @@ fn browser_sign(walk: &Walk, line: usize) {
 
 /// The three reviewers of the LAN walk-through and what each signs.
 const LAN_REVIEWERS: [(&str, &str, &str, &str); 3] = [
-    ("张三（办公室）", "department", "publish-after-changes", "删除密级标志"),
-    ("李四（工作部）", "work-department", "publish-after-changes", "同部门意见"),
+    (
+        "张三（办公室）",
+        "department",
+        "publish-after-changes",
+        "删除密级标志",
+    ),
+    (
+        "李四（工作部）",
+        "work-department",
+        "publish-after-changes",
+        "同部门意见",
+    ),
     ("王五（保密委）", "secrecy-committee", "withhold", ""),
 ];
 
@@ -411,7 +421,11 @@ fn browser_lan(walk: &Walk, line: usize) {
                 ))
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         return;
     }
@@ -456,7 +470,10 @@ fn browser_lan(walk: &Walk, line: usize) {
         .env("BAOMI_SHA", &sha)
         .env("BAOMI_BIN", BIN)
         .env("BAOMI_DIR", &walk.cwd)
-        .env("BAOMI_REVIEWERS", serde_json::Value::from(reviewers).to_string())
+        .env(
+            "BAOMI_REVIEWERS",
+            serde_json::Value::from(reviewers).to_string(),
+        )
         .env("CHROMIUM", chromium)
         .output()
         .expect("node runs");

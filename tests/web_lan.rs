@@ -145,12 +145,13 @@ fn two_reviewers_sign_from_their_own_browsers() {
         .expect("node runs");
     drop(server);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap_or_else(|e| {
-        panic!(
-            "no result from the browser ({e}):\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let seen: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap_or_else(|e| {
+            panic!(
+                "no result from the browser ({e}):\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     assert!(
         out.status.success() && seen.get("error").is_none(),
         "browser run failed: {seen:#}"
@@ -161,7 +162,10 @@ fn two_reviewers_sign_from_their_own_browsers() {
     assert_ne!(ids[0], ids[1], "each browser has its own key");
     for r in rs {
         let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-        assert!(s("loginBeforeRegistration").contains("not registered"), "{r:#}");
+        assert!(
+            s("loginBeforeRegistration").contains("not registered"),
+            "{r:#}"
+        );
         assert!(s("registered").contains(&s("keyId")), "{r:#}");
         assert!(s("header").contains(&s("person")), "{r:#}");
         // Shown in words before signing: the stage and the conclusion.
@@ -184,18 +188,36 @@ fn two_reviewers_sign_from_their_own_browsers() {
     refused("unregisteredPrepare", 401, "not logged in");
     refused("revokedPrepare", 403, "revoked");
     assert!(
-        f["unregisteredLogin"].as_str().unwrap().contains("not registered"),
+        f["unregisteredLogin"]
+            .as_str()
+            .unwrap()
+            .contains("not registered"),
         "{f:#}"
     );
     assert_eq!(f["unregisteredReadsLogin"], true, "{f:#}");
-    assert!(f["revokedLogin"].as_str().unwrap().contains("revoked"), "{f:#}");
+    assert!(
+        f["revokedLogin"].as_str().unwrap().contains("revoked"),
+        "{f:#}"
+    );
     assert!(f["revoked"].as_str().unwrap().contains(ids[0]), "{f:#}");
     // Read without JavaScript: queue, document (findings in context), form.
-    assert!(f["noJsQueue"].as_str().unwrap().contains("保密自查"), "{f:#}");
-    assert!(f["noJsDocument"].as_str().unwrap().contains("审查记录"), "{f:#}");
+    assert!(
+        f["noJsQueue"].as_str().unwrap().contains("保密自查"),
+        "{f:#}"
+    );
+    assert!(
+        f["noJsDocument"].as_str().unwrap().contains("审查记录"),
+        "{f:#}"
+    );
     assert!(f["noJsMarks"].as_u64().unwrap() > 0, "{f:#}");
     assert!(f["noJsForm"].as_str().unwrap().contains("张三"), "{f:#}");
-    assert!(f["noJsPost"].as_str().unwrap().contains("需要在浏览器中签名"), "{f:#}");
+    assert!(
+        f["noJsPost"]
+            .as_str()
+            .unwrap()
+            .contains("需要在浏览器中签名"),
+        "{f:#}"
+    );
 
     // Exactly: the scan, two decisions, the revocation. Nothing refused
     // was written.
@@ -206,7 +228,11 @@ fn two_reviewers_sign_from_their_own_browsers() {
     assert_eq!(report["trust_checked"], true, "{report:#}");
     let signers = report["signers"].as_object().unwrap();
     for id in &ids {
-        assert_eq!(signers.get(*id).and_then(Value::as_u64), Some(1), "{report:#}");
+        assert_eq!(
+            signers.get(*id).and_then(Value::as_u64),
+            Some(1),
+            "{report:#}"
+        );
     }
     assert_eq!(signers.len(), 3, "scanner + two reviewers: {report:#}");
     // No private key reached the server's folder: only public keys are in
@@ -224,7 +250,10 @@ fn two_reviewers_sign_from_their_own_browsers() {
 #[test]
 fn lan_binding_needs_a_public_url_and_browser_mode_a_trust_file() {
     let (_tmp, dir, _) = office();
-    let out = run(&dir, &["serve", "--bind", "0.0.0.0:0", "--allow-host", "x:1"]);
+    let out = run(
+        &dir,
+        &["serve", "--bind", "0.0.0.0:0", "--allow-host", "x:1"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("needs --public-url"), "{}", text(&out));
     std::fs::remove_file(dir.join("trust.toml")).unwrap();
@@ -241,4 +270,84 @@ fn lan_binding_needs_a_public_url_and_browser_mode_a_trust_file() {
     let out = run(&dir, &["serve", "--bind", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("trust file"), "{}", text(&out));
+}
+
+#[test]
+fn register_and_revoke_say_what_is_wrong() {
+    let (_tmp, dir, _) = office();
+    let out = run(
+        &dir,
+        &[
+            "key",
+            "register",
+            "--enrolment",
+            "ZZZZ-ZZZZ",
+            "--person",
+            "x",
+            "--role",
+            "department",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no enrolment request with code ZZZZ-ZZZZ"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&dir, &["key", "enrolments"]);
+    assert!(
+        text(&out).contains("no enrolment requests waiting"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&dir, &["key", "revoke", "not-a-key"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("is not a key id"), "{}", text(&out));
+    // A reviewer may not revoke: only the scanner key or the committee.
+    let out = run(
+        &dir,
+        &[
+            "key",
+            "new",
+            "keys/zhang",
+            "--person",
+            "张三",
+            "--role",
+            "department",
+            "--register",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        &dir,
+        &[
+            "key",
+            "revoke",
+            "0123456789abcdef",
+            "--key",
+            "keys/zhang.key",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("signing here needs scanner or secrecy-committee"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(entries(&dir), 1, "nothing written");
+    // The scanner key revokes (once); the ledger still verifies.
+    let out = run(
+        &dir,
+        &["key", "revoke", "0123456789abcdef", "--reason", "丢失"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("in entry #2"), "{}", text(&out));
+    let out = run(&dir, &["key", "revoke", "0123456789ABCDEF"]);
+    assert!(
+        text(&out).contains("already revoked by entry #2"),
+        "{}",
+        text(&out)
+    );
+    let v = run(&dir, &["ledger", "verify"]);
+    assert!(v.status.success(), "{}", text(&v));
 }

@@ -33,7 +33,11 @@ pub enum KeyCommand {
     /// enrolment code, to the trust file with its person and roles.
     /// Refuses a key that is listed already.
     Register {
-        #[arg(value_name = "FILE", required_unless_present = "enrolment", conflicts_with = "enrolment")]
+        #[arg(
+            value_name = "FILE",
+            required_unless_present = "enrolment",
+            conflicts_with = "enrolment"
+        )]
         file: Option<PathBuf>,
         /// The code a reviewer's browser showed at /enrol of `baomi serve`
         /// (e.g. ABCD-EFGH); check the key id it prints against theirs.
@@ -175,7 +179,11 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
                     "{}  key {}  {}  asked {}",
                     e.code,
                     e.key_id,
-                    baomi_core::display::visible(if e.name.is_empty() { "(no name)" } else { &e.name }),
+                    baomi_core::display::visible(if e.name.is_empty() {
+                        "(no name)"
+                    } else {
+                        &e.name
+                    }),
                     baomi_ledger::entry::rfc3339_from_unix(e.requested_at)
                 );
             }
@@ -186,7 +194,13 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             key,
             db,
             trust,
-        } => revoke(&key_id, &reason, key.as_deref(), db.as_deref(), trust.as_deref())?,
+        } => revoke(
+            &key_id,
+            &reason,
+            key.as_deref(),
+            db.as_deref(),
+            trust.as_deref(),
+        )?,
         KeyCommand::Show {
             file,
             person,

@@ -38,7 +38,12 @@ pub struct ServeArgs {
     /// --allow-host (the Host check against DNS rebinding is never off).
     /// (`--bind` is the same.) With browser keys, an address other than
     /// loopback needs --public-url.
-    #[arg(long, visible_alias = "bind", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        visible_alias = "bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen: SocketAddr,
     /// The URL reviewers open, e.g. https://baomi.office.lan/ behind a TLS
     /// reverse proxy: its host[:port] is answered to, and posts must come

@@ -23,6 +23,10 @@
 //!   prepared entry is used once, so a signature cannot be replayed; a
 //!   stolen session cookie cannot sign.
 
+// The handlers' early returns are whole responses (refusals), as axum's
+// own extractors' rejections are; they are made once per request.
+#![allow(clippy::result_large_err)]
+
 use super::{html, json_error, same, AppState, Shared};
 use crate::enrol::{EnrolError, Enrolments};
 use crate::html::Me;
@@ -179,7 +183,13 @@ pub(super) async fn auth(State(st): State<Shared>, mut req: Request, next: Next)
         || path.starts_with("/assets/")
         || path.starts_with("/session/")
         || super::is_api(path);
-    let key = b.session(req.headers());
+    let mut key = b.session(req.headers());
+    // A revoked key's session ends at once (one indexed lookup).
+    if let Some(k) = &key {
+        if !matches!(revoked(&st, k.key_id()).await, Ok(None)) {
+            key = None;
+        }
+    }
     let me = match &key {
         Some(k) => match standing(&st, k) {
             Ok((name, roles)) => Some(Me {
@@ -331,7 +341,10 @@ pub(super) async fn challenge(State(st): State<Shared>, headers: HeaderMap) -> R
     };
     let mut ch = held(&b.challenges);
     if !room(&mut ch, |t| *t) {
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many logins at once; try again");
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many logins at once; try again",
+        );
     }
     ch.insert(c.clone(), Instant::now() + CHALLENGE_TTL);
     Json(json!({ "challenge": c })).into_response()
@@ -369,11 +382,17 @@ pub(super) async fn login(
     if !st.access.origin_ok(&body.origin) {
         return refuse(
             StatusCode::FORBIDDEN,
-            format!("the login was signed for origin `{}`, not this server", body.origin),
+            format!(
+                "the login was signed for origin `{}`, not this server",
+                body.origin
+            ),
         );
     }
     let (Some(key), Some(sig)) = (public_key(&body.public_key), signature(&body.signature)) else {
-        return refuse(StatusCode::BAD_REQUEST, "public_key or signature is not base64 of the right length");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "public_key or signature is not base64 of the right length",
+        );
     };
     if !key.verify(&login_message(&body.origin, &body.challenge), &sig) {
         return refuse(StatusCode::FORBIDDEN, "the login signature does not verify");
@@ -387,7 +406,10 @@ pub(super) async fn login(
         Ok(Some(at)) => {
             return refuse(
                 StatusCode::FORBIDDEN,
-                format!("key {} was revoked (ledger entry #{at}); enrol this browser again", key.key_id()),
+                format!(
+                    "key {} was revoked (ledger entry #{at}); enrol this browser again",
+                    key.key_id()
+                ),
             )
         }
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -399,7 +421,10 @@ pub(super) async fn login(
     {
         let mut s = held(&b.sessions);
         if !room(&mut s, |x| x.until) {
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many sessions; try again later");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many sessions; try again later",
+            );
         }
         s.insert(
             t.clone(),
@@ -438,13 +463,22 @@ pub(super) async fn logout(State(st): State<Shared>, headers: HeaderMap) -> Resp
 
 /// The session's key and the store checks common to prepare and sign.
 async fn signer_of(st: &Shared, headers: &HeaderMap) -> Result<PublicKey, Response> {
-    let b = st.browser.as_ref().ok_or_else(|| refuse(StatusCode::NOT_FOUND, "no browser keys"))?;
+    let b = st
+        .browser
+        .as_ref()
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, "no browser keys"))?;
     if !csrf_ok(st, headers) {
-        return Err(refuse(StatusCode::FORBIDDEN, "missing or stale form token (reload the page)"));
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "missing or stale form token (reload the page)",
+        ));
     }
-    let key = b
-        .session(headers)
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "not logged in or the session expired; log in again at /login"))?;
+    let key = b.session(headers).ok_or_else(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            "not logged in or the session expired; log in again at /login",
+        )
+    })?;
     if let Some(p) = st.integrity.problem() {
         return Err(refuse(
             StatusCode::CONFLICT,
@@ -456,7 +490,10 @@ async fn signer_of(st: &Shared, headers: &HeaderMap) -> Result<PublicKey, Respon
         Ok(None) => Ok(key),
         Ok(Some(at)) => Err(refuse(
             StatusCode::FORBIDDEN,
-            format!("key {} was revoked (ledger entry #{at}); nothing was written", key.key_id()),
+            format!(
+                "key {} was revoked (ledger entry #{at}); nothing was written",
+                key.key_id()
+            ),
         )),
         Err(e) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
@@ -494,7 +531,10 @@ fn hand_out(st: &AppState, key: &PublicKey, entry: Unsigned) -> Response {
     });
     let mut p = held(&b.prepared);
     if !room(&mut p, |x| x.until) {
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many entries waiting to be signed");
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many entries waiting to be signed",
+        );
     }
     p.insert(
         id,
@@ -521,7 +561,10 @@ pub(super) async fn prepare_decide(
         return refuse(StatusCode::NOT_FOUND, "no such document");
     }
     let Some(conclusion) = crate::review::Conclusion::parse(&f.conclusion) else {
-        return refuse(StatusCode::BAD_REQUEST, format!("未知的审查结论 `{}`", f.conclusion));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("未知的审查结论 `{}`", f.conclusion),
+        );
     };
     let input = DecisionInput {
         stage: f.stage,
@@ -601,7 +644,10 @@ pub(super) async fn sign(
         );
     };
     if p.until < Instant::now() {
-        return refuse(StatusCode::CONFLICT, "the prepared entry expired; sign again");
+        return refuse(
+            StatusCode::CONFLICT,
+            "the prepared entry expired; sign again",
+        );
     }
     if p.key_id != key.key_id() {
         return refuse(
@@ -616,7 +662,10 @@ pub(super) async fn sign(
         );
     }
     let Some(sig) = signature(&body.signature) else {
-        return refuse(StatusCode::BAD_REQUEST, "signature must be base64 of 64 bytes");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "signature must be base64 of 64 bytes",
+        );
     };
     let needed = match baomi_ledger::required_role(&baomi_ledger::Entry {
         seq: p.entry.seq,
@@ -639,7 +688,10 @@ pub(super) async fn sign(
         Ok(_) => {
             return refuse(
                 StatusCode::FORBIDDEN,
-                format!("key {} no longer holds the role this entry needs; nothing was written", key.key_id()),
+                format!(
+                    "key {} no longer holds the role this entry needs; nothing was written",
+                    key.key_id()
+                ),
             )
         }
         Err(why) => return refuse(StatusCode::FORBIDDEN, why),
@@ -656,7 +708,11 @@ pub(super) async fn sign(
     match appended {
         Ok(Ok(e)) => {
             tracing::info!(seq = e.seq, kind = %e.kind, key = %e.key_id, "entry signed in the browser recorded");
-            let done = if kind == crate::review::KIND_WAIVER { "waived" } else { "decided" };
+            let done = if kind == crate::review::KIND_WAIVER {
+                "waived"
+            } else {
+                "decided"
+            };
             Json(json!({
                 "seq": e.seq,
                 "hash": e.hash_hex(),
@@ -701,17 +757,29 @@ pub(super) fn key_page(st: &AppState, which: &str) -> Response {
             }
         },
     };
-    let title = if which == "enrol" { "登记签名密钥" } else { "登录" };
+    let title = if which == "enrol" {
+        "登记签名密钥"
+    } else {
+        "登录"
+    };
     let mut me = st.me.clone();
     me.browser = true;
-    (StatusCode::OK, Html(html::plain_layout(title, &me, body).into_string())).into_response()
+    (
+        StatusCode::OK,
+        Html(html::plain_layout(title, &me, body).into_string()),
+    )
+        .into_response()
 }
 
 pub(super) async fn enrol_page(State(st): State<Shared>) -> Response {
     if st.browser.is_none() {
         return super::page(
             StatusCode::NOT_FOUND,
-            html::error_page(&st.me, "页面不存在", "本服务用自己的密钥签名（--key），不使用浏览器密钥。"),
+            html::error_page(
+                &st.me,
+                "页面不存在",
+                "本服务用自己的密钥签名（--key），不使用浏览器密钥。",
+            ),
         );
     }
     key_page(&st, "enrol")

@@ -58,7 +58,9 @@ impl Enrolment {
 pub enum EnrolError {
     #[error("no enrolment request with code {code} in {dir} (codes look like ABCD-EFGH; requests older than {PENDING_DAYS} days are dropped — enrol again in the browser)")]
     Unknown { code: String, dir: PathBuf },
-    #[error("{MAX_PENDING} enrolment requests are waiting in {dir}; register or delete some first")]
+    #[error(
+        "{MAX_PENDING} enrolment requests are waiting in {dir}; register or delete some first"
+    )]
     Full { dir: PathBuf },
     #[error("{0}")]
     Invalid(String),
@@ -242,10 +244,17 @@ mod tests {
         let k = baomi_ledger::KeyPair::generate().unwrap();
         let e = en.create(k.public_key(), " 张三 ").unwrap();
         assert_eq!(e.name, "张三");
-        assert_eq!(en.create(k.public_key(), "x").unwrap(), e, "same key, same request");
+        assert_eq!(
+            en.create(k.public_key(), "x").unwrap(),
+            e,
+            "same key, same request"
+        );
         let lower = e.code.to_ascii_lowercase().replace('-', " ");
         assert_eq!(en.find(&lower).unwrap().key().unwrap(), *k.public_key());
-        assert!(matches!(en.find("ZZZZ-ZZZZ"), Err(EnrolError::Unknown { .. })));
+        assert!(matches!(
+            en.find("ZZZZ-ZZZZ"),
+            Err(EnrolError::Unknown { .. })
+        ));
         assert!(matches!(en.find("0O1I"), Err(EnrolError::Unknown { .. })));
         en.remove(&e.code).unwrap();
         assert!(en.find(&e.code).is_err());

@@ -898,7 +898,8 @@ impl Store {
         reason: &str,
         key: &KeyPair,
     ) -> Result<WaiverView, StoreError> {
-        let (waiver, payload) = self.check_waive(sha, rule, matched_sha256, reason, key.key_id())?;
+        let (waiver, payload) =
+            self.check_waive(sha, rule, matched_sha256, reason, key.key_id())?;
         let e = self.ledger.append(KIND_WAIVER, sha, payload, key)?;
         Ok(self.waiver_view(&WaiverEntry { entry: e, waiver }))
     }
