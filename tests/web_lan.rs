@@ -118,7 +118,7 @@ fn entries(dir: &Path) -> u64 {
 }
 
 #[test]
-fn two_reviewers_sign_from_their_own_browsers() {
+fn three_reviewers_sign_from_their_own_browsers() {
     if !tools_present() {
         return;
     }
@@ -131,6 +131,9 @@ fn two_reviewers_sign_from_their_own_browsers() {
          "conclusion": "publish-after-changes", "changes": "删除密级标志", "opinion": "修改后可公开"},
         {"person": "李四（工作部）", "role": "work-department", "stage": "work-department",
          "conclusion": "publish-after-changes", "changes": "同部门意见", "opinion": "同意部门意见"},
+        {"person": "王五（保密委）", "role": "secrecy-committee", "stage": "secrecy-committee",
+         "waive": "示例文字，非真实密级", "conclusion": "withhold", "opinion": "不予公开",
+         "basis": "《中华人民共和国保守国家秘密法》第二条"},
     ]);
     let out = Command::new("node")
         .arg(browser.join("lan_review.mjs"))
@@ -157,9 +160,16 @@ fn two_reviewers_sign_from_their_own_browsers() {
         "browser run failed: {seen:#}"
     );
     let rs = seen["reviewers"].as_array().unwrap();
-    assert_eq!(rs.len(), 2);
+    assert_eq!(rs.len(), 3);
     let ids: Vec<&str> = rs.iter().map(|r| r["keyId"].as_str().unwrap()).collect();
-    assert_ne!(ids[0], ids[1], "each browser has its own key");
+    let distinct: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(distinct.len(), 3, "each browser has its own key: {ids:?}");
+    // The committee's waiver, shown in words and signed in its browser.
+    assert!(
+        rs[2]["waiverShown"].as_str().unwrap().contains("示例文字"),
+        "{seen:#}"
+    );
+    assert_eq!(rs[2]["waived"], 1, "{seen:#}");
     for r in rs {
         let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
         assert!(
@@ -169,7 +179,11 @@ fn two_reviewers_sign_from_their_own_browsers() {
         assert!(s("registered").contains(&s("keyId")), "{r:#}");
         assert!(s("header").contains(&s("person")), "{r:#}");
         // Shown in words before signing: the stage and the conclusion.
-        assert!(s("shown").contains("修改后公开"), "{r:#}");
+        assert!(s("shown").contains("审查结论"), "{r:#}");
+        assert!(
+            s("shown").contains("修改后公开") || s("shown").contains("不予公开"),
+            "{r:#}"
+        );
         assert!(s("signedPayload").contains(&s("stage")), "{r:#}");
         assert!(s("notice").contains("已签名"), "{r:#}");
     }
@@ -195,6 +209,10 @@ fn two_reviewers_sign_from_their_own_browsers() {
         "{f:#}"
     );
     assert_eq!(f["unregisteredReadsLogin"], true, "{f:#}");
+    assert_eq!(
+        f["revokedReadsLogin"], true,
+        "a revoked key's session ends: {f:#}"
+    );
     assert!(
         f["revokedLogin"].as_str().unwrap().contains("revoked"),
         "{f:#}"
@@ -219,22 +237,23 @@ fn two_reviewers_sign_from_their_own_browsers() {
         "{f:#}"
     );
 
-    // Exactly: the scan, two decisions, the revocation. Nothing refused
-    // was written.
-    assert_eq!(entries(&dir), 4);
+    // Exactly: the scan, two decisions, the waiver, the third decision,
+    // the revocation. Nothing refused was written.
+    assert_eq!(entries(&dir), 6);
     let v = run(&dir, &["ledger", "verify", "--json"]);
     assert!(v.status.success(), "{}", text(&v));
     let report: Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(report["trust_checked"], true, "{report:#}");
     let signers = report["signers"].as_object().unwrap();
-    for id in &ids {
+    // One key per stage; the committee also signed the waiver.
+    for (id, n) in ids.iter().zip([1, 1, 2]) {
         assert_eq!(
             signers.get(*id).and_then(Value::as_u64),
-            Some(1),
+            Some(n),
             "{report:#}"
         );
     }
-    assert_eq!(signers.len(), 3, "scanner + two reviewers: {report:#}");
+    assert_eq!(signers.len(), 4, "scanner + three reviewers: {report:#}");
     // No private key reached the server's folder: only public keys are in
     // the trust file, and no enrolment request is left.
     let trust = std::fs::read_to_string(dir.join("trust.toml")).unwrap();

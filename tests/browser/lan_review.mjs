@@ -52,7 +52,7 @@ async function inPage(page, fn, arg) {
 // Prepares a decision for `stage` and returns the server's entry.
 const prepareIn = (page, stage) => inPage(page, async ({ sha, stage }) => {
   const form = document.querySelector('form.decide');
-  const csrf = form ? form.elements.csrf.value : '';
+  const csrf = form ? form.elements.csrf.value : (document.querySelector('[data-csrf]')?.dataset.csrf || '');
   const body = new URLSearchParams({ csrf, stage, conclusion: 'publish-after-changes', opinion: '同意', changes: '同部门意见', basis: '' });
   const r = await fetch(`/session/prepare/decide/${sha}`, {
     method: 'POST', headers: { 'X-Baomi-Csrf': csrf, 'Content-Type': 'application/x-www-form-urlencoded' }, body,
@@ -91,7 +91,7 @@ const signIn = (page, entry, csrf, opts) => inPage(page, async ({ entry, csrf, o
 // signature, a payload changed after signing, a forged Origin, and the
 // first reviewer's accepted signature sent again. None may be written.
 let signBody = null;
-async function refusalsBeforeSigning(context, page, stage) {
+async function refusalsBeforeSigning(context, page, stage, firstContext) {
   const ref = result.refusals;
   let p = await prepareIn(page, stage);
   if (p.status !== 200) throw new Error(`prepare refused: ${JSON.stringify(p)}`);
@@ -108,6 +108,27 @@ async function refusalsBeforeSigning(context, page, stage) {
     data: signed.sent,
   });
   ref.forgedOrigin = { status: forged.status(), error: (await forged.json()).error };
+  // Reading with JavaScript disabled, on the first reviewer's session.
+  const nojs = await browser.newContext({ javaScriptEnabled: false });
+  await nojs.addCookies(await firstContext.cookies());
+  const np = await nojs.newPage();
+  await np.goto(`${url}/`);
+  ref.noJsQueue = await np.locator('main').innerText();
+  await np.goto(`${url}/documents/${sha}`);
+  ref.noJsDocument = await np.locator('main').innerText();
+  ref.noJsMarks = await np.locator('mark.hit').count();
+  await np.goto(`${url}/documents/${sha}/form`);
+  ref.noJsForm = await np.locator('body').innerText();
+  // The decision form posted without the script: refused, nothing written.
+  await np.goto(`${url}/documents/${sha}`);
+  if (await np.locator('form.decide').count()) {
+    await np.locator('form.decide input[name=conclusion][value=publish]').check();
+    await np.locator('form.decide textarea[name=opinion]').fill('无脚本提交');
+    await np.locator('form.decide button[type=submit]').click();
+    await np.waitForLoadState();
+    ref.noJsPost = await np.locator('main').innerText();
+  }
+  await nojs.close();
   ref.replayed = await page.evaluate(async ({ body, csrf }) => {
     const r = await fetch('/session/sign', { method: 'POST', headers: { 'X-Baomi-Csrf': csrf, 'Content-Type': 'application/json' }, body });
     return { status: r.status, error: (await r.json()).error };
@@ -141,8 +162,21 @@ try {
     seen.header = await page.locator('header .me').innerText();
     await page.goto(`${url}/documents/${sha}`);
     if (process.env.BAOMI_REFUSALS === '1' && contexts.length === 1) {
-      await refusalsBeforeSigning(context, page, r.stage);
+      await refusalsBeforeSigning(context, page, r.stage, contexts[0].context);
       await page.goto(`${url}/documents/${sha}`);
+    }
+    if (r.waive) {
+      // A waiver, signed the same way: the first finding's waive form.
+      const wf = page.locator('form.waive').first();
+      await wf.locator('input[name=reason]').fill(r.waive);
+      await wf.locator('button[type=submit]').click();
+      const wc = page.locator('.baomi-confirm');
+      seen.waiverShown = await wc.locator('dl').innerText();
+      await Promise.all([
+        page.waitForURL(`**/documents/${sha}?done=waived`),
+        wc.locator('button.baomi-sign').click(),
+      ]);
+      seen.waived = await page.locator('article.finding.waived').count();
     }
     const form = page.locator('form.decide');
     await form.locator('select[name=stage]').selectOption(r.stage);
@@ -182,29 +216,10 @@ try {
     const sq = await sp.goto(`${url}/documents/${sha}`);
     ref.unregisteredReadsLogin = sp.url().includes('/login');
     void sq;
-    // 6. Reading with JavaScript disabled, on the first reviewer's session.
-    const nojs = await browser.newContext({ javaScriptEnabled: false });
-    await nojs.addCookies(await context.cookies());
-    const np = await nojs.newPage();
-    await np.goto(`${url}/`);
-    ref.noJsQueue = await np.locator('main').innerText();
-    await np.goto(`${url}/documents/${sha}`);
-    ref.noJsDocument = await np.locator('main').innerText();
-    ref.noJsMarks = await np.locator('mark.hit').count();
-    await np.goto(`${url}/documents/${sha}/form`);
-    ref.noJsForm = await np.locator('body').innerText();
-    // The decision form posted without the script: refused, nothing written.
-    await np.goto(`${url}/documents/${sha}`);
-    if (await np.locator('form.decide').count()) {
-      await np.locator('form.decide input[name=conclusion][value=publish]').check();
-      await np.locator('form.decide textarea[name=opinion]').fill('无脚本提交');
-      await np.locator('form.decide button[type=submit]').click();
-      await np.waitForLoadState();
-      ref.noJsPost = await np.locator('main').innerText();
-    }
     // 7. A revoked key: the administrator revokes the first reviewer's.
     ref.revoked = baomi('key', 'revoke', seen.keyId, '--reason', '电脑丢失');
     await page.goto(`${url}/documents/${sha}`);
+    ref.revokedReadsLogin = page.url().includes('/login');
     const rv = await prepareIn(page, reviewers[0].stage);
     ref.revokedPrepare = { status: rv.status, error: rv.body.error };
     await login(page);

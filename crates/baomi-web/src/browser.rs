@@ -791,3 +791,60 @@ pub(super) async fn login_page(State(st): State<Shared>) -> Response {
     }
     key_page(&st, "login")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_cookie(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn sessions_expire_and_cookies_are_read_exactly() {
+        let b = Browser::new(
+            BrowserKeys {
+                trust: Arc::new(TrustWatch::fixed(None)),
+                enrolments: Enrolments::for_db(std::path::Path::new("/nonexistent/b.db")),
+            },
+            Some("https://baomi.office.lan/"),
+        );
+        assert!(b.secure_cookie);
+        let key = baomi_ledger::KeyPair::generate()
+            .unwrap()
+            .public_key()
+            .clone();
+        let now = Instant::now();
+        held(&b.sessions).insert(
+            "live".into(),
+            Session {
+                key: key.clone(),
+                until: now + Duration::from_secs(60),
+            },
+        );
+        held(&b.sessions).insert(
+            "old".into(),
+            Session {
+                key,
+                until: now - Duration::from_millis(1),
+            },
+        );
+        assert!(b.session(&with_cookie("a=1; baomi_session=live")).is_some());
+        assert!(b.session(&with_cookie("baomi_session=old")).is_none());
+        assert!(
+            !held(&b.sessions).contains_key("old"),
+            "an expired session is dropped"
+        );
+        assert!(b.session(&with_cookie("xbaomi_session=live")).is_none());
+        assert!(b.session(&HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_login_signature_is_never_an_entry_signature() {
+        let m = login_message("https://baomi.office.lan", "c");
+        assert!(m.starts_with(b"baomi-login-v1\n"));
+        assert!(!m.starts_with(b"baomi-ledger-signed-v1\n"));
+    }
+}
