@@ -49,6 +49,8 @@ pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(120);
 /// How long a prepared entry may wait for its signature.
 pub const PREPARED_TTL: Duration = Duration::from_secs(600);
+/// Prepared entries held per key; older ones are dropped.
+const PREPARED_PER_KEY: usize = 8;
 /// Bound on challenges, sessions and prepared entries held at once.
 const MAX_HELD: usize = 10_000;
 const COOKIE: &str = "baomi_session";
@@ -530,6 +532,18 @@ fn hand_out(st: &AppState, key: &PublicKey, entry: Unsigned) -> Response {
         "key_id": key.key_id(),
     });
     let mut p = held(&b.prepared);
+    // A few per key (a form opened in several tabs): the oldest goes, so
+    // one session cannot fill the server's memory with payloads.
+    let mine: Vec<(String, Instant)> = p
+        .iter()
+        .filter(|(_, x)| x.key_id == key.key_id())
+        .map(|(id, x)| (id.clone(), x.until))
+        .collect();
+    if mine.len() >= PREPARED_PER_KEY {
+        if let Some((oldest, _)) = mine.iter().min_by_key(|(_, until)| *until) {
+            p.remove(oldest);
+        }
+    }
     if !room(&mut p, |x| x.until) {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
