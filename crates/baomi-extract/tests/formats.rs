@@ -346,3 +346,4 @@ fn a_pdf_that_only_forbids_copying_is_still_read() {
     assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
     assert!(r.findings.iter().any(|f| f.matched == "11010519491231002X"));
 }
+
