@@ -193,7 +193,13 @@ impl Reader<'_, '_> {
     /// Finds the entry `loc` names from a file in `dir`: relative to that
     /// file first, then to the document's root `doc_dir`, then the
     /// container's. A path that leaves the container is malformed.
-    fn locate(&self, dir: &str, doc_dir: &str, loc: &str, from: &str) -> Result<String, ExtractError> {
+    fn locate(
+        &self,
+        dir: &str,
+        doc_dir: &str,
+        loc: &str,
+        from: &str,
+    ) -> Result<String, ExtractError> {
         let escape = || {
             malformed(format!(
                 "{from} refers to {loc:?}, a path outside the container: refused"
@@ -350,6 +356,10 @@ impl Reader<'_, '_> {
         // Pages.
         let mut page_numbers: HashMap<String, u32> = HashMap::new();
         let mut template_use: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        // Content file → first page using it: a file listing one page
+        // thousands of times is read once, not thousands of times.
+        let mut page_files: HashMap<String, u32> = HashMap::new();
+        let mut repeats: Vec<(u32, u32)> = Vec::new();
         for (i, (id, loc)) in d.pages.iter().enumerate() {
             let n = i as u32 + 1;
             self.pages_total += 1;
@@ -357,6 +367,12 @@ impl Reader<'_, '_> {
                 page_numbers.entry(id.clone()).or_insert(n);
             }
             let path = self.locate(&doc_dir, &doc_dir, loc, &doc_path)?;
+            if let Some(first) = page_files.get(&path) {
+                repeats.push((n, *first));
+                self.pages_with_text += 1;
+                continue;
+            }
+            page_files.insert(path.clone(), n);
             let Some(xml) = self.archive.read(&path)? else {
                 self.ex.coverage.gap(prefix(format!(
                     "page {n} ({path}) is missing from the container: it was not read"
@@ -402,6 +418,13 @@ impl Reader<'_, '_> {
                 },
                 text,
             ));
+        }
+
+        if let Some((n, first)) = repeats.first() {
+            self.ex.coverage.notes.push(prefix(format!(
+                "{} page(s) (the first: page {n}) use the content file of an earlier page (page {first}); it was read once",
+                repeats.len()
+            )));
         }
 
         // Template pages, once each.
@@ -505,7 +528,12 @@ impl Reader<'_, '_> {
 
     /// Reads a resource file's fonts (`Res/Fonts/Font`, with `FontFile`
     /// relative to the file's `BaseLoc`).
-    fn read_resources(&mut self, xml: &[u8], path: &str, doc_dir: &str) -> Result<(), ExtractError> {
+    fn read_resources(
+        &mut self,
+        xml: &[u8],
+        path: &str,
+        doc_dir: &str,
+    ) -> Result<(), ExtractError> {
         let mut base = dir_of(path).to_string();
         let mut fonts: Vec<(String, String, String)> = Vec::new(); // id, name, file loc
         let mut cur: Option<(String, String, String)> = None;
@@ -742,7 +770,9 @@ impl Reader<'_, '_> {
         }
         let dir = dir_of(path).to_string();
         for (page_id, loc) in files {
-            let page = page_id.as_ref().and_then(|id| page_numbers.get(id).copied());
+            let page = page_id
+                .as_ref()
+                .and_then(|id| page_numbers.get(id).copied());
             let file = self.locate(&dir, doc_dir, &loc, path)?;
             let Some(xml) = self.archive.read(&file)? else {
                 self.ex.coverage.gap(prefix(format!(
@@ -849,7 +879,10 @@ impl Reader<'_, '_> {
                 a.name.trim().to_string()
             };
             if let Some(f) = a.format.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-                if !name.to_ascii_lowercase().ends_with(&format!(".{}", f.to_ascii_lowercase())) {
+                if !name
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", f.to_ascii_lowercase()))
+                {
                     name = format!("{name}.{f}");
                 }
             }
@@ -872,7 +905,13 @@ impl Reader<'_, '_> {
     }
 
     /// Reads one attachment as a document of its own and merges it.
-    fn attachment(&mut self, name: &str, file: &str, bytes: &[u8], prefix: &dyn Fn(String) -> String) {
+    fn attachment(
+        &mut self,
+        name: &str,
+        file: &str,
+        bytes: &[u8],
+        prefix: &dyn Fn(String) -> String,
+    ) {
         let label = prefix(format!("attachment {name}"));
         let depth = DEPTH.with(Cell::get);
         if depth >= MAX_ATTACHMENT_DEPTH {
@@ -1110,7 +1149,10 @@ fn deltas(s: &str, max: usize) -> Vec<f64> {
     while out.len() < max {
         let Some(t) = tokens.next() else { break };
         if t == "g" {
-            let n = tokens.next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+            let n = tokens
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
             let v = tokens
                 .next()
                 .and_then(|v| v.parse::<f64>().ok())
@@ -1486,13 +1528,22 @@ mod tests {
 
     #[test]
     fn paths_resolve_relative_to_the_referencing_file_and_never_escape() {
-        assert_eq!(join("Doc_0", "Pages/Page_0/Content.xml").as_deref(), Some("Doc_0/Pages/Page_0/Content.xml"));
-        assert_eq!(join("Doc_0/Pages/Page_0", "../../Res/f.ttf").as_deref(), Some("Doc_0/Res/f.ttf"));
-        assert_eq!(join("Doc_0/Pages", "/Doc_0/Res/./f.ttf").as_deref(), Some("Doc_0/Res/f.ttf"));
+        assert_eq!(
+            join("Doc_0", "Pages/Page_0/Content.xml").as_deref(),
+            Some("Doc_0/Pages/Page_0/Content.xml")
+        );
+        assert_eq!(
+            join("Doc_0/Pages/Page_0", "../../Res/f.ttf").as_deref(),
+            Some("Doc_0/Res/f.ttf")
+        );
+        assert_eq!(
+            join("Doc_0/Pages", "/Doc_0/Res/./f.ttf").as_deref(),
+            Some("Doc_0/Res/f.ttf")
+        );
         assert_eq!(join("Doc_0", "..\\x.xml").as_deref(), Some("x.xml"));
         assert_eq!(join("Doc_0", "../../etc/passwd"), None);
         assert_eq!(join("", "/../OFD.xml"), None);
-        assert_eq!(join("Doc_0", "."), None);
+        assert_eq!(join("", "."), None);
     }
 
     #[test]
@@ -1515,7 +1566,7 @@ mod tests {
     #[test]
     fn runs_are_read_by_position_not_by_order_in_the_file() {
         let runs = vec![
-            run(30.0, 20.0, "长期"),
+            run(22.0, 20.0, "长期"),
             run(10.0, 10.0, "标题"),
             run(10.0, 20.4, "绝密"),
             run(18.0, 19.8, "★"),
