@@ -3,6 +3,8 @@
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
 //! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
+//! OFD (GB/T 33190: zip + XML read here, embedded fonts' cmaps with
+//! ttf-parser to map glyph indices back to text; see the `ofd` module),
 //! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
 //! subprocess (see the `pdf` module for why). The format is detected from
 //! the content first, the name second ([`detect`]).
