@@ -709,7 +709,7 @@ impl Reader<'_, '_> {
                     next += 1;
                 }
                 if index >= skip_until {
-                    if is_private(c) {
+                    if is_private(c) && !is_symbol_font_code(c) {
                         *private += 1;
                     } else {
                         s.push(c);
@@ -1220,14 +1220,15 @@ impl TextCollector {
             }
             b"CGTransform" => {
                 if let Some(o) = self.cur.as_mut() {
-                    let num = |name: &[u8]| {
+                    let num = |name: &[u8], default: usize| {
                         attr(e, name)
                             .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0)
+                            .unwrap_or(default)
                     };
+                    // The standard's defaults: position 0, one character.
                     o.cgs.push(Cg {
-                        pos: num(b"CodePosition"),
-                        count: num(b"CodeCount"),
+                        pos: num(b"CodePosition", 0),
+                        count: num(b"CodeCount", 1),
                         glyphs: Vec::new(),
                     });
                 }
@@ -1422,6 +1423,13 @@ fn is_placeholder(c: char) -> bool {
 
 fn is_private(c: char) -> bool {
     matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
+}
+
+/// U+F000–U+F0FF: where Symbol and Wingdings fonts put their glyphs (a
+/// bullet in Word's list numbering arrives as U+F06C). Pictograms, never
+/// text, so they are kept as they are rather than reported as unreadable.
+fn is_symbol_font_code(c: char) -> bool {
+    matches!(c, '\u{F000}'..='\u{F0FF}')
 }
 
 /// One `TextCode`'s text at its place on the page.

@@ -726,3 +726,22 @@ fn an_image_only_ofd_is_an_error_not_clear() {
         "no text on any of its 1 page(s)",
     );
 }
+
+#[test]
+fn ofd_private_use_text_is_a_gap_but_symbol_font_bullets_are_not() {
+    let doc = ofd_document(&["Pages/Page_1/Content.xml"], "");
+    let page = ofd_page("\u{F06C} 机密★1年");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("bullet.ofd", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert!(r.coverage.complete, "{:?}", r.coverage.notes);
+
+    let page = ofd_page("\u{E123}\u{E124}机密★1年");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("pua.ofd", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert_eq!(
+        r.coverage.notes,
+        ["page 1: 2 private-use character(s) without a glyph mapping cannot be read as text: read that text by eye"]
+    );
+}
