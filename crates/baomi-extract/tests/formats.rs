@@ -449,3 +449,13 @@ fn ofd_is_detected_by_its_root_entry_whatever_its_name() {
     assert_eq!(r.verdict, Verdict::Withhold);
     assert!(r.findings.iter().any(|f| f.matched == "内部掌握"));
 }
+
+#[test]
+fn an_ofd_of_page_images_is_an_error_that_says_why() {
+    // easyofd's image-only conversion: two pages, one ImageObject each.
+    let r = review("scanned.ofd");
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.unwrap();
+    assert!(e.contains("no text on any of its 2 page(s)"), "{e}");
+    assert!(e.contains("needs OCR"), "{e}");
+}
