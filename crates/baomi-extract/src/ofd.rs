@@ -19,7 +19,8 @@
 //!   marking a writer split into several objects, or wrote out of order, is
 //!   one string again. Runs on one baseline form a line; a gap wider than
 //!   1.5 em becomes a space.
-//! - glyph indices (`CGTransform`): where a `TextCode` holds placeholders
+//! - glyph indices (`CGTransform`, its `CodePosition` counted over the
+//!   object's `TextCode`s together): where a `TextCode` holds placeholders
 //!   (private-use characters, U+FFFD, controls, or nothing) for glyphs
 //!   given by index, the glyphs are mapped back through the embedded font's
 //!   `cmap`; glyphs that cannot be mapped (no font file, glyph not in the
@@ -34,7 +35,8 @@
 //!   segments kept with detail `attachment NAME: …`; its name is metadata;
 //!   one that cannot be read is a gap.
 //! - `DocInfo` (title, author, subject, abstract, keywords, creator,
-//!   `CustomDatas`), custom tags, extensions and outline titles:
+//!   `CustomDatas`), custom tags, extensions, outline titles, bookmark
+//!   names and link targets (`URI` actions; on a page, with its `page`):
 //!   `metadata`.
 //! - images and electronic seals are noted (not scanned); composite
 //!   objects are a gap.
@@ -343,6 +345,15 @@ impl Reader<'_, '_> {
             }
         }
 
+        for (what, text) in &d.labels {
+            self.ex.segments.push(Segment::new(
+                SegmentInfo {
+                    detail: Some(prefix(format!("{doc_path}: {what}"))),
+                    ..SegmentInfo::new(Part::Metadata)
+                },
+                text.clone(),
+            ));
+        }
         for (title, level) in &d.outlines {
             self.ex.segments.push(Segment::new(
                 SegmentInfo {
@@ -396,6 +407,16 @@ impl Reader<'_, '_> {
                 }
             }
             let where_ = prefix(format!("page {n}"));
+            for link in &content.links {
+                self.ex.segments.push(Segment::new(
+                    SegmentInfo {
+                        page: Some(n),
+                        detail: Some(prefix(format!("link target ({path})"))),
+                        ..SegmentInfo::new(Part::Metadata)
+                    },
+                    link.clone(),
+                ));
+            }
             let text = self.lay_out(&content.objects, &where_);
             self.count_other(&content, &where_);
             if let Some(saved) = saved {
@@ -1042,6 +1063,8 @@ struct DocumentXml {
     custom_tags: Option<String>,
     extensions: Option<String>,
     outlines: Vec<(String, usize)>,
+    /// Bookmark names and link targets: (what, text).
+    labels: Vec<(&'static str, String)>,
 }
 
 fn parse_document(xml: &[u8], path: &str, limits: &Limits) -> Result<DocumentXml, ExtractError> {
@@ -1065,6 +1088,16 @@ fn parse_document(xml: &[u8], path: &str, limits: &Limits) -> Result<DocumentXml
                             d.templates.push((attr(e, b"ID").unwrap_or_default(), loc));
                         }
                     }
+                    (b"Bookmark", _) => d.labels.extend(
+                        attr(e, b"Name")
+                            .filter(|n| !n.trim().is_empty())
+                            .map(|n| ("bookmark", n)),
+                    ),
+                    (b"URI", _) => d.labels.extend(
+                        attr(e, b"URI")
+                            .filter(|n| !n.trim().is_empty())
+                            .map(|n| ("link target", n)),
+                    ),
                     (b"OutlineElem", _) => {
                         outline_depth += 1;
                         if let Some(t) = attr(e, b"Title").filter(|t| !t.trim().is_empty()) {
@@ -1282,6 +1315,8 @@ struct Content {
     page_res: Vec<String>,
     images: usize,
     composites: usize,
+    /// `URI` targets of link actions.
+    links: Vec<String>,
 }
 
 fn parse_content(xml: &[u8], path: &str, limits: &Limits) -> Result<Content, ExtractError> {
@@ -1304,6 +1339,9 @@ fn parse_content(xml: &[u8], path: &str, limits: &Limits) -> Result<Content, Ext
                     }
                     b"ImageObject" => c.images += 1,
                     b"CompositeObject" => c.composites += 1,
+                    b"URI" => c
+                        .links
+                        .extend(attr(e, b"URI").filter(|u| !u.trim().is_empty())),
                     _ => texts.start(&l, e),
                 }
             }

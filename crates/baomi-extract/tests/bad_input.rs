@@ -745,3 +745,38 @@ fn ofd_private_use_text_is_a_gap_but_symbol_font_bullets_are_not() {
         ["page 1: 2 private-use character(s) without a glyph mapping cannot be read as text: read that text by eye"]
     );
 }
+
+#[test]
+fn ofd_link_targets_and_bookmarks_are_metadata() {
+    // Not hostile: built here because the parts are small (the fixture has none).
+    let doc = ofd_document(
+        &["Pages/Page_1/Content.xml"],
+        r#"<ofd:Bookmarks><ofd:Bookmark Name="内部传阅稿"><ofd:Dest Type="XYZ" PageID="1"/></ofd:Bookmark></ofd:Bookmarks>"#,
+    );
+    let page = r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer><ofd:TextObject Boundary="0 0 9 9" Size="4"><ofd:TextCode X="0" Y="4">正文</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content><ofd:Actions><ofd:Action Event="CLICK"><ofd:URI URI="http://oa.example/内部资料/1.doc"/></ofd:Action></ofd:Actions></ofd:Page>"#;
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("links.ofd", &bytes, &Limits::default());
+    let details: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.matched.as_str(),
+                f.location.page,
+                f.location.detail.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("内部传阅", None, Some("Doc_0/Document.xml: bookmark")),
+            (
+                "内部资料",
+                Some(1),
+                Some("link target (Doc_0/Pages/Page_1/Content.xml)")
+            ),
+        ],
+        "{r:#?}"
+    );
+}
