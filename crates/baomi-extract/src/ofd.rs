@@ -109,8 +109,20 @@ pub(crate) fn extract(
     if bodies.is_empty() {
         return Err(malformed("OFD.xml has no DocBody/DocRoot".into()));
     }
+    if bodies.len() > limits.max_entries {
+        return Err(ExtractError::Bomb(format!(
+            "OFD.xml lists {} documents (limit {})",
+            bodies.len(),
+            limits.max_entries
+        )));
+    }
     let many = bodies.len() > 1;
+    let mut seen = std::collections::HashSet::new();
     for (i, body) in bodies.iter().enumerate() {
+        // The same DocRoot twice is the same document: read it once.
+        if !seen.insert(body.doc_root.trim_start_matches('/').to_string()) {
+            continue;
+        }
         let label = many.then(|| format!("document {}", i + 1));
         r.document(body, label.as_deref())?;
     }
@@ -174,7 +186,8 @@ fn dir_of(path: &str) -> &str {
 }
 
 /// Resolves `loc`, referenced from a file in directory `dir`, to a
-/// container path; `None` when it climbs out of the container.
+/// container path (`""` for the root itself); `None` when it climbs out of
+/// the container.
 fn join(dir: &str, loc: &str) -> Option<String> {
     let loc = loc.trim().replace('\\', "/");
     let mut parts: Vec<&str> = Vec::new();
@@ -188,7 +201,7 @@ fn join(dir: &str, loc: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
-    (!parts.is_empty()).then(|| parts.join("/"))
+    Some(parts.join("/"))
 }
 
 impl Reader<'_, '_> {
@@ -564,7 +577,11 @@ impl Reader<'_, '_> {
                 Ev::Start(e) => match local(e).as_slice() {
                     b"Res" => {
                         if let Some(b) = attr(e, b"BaseLoc") {
-                            base = join(dir_of(path), &b).unwrap_or_default();
+                            base = join(dir_of(path), &b).ok_or_else(|| {
+                                malformed(format!(
+                                    "{path} refers to {b:?}, a path outside the container: refused"
+                                ))
+                            })?;
                         }
                     }
                     b"Font" => {
@@ -1589,7 +1606,7 @@ mod tests {
         assert_eq!(join("Doc_0", "..\\x.xml").as_deref(), Some("x.xml"));
         assert_eq!(join("Doc_0", "../../etc/passwd"), None);
         assert_eq!(join("", "/../OFD.xml"), None);
-        assert_eq!(join("", "."), None);
+        assert_eq!(join("", ".").as_deref(), Some(""));
     }
 
     #[test]

@@ -543,6 +543,25 @@ fn ofd_bombs_truncation_and_missing_parts_are_errors() {
         "decompressed total",
     );
 
+    // One document listed 100,000 times in OFD.xml.
+    let body = "<ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody>";
+    let many = OFD_XML.replace("</ofd:OFD>", &format!("{}</ofd:OFD>", body.repeat(9_999)));
+    let doc = ofd_document(&["Pages/Page_0/Content.xml"], "");
+    let page = ofd_page("本件机密★1年");
+    let bytes = zip_of(&[
+        ("OFD.xml", many.as_bytes()),
+        ("Doc_0/Document.xml", doc.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page.as_bytes()),
+    ]);
+    let r = review("bodies.ofd", &bytes, &Limits::default());
+    assert_eq!(r.findings.len(), 1, "read once: {r:#?}");
+    let many = OFD_XML.replace("</ofd:OFD>", &format!("{}</ofd:OFD>", body.repeat(10_000)));
+    let bytes = zip_of(&[("OFD.xml", many.as_bytes())]);
+    assert_error(
+        &review("bodies.ofd", &bytes, &Limits::default()),
+        "10001 documents",
+    );
+
     // More pages than entries allowed.
     let locs = vec!["Pages/Page_0/Content.xml"; 20_001];
     let doc = ofd_document(&locs, "");
