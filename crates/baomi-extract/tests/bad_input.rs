@@ -799,3 +799,20 @@ fn ofd_link_targets_and_bookmarks_are_metadata() {
         "{r:#?}"
     );
 }
+
+#[test]
+fn ofd_is_found_by_its_directory_when_ofd_xml_is_not_the_first_entry() {
+    let doc = ofd_document(&["Pages/Page_0/Content.xml"], "");
+    let page = ofd_page("本件机密★1年");
+    let bytes = zip_of(&[
+        ("Doc_0/Document.xml", doc.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page.as_bytes()),
+        ("OFD.xml", OFD_XML.as_bytes()),
+    ]);
+    let r = review("download", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_error(
+        &review("notice.ofd", b"not a zip at all", &Limits::default()),
+        "named .ofd but its content is not a valid ofd file",
+    );
+}
