@@ -155,7 +155,13 @@ fn entries_with_parent_paths_are_never_written_anywhere() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, &bytes).unwrap();
     let r = review_file(&path, &Scanner::shipped(), &Limits::default());
-    assert_eq!(r.verdict, Verdict::Review, "{r:#?}");
+    // The planted entries are parts baomi does not know: gaps that name
+    // them (so `error`, never `clear`), and nothing is written anywhere.
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.matched == "内部资料"), "{r:#?}");
+    for name in ["../../escaped.txt", "/abs/escaped.txt"] {
+        assert!(r.coverage.notes.iter().any(|n| n.starts_with(name)), "{name}: {r:#?}");
+    }
     let mut left: Vec<_> = walk(dir.path());
     left.sort();
     assert_eq!(left, [path]);
