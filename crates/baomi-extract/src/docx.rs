@@ -136,16 +136,30 @@ pub(crate) fn extract(
         if in_dir(name, "charts/", "chart") {
             markup::read_part(archive, FORMAT, name, Part::Body, " (chart)", &mut ex)?;
         } else if in_dir(name, "drawings/", "drawing") {
-            markup::read_part(archive, FORMAT, name, Part::Body, " (shapes on a chart)", &mut ex)?;
+            markup::read_part(
+                archive,
+                FORMAT,
+                name,
+                Part::Body,
+                " (shapes on a chart)",
+                &mut ex,
+            )?;
         }
     }
     smartart(archive, &prefix, &names, limits, &mut ex)?;
     for name in &names {
-        let custom = name
-            .strip_prefix("customXml/")
-            .is_some_and(|f| f.starts_with("item") && !f.starts_with("itemProps") && f.ends_with(".xml"));
+        let custom = name.strip_prefix("customXml/").is_some_and(|f| {
+            f.starts_with("item") && !f.starts_with("itemProps") && f.ends_with(".xml")
+        });
         if custom {
-            markup::read_part(archive, FORMAT, name, Part::Metadata, " (custom XML data)", &mut ex)?;
+            markup::read_part(
+                archive,
+                FORMAT,
+                name,
+                Part::Metadata,
+                " (custom XML data)",
+                &mut ex,
+            )?;
         }
     }
     crate::ooxml::external_targets(archive, FORMAT, &mut ex)?;

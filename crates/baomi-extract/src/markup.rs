@@ -38,8 +38,18 @@ pub(crate) struct PartText {
 }
 
 /// Elements whose text is not document text: a chart's number format
-/// (`General`), VML client data (anchors, row numbers, `False`).
-const NOT_TEXT: &[&[u8]] = &[b"formatCode", b"ClientData"];
+/// (`General`) and cell references (`c:f`, `'Sheet1'!$B$1`: sheet names
+/// are read from the workbook), a drawing's anchor (`xdr:col`, `xdr:rowOff`,
+/// …), VML client data (anchors, row numbers, `False`).
+const NOT_TEXT: &[&[u8]] = &[
+    b"formatCode",
+    b"f",
+    b"col",
+    b"colOff",
+    b"row",
+    b"rowOff",
+    b"ClientData",
+];
 
 /// Reads the text of an XML part: text inside a paragraph element is joined
 /// (a word split across runs stays one string), other text nodes end their
@@ -266,7 +276,13 @@ mod tests {
         let xml = r#"<c:chartSpace xmlns:c="c" xmlns:a="a"><c:title><a:p><a:r><a:t>机</a:t></a:r><a:r><a:t>密</a:t></a:r></a:p></c:title>
 <c:cat><c:pt><c:v>甲</c:v></c:pt><c:pt><c:v>乙</c:v></c:pt></c:cat><c:formatCode>General</c:formatCode>
 <p:cNvPr xmlns:p="p" id="1" name="Chart 1" descr="说明" title=" "/></c:chartSpace>"#;
-        let pt = text_of(xml.as_bytes(), "docx", "chart1.xml", &crate::Limits::default()).unwrap();
+        let pt = text_of(
+            xml.as_bytes(),
+            "docx",
+            "chart1.xml",
+            &crate::Limits::default(),
+        )
+        .unwrap();
         assert_eq!(pt.text, "机密\n甲\n乙\n");
         assert_eq!(pt.alts, [("cNvPr 1 descr".to_string(), "说明".to_string())]);
     }

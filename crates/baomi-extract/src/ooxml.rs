@@ -157,8 +157,9 @@ pub(crate) fn percent_decode(s: &str) -> String {
 
 /// Reads an embedded document (`word/embeddings/…`, `xl/embeddings/…`, an
 /// odt `Object N`) with the readers of its own format and adds its segments
-/// to `ex`: its body as `embedded`, every other part (comments, tracked
-/// changes, metadata…) as itself, each with the entry name in front of its
+/// to `ex`: its visible parts (body, headers, footers, notes) as
+/// `embedded`, its hidden parts (comments, tracked changes, metadata…) as
+/// themselves, each with the entry name in front of its
 /// detail. What cannot be read — an OLE object (`oleObject1.bin`, a legacy
 /// `.xls`), a format baomi does not read, a document nested deeper than
 /// [`MAX_EMBED_DEPTH`] — is a coverage gap that names the entry. A bomb in
@@ -219,7 +220,9 @@ pub(crate) fn embedded(
 /// Adds an embedded document's segments and coverage to its container's.
 pub(crate) fn merge(ex: &mut Extracted, name: &str, inner: Extracted) {
     for mut seg in inner.segments {
-        if seg.info.part == Some(Part::Body) {
+        // What shows in the embedded document (its body, headers, …) is
+        // `embedded` here; what is hidden there stays what it is.
+        if seg.info.part.is_none_or(|p| !p.is_hidden()) {
             seg.info.part = Some(Part::Embedded);
         }
         seg.info.detail = Some(match seg.info.detail.take() {

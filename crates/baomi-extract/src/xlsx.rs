@@ -49,7 +49,11 @@ pub(crate) fn extract(
         if sheet.name.trim().is_empty() {
             continue;
         }
-        let part = if sheet.hidden { Part::Hidden } else { Part::Body };
+        let part = if sheet.hidden {
+            Part::Hidden
+        } else {
+            Part::Body
+        };
         ex.segments.push(Segment::new(
             SegmentInfo {
                 detail: Some("xl/workbook.xml: sheet name".into()),
