@@ -146,22 +146,8 @@ pub(crate) fn extract(
             )?;
         }
     }
-    smartart(archive, &prefix, &names, limits, &mut ex)?;
-    for name in &names {
-        let custom = name.strip_prefix("customXml/").is_some_and(|f| {
-            f.starts_with("item") && !f.starts_with("itemProps") && f.ends_with(".xml")
-        });
-        if custom {
-            markup::read_part(
-                archive,
-                FORMAT,
-                name,
-                Part::Metadata,
-                " (custom XML data)",
-                &mut ex,
-            )?;
-        }
-    }
+    smartart(archive, &prefix, &names, FORMAT, limits, &mut ex)?;
+    crate::ooxml::custom_xml(archive, FORMAT, &mut ex)?;
     crate::ooxml::external_targets(archive, FORMAT, &mut ex)?;
     for name in &names {
         if name.starts_with(&format!("{prefix}embeddings/")) && !name.ends_with('/') {
@@ -177,10 +163,11 @@ pub(crate) fn extract(
 /// shapes Word shows, a copy of the data) only where it says something the
 /// data does not. Layouts, styles and colours hold no document text (the
 /// sweep still checks them).
-fn smartart(
+pub(crate) fn smartart(
     archive: &mut Archive<'_>,
     prefix: &str,
     names: &[String],
+    format: &'static str,
     limits: &Limits,
     ex: &mut Extracted,
 ) -> Result<(), ExtractError> {
@@ -197,7 +184,7 @@ fn smartart(
             let Some(xml) = archive.read(name)? else {
                 continue;
             };
-            let mut pt = markup::text_of(&xml, FORMAT, name, limits)?;
+            let mut pt = markup::text_of(&xml, format, name, limits)?;
             if pass == "data" {
                 seen.extend(pt.text.lines().map(str::to_string));
             } else if pt.text.lines().all(|l| seen.contains(l)) {

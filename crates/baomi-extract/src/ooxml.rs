@@ -96,6 +96,36 @@ pub(crate) fn package_props(
     Ok(())
 }
 
+/// Custom XML data parts (`customXml/item*.xml`: document-management
+/// fields such as a 密级 or a drafter an office system stores there) as
+/// `metadata`; their `itemProps` hold no text.
+pub(crate) fn custom_xml(
+    archive: &mut Archive<'_>,
+    format: &'static str,
+    ex: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let names: Vec<String> = archive.names().to_vec();
+    for name in &names {
+        let custom = name.strip_prefix("customXml/").is_some_and(|f| {
+            !f.contains('/')
+                && f.starts_with("item")
+                && !f.starts_with("itemProps")
+                && f.ends_with(".xml")
+        });
+        if custom {
+            crate::markup::read_part(
+                archive,
+                format,
+                name,
+                Part::Metadata,
+                " (custom XML data)",
+                ex,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Every relationship that points outside the file (`TargetMode="External"`:
 /// hyperlinks, linked images and templates, linked OLE objects) becomes a
 /// `hyperlink` segment, percent-decoded, with the relationships part and id

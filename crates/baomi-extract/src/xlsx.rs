@@ -137,6 +137,8 @@ pub(crate) fn extract(
             markup::read_part(archive, FORMAT, name, Part::Body, " (chart)", &mut ex)?;
         }
     }
+    crate::docx::smartart(archive, "xl/", &names, FORMAT, limits, &mut ex)?;
+    crate::ooxml::custom_xml(archive, FORMAT, &mut ex)?;
     crate::ooxml::external_targets(archive, FORMAT, &mut ex)?;
     for name in &names {
         if name.starts_with("xl/embeddings/") && !name.ends_with('/') {

@@ -272,3 +272,31 @@ fn an_embedded_ole_object_is_a_gap_that_names_it() {
         r.coverage.notes
     );
 }
+
+#[test]
+fn xlsx_custom_xml_and_smartart_are_read_like_docx() {
+    let bytes = with_entries(
+        "sheet-parts.xlsx",
+        &[
+            (
+                "customXml/item1.xml",
+                "<record xmlns=\"urn:example:oa\"><classification>绝密★20年</classification></record>".as_bytes(),
+            ),
+            (
+                "xl/diagrams/data1.xml",
+                "<dgm:dataModel xmlns:dgm=\"d\" xmlns:a=\"a\"><dgm:ptLst><dgm:pt><dgm:t><a:p><a:r><a:t>机密★2年</a:t></a:r></a:p></dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>".as_bytes(),
+            ),
+        ],
+    );
+    let r = review_bytes(
+        "custom.xlsx",
+        &bytes,
+        &Scanner::shipped(),
+        &Limits::default(),
+    );
+    assert!(r.coverage.complete, "{:#?}", r.coverage);
+    let custom = find(&r, Part::Metadata, "绝密★20年");
+    assert_eq!(detail(custom), "customXml/item1.xml (custom XML data)");
+    let smartart = find(&r, Part::Body, "机密★2年");
+    assert_eq!(detail(smartart), "xl/diagrams/data1.xml (SmartArt)");
+}
