@@ -24,9 +24,11 @@
 
 mod docx;
 mod html;
+mod markup;
 mod meta;
 mod odt;
 mod ofd;
+mod ooxml;
 mod pdf;
 mod props;
 mod review;
@@ -398,15 +400,24 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
         }
         Format::Docx | Format::Odt | Format::Xlsx | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
-            match zip_kind(&mut archive)? {
-                Format::Ofd => ofd::extract(&mut archive, limits),
-                Format::Odt => odt::extract(&mut archive, limits),
-                Format::Xlsx => xlsx::extract(&mut archive, limits),
-                _ => docx::extract(&mut archive, limits),
-            }
+            extract_zip(&mut archive, limits)
         }
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
+    }
+}
+
+/// Reads a zip container with the reader of the format its directory
+/// says (also for documents embedded in documents).
+fn extract_zip(
+    archive: &mut zipread::Archive<'_>,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    match zip_kind(archive)? {
+        Format::Ofd => ofd::extract(archive, limits),
+        Format::Odt => odt::extract(archive, limits),
+        Format::Xlsx => xlsx::extract(archive, limits),
+        _ => docx::extract(archive, limits),
     }
 }
 

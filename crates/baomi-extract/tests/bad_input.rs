@@ -155,7 +155,16 @@ fn entries_with_parent_paths_are_never_written_anywhere() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, &bytes).unwrap();
     let r = review_file(&path, &Scanner::shipped(), &Limits::default());
-    assert_eq!(r.verdict, Verdict::Review, "{r:#?}");
+    // The planted entries are parts baomi does not know: gaps that name
+    // them (so `error`, never `clear`), and nothing is written anywhere.
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.matched == "内部资料"), "{r:#?}");
+    for name in ["../../escaped.txt", "/abs/escaped.txt"] {
+        assert!(
+            r.coverage.notes.iter().any(|n| n.starts_with(name)),
+            "{name}: {r:#?}"
+        );
+    }
     let mut left: Vec<_> = walk(dir.path());
     left.sort();
     assert_eq!(left, [path]);
@@ -451,6 +460,111 @@ fn broken_workbooks_are_errors() {
     let r = review("missing.xlsx", &missing_sheet, &Limits::default());
     assert_eq!(r.verdict, Verdict::Error, "{r:?}");
     assert!(!r.coverage.complete);
+}
+
+/// A docx whose body says `text` and which embeds `inner` (each of them)
+/// as word/embeddings/docN.docx.
+fn docx_embedding(text: &str, inner: &[Vec<u8>]) -> Vec<u8> {
+    let xml = format!("{DOC_START}{}{DOC_END}", para(text));
+    let names: Vec<String> = (0..inner.len())
+        .map(|i| format!("word/embeddings/doc{i}.docx"))
+        .collect();
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", xml.as_bytes()),
+    ];
+    for (name, bytes) in names.iter().zip(inner) {
+        entries.push((name, bytes));
+    }
+    zip_of(&entries)
+}
+
+#[test]
+fn nested_embedded_documents_stop_at_the_depth_cap() {
+    // Ten documents each embedded in the next: levels 1–3 are read, the
+    // fourth is a gap that says why, nothing deeper is even opened.
+    let mut doc = docx_embedding("第10层：机密★1年", &[]);
+    for level in (0..10).rev() {
+        doc = docx_embedding(&format!("第{level}层：正文"), &[doc]);
+    }
+    let started = Instant::now();
+    let r = review("nested.docx", &doc, &Limits::default());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    let nested = "word/embeddings/doc0.docx: word/embeddings/doc0.docx: word/embeddings/doc0.docx: embedded object word/embeddings/doc0.docx is nested more than 3 documents deep";
+    assert!(
+        r.coverage.notes.iter().any(|n| n.starts_with(nested)),
+        "{:#?}",
+        r.coverage.notes
+    );
+    // A marking within the cap is found, in the embedded part, and the path
+    // of documents is its detail.
+    let mut doc = docx_embedding("第3层：机密★1年", &[]);
+    for level in (0..3).rev() {
+        doc = docx_embedding(&format!("第{level}层"), &[doc]);
+    }
+    let r = review("nested.docx", &doc, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete, "{:#?}", r.coverage);
+    let f = &r.findings[0];
+    assert_eq!(f.location.part, baomi_core::Part::Embedded);
+    assert_eq!(
+        f.location.detail.as_deref(),
+        Some("word/embeddings/doc0.docx: word/embeddings/doc0.docx: word/embeddings/doc0.docx")
+    );
+}
+
+#[test]
+fn a_fan_out_of_embedded_documents_is_bounded() {
+    // Every level embeds the next one eight times: 8^10 documents if
+    // nothing stopped it; the depth cap leaves 8^3.
+    let mut doc = docx_embedding("叶", &[]);
+    for _ in 0..10 {
+        doc = docx_embedding("层", &vec![doc; 8]);
+        if doc.len() > 8 << 20 {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let r = review("fan.docx", &doc, &Limits::default());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.verdict, Verdict::Error);
+    assert!(!r.coverage.complete);
+}
+
+#[test]
+fn an_embedded_bomb_counts_against_the_container_total() {
+    // Each archive alone stays under the total cap; together they do not.
+    let spaces = vec![b' '; 3 << 20];
+    let xml = [DOC_START.as_bytes(), &spaces, DOC_END.as_bytes()].concat();
+    let inner = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", &xml),
+    ]);
+    let outer_xml = [DOC_START.as_bytes(), &spaces, DOC_END.as_bytes()].concat();
+    let outer = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", &outer_xml),
+        ("word/embeddings/inner.docx", &inner),
+    ]);
+    let limits = Limits {
+        max_total_bytes: 5 << 20,
+        max_ratio: 100_000,
+        ..Limits::default()
+    };
+    assert_error(&review("bomb.docx", &outer, &limits), "decompressed total");
+    // With room for both, it is read.
+    let roomy = Limits {
+        max_ratio: 100_000,
+        ..Limits::default()
+    };
+    let r = review("bomb.docx", &outer, &roomy);
+    assert!(r.error.is_none(), "{r:#?}");
 }
 
 const OFD_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
