@@ -20,10 +20,13 @@
 //! assert_eq!(report.title.as_deref(), Some("关于…的通知"));
 //! ```
 
+mod doc;
 mod docx;
 mod html;
 mod meta;
 mod odt;
+mod ole;
+mod olecfprops;
 mod pdf;
 mod props;
 mod review;
@@ -90,6 +93,9 @@ pub enum Format {
     Pdf,
     Html,
     Xlsx,
+    /// Word 97–2003 binary (.doc) and WPS Writer (.wps): an OLE2 compound
+    /// file with a `WordDocument` stream.
+    Doc,
 }
 
 impl Format {
@@ -102,6 +108,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Doc => "doc",
         }
     }
 }
@@ -257,10 +264,14 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         };
     }
     if head.starts_with(&OLE2) {
-        return Err(ExtractError::Unsupported(
-            "legacy OLE2 document (.doc/.wps/.xls/.ppt): save it as .docx or PDF and scan again"
-                .into(),
-        ));
+        // The directory (not in `head`) decides; `extract` reads it.
+        return match ext.as_str() {
+            "doc" | "dot" | "wps" | "wpt" => Ok(Format::Doc),
+            _ => Err(ExtractError::Unsupported(
+                "legacy OLE2 document (.xls/.et/.ppt or other): save it as .docx/.xlsx or PDF and scan again"
+                    .into(),
+            )),
+        };
     }
     for (magic, what) in [
         (&b"\x89PNG"[..], "PNG image"),
@@ -375,11 +386,10 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
-    if bytes.starts_with(&OLE2) && contains_utf16(bytes, "EncryptionInfo") {
-        // Office wraps a password-protected .docx/.xlsx in an OLE2 file.
-        return Err(ExtractError::Encrypted(
-            "Office document (password-protected OOXML)",
-        ));
+    if bytes.starts_with(&OLE2) {
+        // Word, WPS, Excel, PowerPoint binaries and encrypted OOXML: the
+        // container's directory says which.
+        return ole::extract(path, bytes, limits);
     }
     let format = detect(path, &bytes[..bytes.len().min(4096)])?;
     match format {
@@ -397,6 +407,7 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
         }
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
+        Format::Doc => ole::extract(path, bytes, limits),
     }
 }
 
@@ -436,9 +447,4 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
     Err(ExtractError::Unsupported(
         "a zip archive that is not a Word or OpenDocument text: unpack it and scan the files inside".into(),
     ))
-}
-
-fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
-    let n: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    memchr::memmem::find(bytes, &n).is_some()
 }
