@@ -63,9 +63,35 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Deepest XML nesting accepted.
     pub max_xml_depth: usize,
-    /// Longest a helper program (poppler's pdftotext) may run before it is
-    /// killed and the document reported as an error.
+    /// Longest a helper program (poppler's pdftotext) may ever run before it
+    /// is killed and the document reported as an error: the cap of the
+    /// size-scaled limit below.
     pub subprocess_timeout: std::time::Duration,
+    /// Time a helper program gets for any input, however small. A hostile
+    /// 6 KB PDF whose content stream inflates without end must not hold a
+    /// worker for the whole cap: its time is this plus
+    /// `subprocess_time_per_mib` for each MiB of input.
+    pub subprocess_time_base: std::time::Duration,
+    /// Time added per MiB of input, so that a large real document gets the
+    /// time it needs and a small hostile one is stopped in seconds.
+    pub subprocess_time_per_mib: std::time::Duration,
+    /// Address-space limit (`RLIMIT_AS`) of each helper program: a parser
+    /// that allocates without end fails inside the child, not by taking the
+    /// machine's memory from the scanner and the daemon's other files.
+    pub subprocess_memory_bytes: u64,
+}
+
+impl Limits {
+    /// The wall-clock limit for a helper program reading `input_len`
+    /// bytes: `subprocess_time_base` plus `subprocess_time_per_mib` per MiB,
+    /// at most `subprocess_timeout`. The child's CPU limit (`RLIMIT_CPU`) is
+    /// the same number of seconds, rounded up, so a child that escapes the
+    /// parent's watch (a parent killed mid-read) still stops.
+    pub fn subprocess_time_for(&self, input_len: usize) -> std::time::Duration {
+        let mib = input_len as f64 / (1u64 << 20) as f64;
+        let scaled = self.subprocess_time_base + self.subprocess_time_per_mib.mul_f64(mib);
+        scaled.min(self.subprocess_timeout)
+    }
 }
 
 impl Default for Limits {
@@ -79,6 +105,9 @@ impl Default for Limits {
             max_ratio: 200,
             max_xml_depth: 256,
             subprocess_timeout: std::time::Duration::from_secs(120),
+            subprocess_time_base: std::time::Duration::from_secs(5),
+            subprocess_time_per_mib: std::time::Duration::from_secs(1),
+            subprocess_memory_bytes: 1 << 30,
         }
     }
 }

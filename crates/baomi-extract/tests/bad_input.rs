@@ -653,3 +653,91 @@ fn thousands_of_nested_fields_in_a_doc_are_read_without_blowing_up() {
     assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
     assert!(r.findings.iter().any(|f| f.matched == "机密★5年"));
 }
+
+/// A PDF of a few KB whose page content inflates without end: Flate
+/// streams of form XObjects that each draw the next level twenty times,
+/// eight levels deep (20^8 drawings of a leaf). Poppler would interpret it
+/// for hours.
+fn inflating_pdf() -> Vec<u8> {
+    use flate2::{write::ZlibEncoder, Compression};
+    let deflate = |data: &[u8]| {
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    const LEVELS: usize = 8;
+    // Objects: 1 catalog, 2 pages, 3 page, 4 page content, 5.. forms.
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /X 5 0 R >> >> >>".to_vec(),
+    ];
+    let stream = |dict: String, body: &[u8]| {
+        let z = deflate(body);
+        let mut o = format!(
+            "<< {dict} /Filter /FlateDecode /Length {} >>\nstream\n",
+            z.len()
+        )
+        .into_bytes();
+        o.extend_from_slice(&z);
+        o.extend_from_slice(b"\nendstream");
+        o
+    };
+    objects.push(stream(String::new(), "/X Do\n".repeat(20).as_bytes()));
+    for level in 0..LEVELS {
+        let form = "/Type /XObject /Subtype /Form /BBox [0 0 612 792]";
+        let body = if level + 1 == LEVELS {
+            "1 0 0 1 0 0 cm 0 0 m 1 1 l S\n".repeat(20)
+        } else {
+            "/X Do\n".repeat(20)
+        };
+        let res = if level + 1 == LEVELS {
+            String::new()
+        } else {
+            format!(" /Resources << /XObject << /X {} 0 R >> >>", 6 + level)
+        };
+        objects.push(stream(format!("{form}{res}"), body.as_bytes()));
+    }
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_small_pdf_that_inflates_without_end_is_an_error_in_seconds() {
+    let pdf = inflating_pdf();
+    assert!(pdf.len() < 8 << 10, "{} bytes", pdf.len());
+    // The default limits: the 120 s cap is not what stops it, the
+    // size-scaled limit (5 s + 1 s/MiB) and the child's CPU limit are.
+    let started = Instant::now();
+    let r = review("bomb.pdf", &pdf, &Limits::default());
+    let took = started.elapsed();
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.unwrap();
+    assert!(
+        e.contains("took longer than 5") || e.contains("stopped by its"),
+        "{e}"
+    );
+    // Generous margin against a loaded machine; far below the 120 s cap.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
