@@ -269,11 +269,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-        if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
-            return Ok(Format::Odt);
-        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
-            return Err(unsupported_odf(head));
+            // Text or not, encrypted or not: the archive decides in `extract`.
+            return Ok(Format::Odt);
         }
         if has(b"word/") {
             return Ok(Format::Docx);
@@ -440,11 +438,34 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
     }
 }
 
+/// An OpenDocument file saved with a password keeps its `mimetype` and
+/// manifest in the clear but encrypts content.xml (AES): reading it would
+/// fail as "invalid UTF-8", which tells the user nothing. The manifest's
+/// `manifest:encryption-data` says it is encrypted.
+fn encrypted_odf(archive: &mut zipread::Archive<'_>, mimetype: &str) -> Result<(), ExtractError> {
+    let Some(manifest) = archive.read("META-INF/manifest.xml")? else {
+        return Ok(());
+    };
+    if memchr::memmem::find(&manifest, b"encryption-data").is_none() {
+        return Ok(());
+    }
+    let kind = match mimetype.strip_prefix("application/vnd.oasis.opendocument.") {
+        Some(t) if t.starts_with("text") => "OpenDocument text (.odt)",
+        Some(t) if t.starts_with("spreadsheet") => "OpenDocument spreadsheet (.ods)",
+        Some(t) if t.starts_with("presentation") => "OpenDocument presentation (.odp)",
+        _ => "OpenDocument file",
+    };
+    Err(ExtractError::Encrypted(kind))
+}
+
 /// Tells a docx from an odt (or an unsupported container) by its directory.
 fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> {
     if archive.contains("mimetype") {
         let m = archive.read("mimetype")?.unwrap_or_default();
         let m = String::from_utf8_lossy(&m).trim().to_string();
+        if m.starts_with("application/vnd.oasis.opendocument.") {
+            encrypted_odf(archive, &m)?;
+        }
         return match m.as_str() {
             "application/vnd.oasis.opendocument.text"
             | "application/vnd.oasis.opendocument.text-template"

@@ -741,3 +741,20 @@ fn a_small_pdf_that_inflates_without_end_is_an_error_in_seconds() {
     // Generous margin against a loaded machine; far below the 120 s cap.
     assert!(took < Duration::from_secs(60), "{took:?}");
 }
+
+#[test]
+fn an_ole2_file_that_is_not_a_word_document_names_itself() {
+    // A well-formed compound file holding only an Excel-style stream.
+    let mut comp = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    comp.create_stream("Workbook")
+        .unwrap()
+        .write_all(&[0u8; 5000])
+        .unwrap();
+    comp.flush().unwrap();
+    let bytes = comp.into_inner().into_inner();
+    for name in ["book.xls", "book.doc", "book"] {
+        let r = review(name, &bytes, &Limits::default());
+        assert_error(&r, "unsupported format: legacy OLE2 document");
+        assert_error(&r, "not a Word document: save it as .docx/.xlsx or PDF");
+    }
+}

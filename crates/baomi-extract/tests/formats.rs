@@ -231,6 +231,21 @@ fn encrypted_files_are_errors_that_say_so() {
         let e = r.error.unwrap();
         assert!(e.contains("encrypted or password-protected"), "{name}: {e}");
     }
+    // LibreOffice's AES-encrypted OpenDocument (make_encrypted_odf.py): said
+    // to be encrypted, naming the kind, not "invalid UTF-8".
+    for (name, kind) in [
+        ("encrypted.odt", "OpenDocument text (.odt)"),
+        ("encrypted.ods", "OpenDocument spreadsheet (.ods)"),
+    ] {
+        let r = review(name);
+        assert_eq!(r.verdict, Verdict::Error, "{name}");
+        let e = r.error.unwrap();
+        assert!(
+            e.contains(&format!("encrypted or password-protected {kind}"))
+                && e.contains("remove the protection"),
+            "{name}: {e}"
+        );
+    }
 }
 
 #[test]
