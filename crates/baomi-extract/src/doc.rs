@@ -894,3 +894,101 @@ impl<'a> Doc<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Word text made by hand: an 8-bit (compressed, cp1252) piece and a
+    /// UTF-16 piece whose characters a CHPX page marks as deleted by the
+    /// first revision author.
+    #[test]
+    fn mixed_8_bit_and_utf16_pieces_with_a_tracked_deletion() {
+        let mut word = vec![0u8; 0x800];
+        // 8-bit piece at byte 0x400: "Price: €5 " (0x80 is € in cp1252).
+        let latin = b"Price: \x805 ";
+        word[0x400..0x400 + latin.len()].copy_from_slice(latin);
+        // UTF-16 piece at 0x500: 机密★5年 (with a CJK extension B 𠀀) + ¶.
+        let cjk: Vec<u8> = "机密★5年𠀀\r"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        word[0x500..0x500 + cjk.len()].copy_from_slice(&cjk);
+        let cjk_end = 0x500 + cjk.len() as u32;
+        // CHPX page 3 (0x600): one run 0x500..end with sprmCFRMarkDel and
+        // sprmCIbstRMarkDel = 0.
+        let page = 0x600;
+        word[page..page + 4].copy_from_slice(&0x500u32.to_le_bytes());
+        word[page + 4..page + 8].copy_from_slice(&cjk_end.to_le_bytes());
+        word[page + 8] = 0x80; // grpprl at byte 0x100 of the page
+        word[page + 0x100..page + 0x108].copy_from_slice(&[7, 0x00, 0x08, 1, 0x63, 0x48, 0, 0]);
+        word[page + 511] = 1;
+
+        let n8 = latin.len() as u32;
+        let n16 = (cjk.len() / 2) as u32;
+        let mut table = vec![2u8];
+        let mut pcdt = Vec::new();
+        for cp in [0, n8, n8 + n16] {
+            pcdt.extend_from_slice(&cp.to_le_bytes());
+        }
+        for fc in [(0x400u32 * 2) | 0x4000_0000, 0x500] {
+            pcdt.extend_from_slice(&[0, 0]);
+            pcdt.extend_from_slice(&fc.to_le_bytes());
+            pcdt.extend_from_slice(&[0, 0]);
+        }
+        table.extend_from_slice(&(pcdt.len() as u32).to_le_bytes());
+        table.extend_from_slice(&pcdt);
+        let clx = (0, table.len() as u32);
+        let rmark_at = table.len() as u32;
+        for u in [0xFFFFu16, 1, 0, 2] {
+            table.extend_from_slice(&u.to_le_bytes());
+        }
+        table.extend("李四".encode_utf16().flat_map(u16::to_le_bytes));
+        let rmark = (rmark_at, table.len() as u32 - rmark_at);
+        let bte_at = table.len() as u32;
+        for v in [0x500u32, cjk_end, 3] {
+            table.extend_from_slice(&v.to_le_bytes());
+        }
+        let bte = (bte_at, 12);
+
+        let mut fc_lcb = vec![(0, 0); 93];
+        fc_lcb[fcl::CLX] = clx;
+        fc_lcb[fcl::STTBF_RMARK] = rmark;
+        fc_lcb[fcl::PLCFBTE_CHPX] = bte;
+        let fib = Fib {
+            n_fib: 0xC1,
+            encrypted: false,
+            obfuscated: false,
+            which_table: false,
+            ccp: [n8 + n16, 0, 0, 0, 0, 0, 0, 0],
+            fc_lcb,
+        };
+        let limits = Limits::default();
+        let doc = Doc::new(&word, &table, &fib, &limits).unwrap();
+        let mut ex = Extracted::default();
+        doc.read_stories(&mut ex);
+        assert_eq!(ex.segments.len(), 2, "{:#?}", ex.segments);
+        assert_eq!(ex.segments[0].text, "Price: €5 \n");
+        let full = &ex.segments[1];
+        assert_eq!(full.text, "Price: €5 机密★5年𠀀\n");
+        assert!(full.regions_only);
+        let del = &full.regions[0];
+        assert_eq!(&full.text[del.range.clone()], "机密★5年𠀀");
+        assert_eq!(del.info.part, Some(Part::TrackedDeletion));
+        assert_eq!(del.info.author.as_deref(), Some("李四"));
+    }
+
+    #[test]
+    fn sprms_of_every_operand_size_are_skipped_correctly() {
+        // sprmCFBold (1 byte), sprmCHps (2), sprmCPicLocation (4),
+        // a variable one (length 3), then sprmCFVanish.
+        let g = [
+            0x35, 0x08, 1, 0x43, 0x4A, 24, 0, 0x03, 0x6A, 1, 2, 3, 4, 0x66, 0xCA, 3, 9, 9, 9, 0x3C,
+            0x08, 1,
+        ];
+        assert!(char_props(&g).hidden);
+        // A truncated grpprl stops without reading past its end.
+        assert_eq!(char_props(&g[..5]), Props::default());
+        assert!(!toggle(&[0x80]) && toggle(&[0x81]) && !toggle(&[]));
+    }
+}

@@ -2,15 +2,22 @@
 //! the part of the document it came from (body, comment, tracked deletion,
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
-//! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
-//! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
-//! subprocess (see the `pdf` module for why). The format is detected from
-//! the content first, the name second ([`detect`]).
+//! Formats: plain text and Markdown, docx, xlsx and odt (zip + XML, read
+//! here), Word 97–2003 `.doc` and WPS Writer `.wps` (OLE2 compound files
+//! with a `WordDocument` stream: the container through the `cfb` crate, the
+//! [MS-DOC] text tables read here — see the `doc` module), HTML (html5gum
+//! tokenizer), and PDF through poppler's `pdftotext` run as a subprocess
+//! (see the `pdf` module for why). The format is detected from the content
+//! first, the name second ([`detect`]); an OLE2 file is dispatched by its
+//! directory, so a .doc renamed .bin is still read and an .xls named .doc is
+//! not misread.
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files
-//! cannot exhaust memory, and every failure is an [`ExtractError`] that
-//! [`review_file`] turns into an `error` verdict.
+//! cannot exhaust memory, helper programs run under memory, CPU and
+//! size-scaled time limits, and every failure is an [`ExtractError`] that
+//! [`review_file`] turns into an `error` verdict. Encrypted files (PDF,
+//! OOXML, OpenDocument, .doc) are [`ExtractError::Encrypted`], which says so.
 //!
 //! ```
 //! use baomi_extract::{review_bytes, Limits};
