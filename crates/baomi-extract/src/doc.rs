@@ -343,7 +343,9 @@ struct Doc<'a> {
     atn_owners: Vec<String>,
     table: &'a [u8],
     fib: &'a Fib,
-    limits: &'a Limits,
+    /// Characters that could not be read (a piece pointing past the end of
+    /// the WordDocument stream): reported as a coverage gap.
+    unread: std::cell::Cell<u64>,
 }
 
 /// Reads a PLC: `n + 1` CPs followed by `n` structures of `size` bytes.
@@ -500,7 +502,7 @@ fn lookup<T: Copy + Default>(runs: &[FcRun<T>], fc: u32, hint: &mut usize) -> T 
 }
 
 impl<'a> Doc<'a> {
-    fn new(word: &'a [u8], table: &'a [u8], fib: &'a Fib, limits: &'a Limits) -> Result<Self, Bad> {
+    fn new(word: &'a [u8], table: &'a [u8], fib: &'a Fib, limits: &Limits) -> Result<Self, Bad> {
         let clx = slice(table, fib.pair(fcl::CLX))
             .ok_or("the piece table (CLX) is missing or points outside the table stream")?;
         // Prc entries (grpprls of fast-saved pieces), then the Pcdt.
@@ -525,8 +527,12 @@ impl<'a> Doc<'a> {
             .get(at + 5..(at + 5).saturating_add(lcb))
             .ok_or("the piece table (CLX) is longer than the table stream")?;
         let (cps, pcds) = plc(pcdt, 8);
+        if cps.windows(2).any(|w| w[1] < w[0]) {
+            return Err("the piece table (CLX) is out of order");
+        }
         let total: u64 = fib.ccp.iter().map(|c| *c as u64).sum();
-        let max_chars = limits.max_entry_bytes / 2;
+        // Up to 4 bytes of UTF-8 per character, in two views of a story.
+        let max_chars = limits.max_entry_bytes / 4;
         if total > max_chars {
             return Err("the header claims more text than the size limit (max_entry_bytes) allows");
         }
@@ -610,7 +616,7 @@ impl<'a> Doc<'a> {
             atn_owners,
             table,
             fib,
-            limits,
+            unread: std::cell::Cell::new(0),
         })
     }
 
@@ -756,7 +762,7 @@ impl<'a> Doc<'a> {
                 buf.clear();
             }
         };
-        let mut budget = self.limits.max_entry_bytes;
+        let mut covered = start;
         for piece in &self.pieces[first..] {
             if piece.cp >= end {
                 break;
@@ -764,28 +770,26 @@ impl<'a> Doc<'a> {
             let from = start.max(piece.cp);
             let to = end.min(piece.cp_end);
             let width = if piece.compressed { 1 } else { 2 };
+            if from > covered {
+                // CPs that no piece describes.
+                self.unread.set(self.unread.get() + (from - covered) as u64);
+            }
+            covered = covered.max(to);
             for cp in from..to {
-                let Some(fc) = (cp - piece.cp)
+                let fc = (cp - piece.cp)
                     .checked_mul(width)
-                    .and_then(|d| piece.fc.checked_add(d))
-                else {
+                    .and_then(|d| piece.fc.checked_add(d));
+                let ch = fc.and_then(|fc| {
+                    if piece.compressed {
+                        self.word.get(fc as usize).map(|b| cp1252(*b) as u32)
+                    } else {
+                        u16_at(self.word, fc as usize).map(u32::from)
+                    }
+                });
+                let (Some(fc), Some(ch)) = (fc, ch) else {
+                    self.unread.set(self.unread.get() + (to - cp) as u64);
                     break;
                 };
-                let ch: u32 = if piece.compressed {
-                    match self.word.get(fc as usize) {
-                        Some(b) => cp1252(*b) as u32,
-                        None => break,
-                    }
-                } else {
-                    match u16_at(self.word, fc as usize) {
-                        Some(u) => u as u32,
-                        None => break,
-                    }
-                };
-                budget = budget.saturating_sub(4);
-                if budget == 0 {
-                    break;
-                }
                 let props = piece.props.merge(lookup(&self.chpx, fc, &mut ch_hint));
                 let field_code = fields.last() == Some(&true);
                 let kind = if props.deleted {
@@ -878,6 +882,9 @@ impl<'a> Doc<'a> {
                 }
             }
         }
+        if end > covered {
+            self.unread.set(self.unread.get() + (end - covered) as u64);
+        }
         flush(&mut story, &mut buf, &run_kind);
         if cell_open {
             story.end_cell();
@@ -887,6 +894,12 @@ impl<'a> Doc<'a> {
 
     /// Text-bearing tables not read here become coverage gaps.
     fn coverage_of_unread(&self, fib: &Fib, table: &[u8], ex: &mut Extracted) {
+        if self.unread.get() > 0 {
+            ex.coverage.gap(format!(
+                "{} character(s) of text could not be read (the piece table points outside the document stream or leaves text undescribed): the file is damaged; open it in Word or WPS, save it again and scan again",
+                self.unread.get()
+            ));
+        }
         if slice(table, fib.pair(fcl::STW_USER)).is_some() {
             ex.coverage.gap(
                 "document variables (StwUser) were not read: open the document in Word and check them, or save it as .docx and scan that",

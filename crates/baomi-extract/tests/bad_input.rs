@@ -550,6 +550,21 @@ fn doc_with_bogus_fib_offsets_and_huge_counts_is_an_error() {
         &review("ccp.doc", &ccp, &Limits::default()),
         "more text than",
     );
+    // ccpText claiming more text than the piece table describes: what is
+    // there is read, and the rest is a coverage gap, not silently dropped.
+    let fib = ole.stream_start("WordDocument");
+    let ccp_text = le32(&ole.bytes, fib + 0x4C);
+    let longer = ole.patch_fib(0x4C, &(ccp_text + 5000).to_le_bytes());
+    let r = review("longer.doc", &longer, &Limits::default());
+    assert!(!r.coverage.complete, "{r:#?}");
+    assert!(
+        r.coverage
+            .notes
+            .iter()
+            .any(|n| n.contains("character(s) of text could not be read")),
+        "{:?}",
+        r.coverage.notes
+    );
     // Counts of the FIB's own arrays (csw at 32, cslw at 62) past the stream.
     let csw = ole.patch_fib(32, &0xFFFFu16.to_le_bytes());
     assert_error(
@@ -558,11 +573,12 @@ fn doc_with_bogus_fib_offsets_and_huge_counts_is_an_error() {
     );
     // Every FC/LCB pair pointing at garbage: no panic, and either an error
     // or a reading that still finds the tracked deletion in the body.
+    let scanner = Scanner::shipped();
     for pair in 0..93usize {
         let at = 154 + 8 * pair;
         for value in [0u32, 0x7FFF_FFFF, 0xFFFF_FFFF, 1] {
             let b = ole.patch_fib(at, &value.to_le_bytes());
-            let r = review("pair.doc", &b, &Limits::default());
+            let r = review_bytes("pair.doc", &b, &scanner, &Limits::default());
             assert!(
                 r.verdict == Verdict::Error || r.findings.iter().any(|f| f.matched == "机密★5年"),
                 "pair {pair} = {value:#x}: {r:#?}"
