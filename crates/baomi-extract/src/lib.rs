@@ -5,12 +5,13 @@
 //! Formats: plain text and Markdown, docx, xlsx and odt (zip + XML, read
 //! here), Word 97–2003 `.doc` and WPS Writer `.wps` (OLE2 compound files
 //! with a `WordDocument` stream: the container through the `cfb` crate, the
-//! [MS-DOC] text tables read here — see the `doc` module), HTML (html5gum
-//! tokenizer), and PDF through poppler's `pdftotext` run as a subprocess
-//! (see the `pdf` module for why). The format is detected from the content
-//! first, the name second ([`detect`]); an OLE2 file is dispatched by its
-//! directory, so a .doc renamed .bin is still read and an .xls named .doc is
-//! not misread.
+//! [MS-DOC] text tables read here — see the `doc` module), OFD (GB/T 33190:
+//! zip + XML read here, embedded fonts' cmaps with ttf-parser to map glyph
+//! indices back to text; see the `ofd` module), HTML (html5gum tokenizer),
+//! and PDF through poppler's `pdftotext` run as a subprocess (see the `pdf`
+//! module for why). The format is detected from the content first, the name
+//! second ([`detect`]); an OLE2 file is dispatched by its directory, so a
+//! .doc renamed .bin is still read and an .xls named .doc is not misread.
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files
@@ -32,6 +33,7 @@ mod docx;
 mod html;
 mod meta;
 mod odt;
+mod ofd;
 mod ole;
 mod olecfprops;
 mod pdf;
@@ -132,6 +134,7 @@ pub enum Format {
     /// Word 97–2003 binary (.doc) and WPS Writer (.wps): an OLE2 compound
     /// file with a `WordDocument` stream.
     Doc,
+    Ofd,
 }
 
 impl Format {
@@ -145,6 +148,7 @@ impl Format {
             Format::Html => "html",
             Format::Xlsx => "xlsx",
             Format::Doc => "doc",
+            Format::Ofd => "ofd",
         }
     }
 }
@@ -276,6 +280,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if ofd::is_ofd_head(head) {
+            return Ok(Format::Ofd);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
             // Text or not, encrypted or not: the archive decides in `extract`.
             return Ok(Format::Odt);
@@ -293,6 +300,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             "docx" | "docm" | "dotx" => Ok(Format::Docx),
             "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
+            "ofd" => Ok(Format::Ofd),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
         };
@@ -335,7 +343,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
-        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" => {
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "ofd" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -431,9 +439,10 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx => {
+        Format::Docx | Format::Odt | Format::Xlsx | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             match zip_kind(&mut archive)? {
+                Format::Ofd => ofd::extract(&mut archive, limits),
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
@@ -467,6 +476,9 @@ fn encrypted_odf(archive: &mut zipread::Archive<'_>, mimetype: &str) -> Result<(
 
 /// Tells a docx from an odt (or an unsupported container) by its directory.
 fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> {
+    if archive.contains("OFD.xml") {
+        return Ok(Format::Ofd);
+    }
     if archive.contains("mimetype") {
         let m = archive.read("mimetype")?.unwrap_or_default();
         let m = String::from_utf8_lossy(&m).trim().to_string();
