@@ -35,7 +35,10 @@ fn text_review_equals_upload_review_on_edge_cases() {
     for (name, text) in [
         ("empty.txt", ""),
         ("blank.txt", "\n"),
-        ("notes.md", "前言\n# 关于报送材料的通知\n内部资料 注意保管\n"),
+        (
+            "notes.md",
+            "前言\n# 关于报送材料的通知\n内部资料 注意保管\n",
+        ),
         (
             "notice.txt",
             "国办发〔2024〕12号\n关于…的通知\n联系人身份证号11010519491231002X\n",

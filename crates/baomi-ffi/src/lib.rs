@@ -134,7 +134,11 @@ unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, (BaomiStatu
 ///
 /// # Safety
 /// `p` points to `len` readable bytes, or `len` is 0.
-unsafe fn bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], (BaomiStatus, String)> {
+unsafe fn bytes<'a>(
+    p: *const u8,
+    len: usize,
+    what: &str,
+) -> Result<&'a [u8], (BaomiStatus, String)> {
     if len == 0 {
         return Ok(&[]);
     }
@@ -294,7 +298,11 @@ pub unsafe extern "C" fn baomi_scan_text(
                 format!("{name}: text is not valid UTF-8 ({e}); convert it to UTF-8, or pass the bytes to baomi_review_bytes, which detects GB18030 and UTF-16"),
             )
         })?;
-        give_report(scanner.scanner.review_text(name, text), verdict_out, json_out)
+        give_report(
+            scanner.scanner.review_text(name, text),
+            verdict_out,
+            json_out,
+        )
     })
 }
 
@@ -348,8 +356,7 @@ pub unsafe extern "C" fn baomi_review_bytes(
         }
         let name = c_str(name, "name")?;
         let data = bytes(data, len, "data")?;
-        let report =
-            baomi_extract::review_bytes(name, data, &scanner.scanner, &Limits::default());
+        let report = baomi_extract::review_bytes(name, data, &scanner.scanner, &Limits::default());
         give_report(report, verdict_out, json_out)
     })
 }

@@ -16,10 +16,20 @@ fn scan(scanner: *const BaomiScanner, text: &str) -> (BaomiVerdict, String) {
     let mut verdict = BaomiVerdict::Clear;
     let mut json: *mut c_char = ptr::null_mut();
     let status = unsafe {
-        baomi_scan_text(scanner, text.as_ptr(), text.len(), ptr::null(), &mut verdict, &mut json)
+        baomi_scan_text(
+            scanner,
+            text.as_ptr(),
+            text.len(),
+            ptr::null(),
+            &mut verdict,
+            &mut json,
+        )
     };
     assert_eq!(status, BaomiStatus::Ok, "{}", last_error());
-    let s = unsafe { CStr::from_ptr(json) }.to_str().unwrap().to_string();
+    let s = unsafe { CStr::from_ptr(json) }
+        .to_str()
+        .unwrap()
+        .to_string();
     unsafe { baomi_string_free(json) };
     (verdict, s)
 }
@@ -27,7 +37,10 @@ fn scan(scanner: *const BaomiScanner, text: &str) -> (BaomiVerdict, String) {
 #[test]
 fn errors_are_codes_with_messages() {
     unsafe {
-        assert_eq!(baomi_scanner_new(ptr::null_mut()), BaomiStatus::NullArgument);
+        assert_eq!(
+            baomi_scanner_new(ptr::null_mut()),
+            BaomiStatus::NullArgument
+        );
         assert_eq!(last_error(), "out is NULL; pass a valid pointer");
 
         let mut s: *mut BaomiScanner = ptr::null_mut();
@@ -41,7 +54,10 @@ fn errors_are_codes_with_messages() {
         assert!(last_error().starts_with("mine.toml"), "{}", last_error());
 
         let dir = CString::new("/no/such/rules").unwrap();
-        assert_eq!(baomi_scanner_from_path(dir.as_ptr(), &mut s), BaomiStatus::Rules);
+        assert_eq!(
+            baomi_scanner_from_path(dir.as_ptr(), &mut s),
+            BaomiStatus::Rules
+        );
         assert!(last_error().contains("/no/such/rules"), "{}", last_error());
 
         assert_eq!(baomi_scanner_new(&mut s), BaomiStatus::Ok);
@@ -52,7 +68,14 @@ fn errors_are_codes_with_messages() {
             BaomiStatus::NullArgument
         );
         assert_eq!(
-            baomi_scan_text(ptr::null(), ptr::null(), 0, ptr::null(), ptr::null_mut(), &mut json),
+            baomi_scan_text(
+                ptr::null(),
+                ptr::null(),
+                0,
+                ptr::null(),
+                ptr::null_mut(),
+                &mut json
+            ),
             BaomiStatus::NullArgument
         );
         assert!(json.is_null());

@@ -42,7 +42,11 @@ fn c_program_scans_text_and_files() {
     let examples = dir.join("../../examples");
     let flagged = examples.join("flagged-notice.txt");
     let missing = tmp.join("no-such-draft.docx");
-    let out = Command::new(&exe).arg(&flagged).arg(&missing).output().unwrap();
+    let out = Command::new(&exe)
+        .arg(&flagged)
+        .arg(&missing)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(2), "{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -57,11 +61,16 @@ fn c_program_scans_text_and_files() {
     let parsed: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
     assert_eq!(parsed["documents"][0]["title"], "关于报送材料的通知");
     assert_eq!(parsed["documents"][0]["findings"][0]["matched"], "机密★5年");
-    assert!(lines[2].starts_with("bad text: text: text is not valid UTF-8"), "{}", lines[2]);
+    assert!(
+        lines[2].starts_with("bad text: text: text is not valid UTF-8"),
+        "{}",
+        lines[2]
+    );
 
     // A file: byte-for-byte the CLI's JSON for it.
     let limits = baomi_extract::Limits::default();
-    let cli = |p: &Path| ScanReport::one(baomi_extract::review_file(p, &scanner, &limits)).to_json();
+    let cli =
+        |p: &Path| ScanReport::one(baomi_extract::review_file(p, &scanner, &limits)).to_json();
     assert_eq!(lines[3], format!("{}: verdict 2", flagged.display()));
     assert_eq!(lines[4], cli(&flagged));
     // An unreadable file is a report with verdict error (fail closed).

@@ -35,6 +35,9 @@ fn header_matches_the_code() {
         "baomi_string_free",
         "baomi_last_error",
     ] {
-        assert!(generated.contains(&format!("{f}(")), "{f} missing from the header");
+        assert!(
+            generated.contains(&format!("{f}(")),
+            "{f} missing from the header"
+        );
     }
 }
