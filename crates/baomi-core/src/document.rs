@@ -20,9 +20,8 @@ pub const EMPTY_DOCUMENT: &str = "the file is empty (0 bytes): nothing to review
 
 /// The JSON report: `{"documents": [...]}`, one [`DocumentReport`] per
 /// document, in the order they were given.
-///
-/// Borrowing (`Cow`) lets the CLI serialise the reports it already holds
-/// without copying them; bindings own theirs.
+// Borrowing (`Cow`) lets the CLI serialise the reports it already holds
+// without copying them; bindings own theirs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(title = "baomi report"))]
