@@ -3,7 +3,9 @@
 # virtual environment, installs it there and runs the pytest suite against
 # it. Called by .ci/run; needs python3 with venv and PyPI for maturin and
 # pytest. BAOMI_BIN: the baomi binary whose JSON the tests compare with
-# (default target/debug/baomi, built if missing).
+# (default target/debug/baomi, built if missing). The wheel is a debug
+# build (faster to compile; the tests do not time anything);
+# BAOMI_PY_RELEASE=1 builds the optimised one, as `pip install .` does.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -11,7 +13,9 @@ venv="$root/target/python-venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin==1.15.0 pytest==9.2.0
 rm -rf "$root/target/wheels"
-"$venv/bin/maturin" build --quiet --release --manifest-path "$here/Cargo.toml" \
+profile=()
+[ "${BAOMI_PY_RELEASE:-}" = 1 ] && profile=(--release)
+"$venv/bin/maturin" build --quiet "${profile[@]}" --manifest-path "$here/Cargo.toml" \
   --target-dir "$root/target/python" --out "$root/target/wheels"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
   "$root"/target/wheels/baomi-*.whl
