@@ -47,8 +47,17 @@ impl<'a> ScanReport<'a> {
     /// Compact JSON, exactly what `baomi scan --format json` prints (without
     /// the final newline).
     pub fn to_json(&self) -> String {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        let mut out = Vec::new();
+        self.write_json(&mut out)
+            .expect("writing plain data with string keys to memory cannot fail");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Writes the compact JSON to `w`. Keys come in alphabetical order (the
+    /// report goes through a `serde_json::Value`), as the CLI and the HTTP
+    /// API have always printed it, so that all of them give the same bytes.
+    pub fn write_json(&self, w: impl std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(w, &serde_json::to_value(self)?)
     }
 }
 

@@ -7,10 +7,11 @@ use baomi_core::{ScanReport, Scanner};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 /// target/debug (or release): where cargo put libbaomi_ffi.a for this build.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    common::lib_dir()
 }
 
 #[test]

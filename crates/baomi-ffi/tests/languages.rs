@@ -9,9 +9,10 @@ use baomi_core::{ScanReport, Scanner};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    common::lib_dir()
 }
 
 fn have(tool: &str, what: &str) -> bool {

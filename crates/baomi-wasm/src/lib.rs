@@ -17,6 +17,8 @@ use baomi_core::{ScanReport, Scanner};
 use std::cell::RefCell;
 
 /// Packs a buffer handed to JS: it owns it until it calls [`baomi_free`].
+/// Meaningful on wasm32 only, where pointers have 32 bits (the crate also
+/// builds natively so that `cargo clippy --workspace` checks it).
 fn give(bytes: Vec<u8>) -> u64 {
     let bytes = bytes.into_boxed_slice();
     let len = bytes.len() as u64;
