@@ -5,6 +5,10 @@
 set -euo pipefail
 packages=(
   python3        # tests/watch_daemon.rs: builds .docx drafts and a zip-bomb .docx with zipfile
+  python3-venv   # bindings/python/run-tests.sh: a fresh venv for maturin, the wheel and pytest
+  php-cli        # crates/baomi-ffi/tests/languages.rs: the PHP FFI example calls libbaomi_ffi.so
+  openjdk-17-jdk-headless # crates/baomi-ffi/tests/languages.rs: javac/java for the JNA example
+  libjna-java    # the same: JNA (/usr/share/java/jna.jar)
   poppler-utils  # pdftotext/pdfinfo: baomi-extract reads PDF text layers through them
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
@@ -18,6 +22,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# crates/baomi-wasm/tests/js.rs builds the WebAssembly module; the target
+# comes with the machine's toolchain (rustup cannot download here, so this
+# only helps where it can).
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown || echo "warning: cannot add the wasm32-unknown-unknown target; crates/baomi-wasm/tests/js.rs will fail under CI" >&2
 fi
 # The browser tests' driver: playwright-core at the version locked in
 # tests/browser/package-lock.json (no browser download; Debian's chromium).

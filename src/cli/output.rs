@@ -28,7 +28,7 @@ pub fn print(reports: &[DocumentReport], format: Format, scanner: &Scanner) -> a
         }
         Format::Summary => summary(&mut out, reports)?,
         Format::Json => {
-            serde_json::to_writer(&mut out, &json!({ "documents": reports }))?;
+            baomi_core::ScanReport::of(reports).write_json(&mut out)?;
             writeln!(out)?;
         }
         Format::Sarif => {

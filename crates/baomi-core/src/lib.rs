@@ -16,6 +16,8 @@
 //! ```
 
 pub mod display;
+mod document;
+pub mod meta;
 pub mod normalize;
 pub mod rules;
 mod scanner;
@@ -24,6 +26,7 @@ pub mod time;
 mod types;
 pub mod validators;
 
+pub use document::{ScanReport, EMPTY_DOCUMENT};
 pub use rules::{Matcher, Rule, RuleError, RuleSet};
 pub use scanner::{ExampleFailure, Scanner, ScannerError};
 pub use stream::{StreamResult, StreamScan, DEFAULT_CHUNK, DEFAULT_MAX_FINDINGS};

@@ -4,10 +4,33 @@
 //! date and time a person reads ([`format_datetime`], [`format_date`]).
 
 /// Seconds since the Unix epoch now (0 if the clock is before 1970).
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Seconds since the Unix epoch now, in WebAssembly without an OS, where
+/// `SystemTime::now()` panics: the clock comes from the host through the
+/// import `baomi.now_unix_seconds` (bindings/wasm/baomi.mjs passes
+/// `Date.now() / 1000`). A missing or absurd clock (before 2026) counts as
+/// 2026-01-01, so the ID-card validator errs towards reporting a number
+/// rather than dismissing every birth date as "in the future".
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub fn now_unix() -> u64 {
+    #[link(wasm_import_module = "baomi")]
+    extern "C" {
+        fn now_unix_seconds() -> f64;
+    }
+    const FLOOR: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+                                      // SAFETY: a host function taking nothing and returning a number.
+    let s = unsafe { now_unix_seconds() };
+    if s.is_finite() && s > 0.0 {
+        (s as u64).max(FLOOR)
+    } else {
+        FLOOR
+    }
 }
 
 /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian

@@ -8,6 +8,7 @@ use std::sync::Arc;
 /// Where in a document a piece of text sits. Hidden parts matter most: a
 /// tracked deletion or a comment still ships inside the published file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Part {
     Body,
@@ -86,6 +87,7 @@ impl fmt::Display for Part {
 /// Where a text segment came from inside its document. Extractors fill the
 /// fields that make sense for their format; the scanner adds line and column.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SegmentInfo {
     pub part: Option<Part>,
     /// 1-based page number (PDF).
@@ -117,6 +119,7 @@ impl SegmentInfo {
 
 /// Where a finding is: the segment's location plus line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
     pub part: Part,
     /// 1-based line within the segment (for plain text: within the file).
@@ -159,6 +162,7 @@ impl fmt::Display for Location {
 
 /// What kind of protected information a rule looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     StateSecret,
@@ -182,6 +186,7 @@ impl Category {
 
 /// How serious a rule's finding is; decides the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Note,
@@ -204,6 +209,7 @@ impl Severity {
 /// a validator only half-passed (e.g. a bank card number failing Luhn next to
 /// the word 银行卡).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Low,
@@ -216,6 +222,7 @@ pub enum Confidence {
 /// Ordered from best to worst for publication except `Error`, which callers
 /// must treat as *not cleared*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Clear,
@@ -253,6 +260,7 @@ impl fmt::Display for Verdict {
 
 /// Byte offsets of a finding in the original text of its segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -260,6 +268,7 @@ pub struct Span {
 
 /// One thing a rule found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     pub rule: Arc<str>,
     pub title: Arc<str>,
@@ -278,6 +287,7 @@ pub struct Finding {
 
 /// The result of scanning one text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     pub findings: Vec<Finding>,
 }
@@ -292,6 +302,7 @@ impl Report {
 /// embedded object) makes `complete` false, and then the verdict is never
 /// `clear`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Coverage {
     pub complete: bool,
     pub parts: Vec<Part>,
@@ -326,6 +337,7 @@ impl Coverage {
 
 /// The review of one document: the JSON contract of `baomi scan --format json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DocumentReport {
     pub path: String,
     /// Hex SHA-256 of the file's bytes; empty when the file could not be read.

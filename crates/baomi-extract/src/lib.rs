@@ -32,7 +32,6 @@ mod doc;
 mod docx;
 mod html;
 mod markup;
-mod meta;
 mod odt;
 mod ofd;
 mod ooxml;
@@ -48,7 +47,7 @@ mod xlsx;
 mod xml;
 mod zipread;
 
-pub use meta::{find_doc_number, guess_title};
+pub use baomi_core::meta::{find_doc_number, guess_title};
 pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
@@ -253,7 +252,7 @@ pub enum ExtractError {
     /// author the document was reviewed when nothing was. So it fails
     /// closed, the same for `baomi scan`, the daemon and the HTTP API
     /// (every reader goes through [`extract`] or [`extract_owned`]).
-    #[error("the file is empty (0 bytes): nothing to review; was the copy interrupted? Copy or save the document again")]
+    #[error("{}", baomi_core::EMPTY_DOCUMENT)]
     Empty,
     #[error("{0}")]
     Other(String),

@@ -1,4 +1,8 @@
 //! Title and document number (文号) of a document, from its own text.
+//!
+//! In the core (not baomi-extract) so that reviewing a text held in memory
+//! ([`crate::Scanner::review_text`], used by the C, Python and WebAssembly
+//! bindings) gives the same report as `baomi scan` on the same text file.
 
 use regex::Regex;
 use std::sync::OnceLock;
@@ -16,8 +20,8 @@ fn doc_number_regex() -> &'static Regex {
 /// Finds the first document number (文号) in a text.
 ///
 /// ```
-/// assert_eq!(baomi_extract::find_doc_number("关于…\n财税〔2016〕36号\n各省").as_deref(), Some("财税〔2016〕36号"));
-/// assert_eq!(baomi_extract::find_doc_number("没有文号"), None);
+/// assert_eq!(baomi_core::meta::find_doc_number("关于…\n财税〔2016〕36号\n各省").as_deref(), Some("财税〔2016〕36号"));
+/// assert_eq!(baomi_core::meta::find_doc_number("没有文号"), None);
 /// ```
 pub fn find_doc_number(text: &str) -> Option<String> {
     // Only the head of a document carries its own number; later ones are
