@@ -21,15 +21,20 @@
 //! ```
 
 mod docx;
+mod grid;
 mod html;
 mod meta;
+mod ods;
 mod odt;
+mod oleprops;
 mod pdf;
+mod pptx;
 mod props;
 mod review;
 mod scan;
 mod story;
 mod text;
+mod xls;
 mod xlsx;
 mod xml;
 mod zipread;
@@ -90,6 +95,12 @@ pub enum Format {
     Pdf,
     Html,
     Xlsx,
+    /// Legacy Excel (.xls) and WPS Spreadsheets (.et): BIFF8 in OLE2.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// PowerPoint presentation (OOXML).
+    Pptx,
 }
 
 impl Format {
@@ -102,6 +113,9 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Pptx => "pptx",
         }
     }
 }
@@ -236,6 +250,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
             return Ok(Format::Odt);
         }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet") {
+            return Ok(Format::Ods);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
             return Err(unsupported_odf(head));
         }
@@ -246,12 +263,14 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             return Ok(Format::Xlsx);
         }
         if has(b"ppt/") {
-            return Err(ExtractError::Unsupported(PPTX.into()));
+            return Ok(Format::Pptx);
         }
         return match ext.as_str() {
             "docx" | "docm" | "dotx" => Ok(Format::Docx),
             "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
+            "ods" | "ots" => Ok(Format::Ods),
+            "pptx" | "pptm" | "ppsx" | "potx" => Ok(Format::Pptx),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
         };
@@ -290,7 +309,8 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
-        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" => {
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "xls" | "et" | "ods" | "ppt"
+        | "dps" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -300,8 +320,6 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
 }
 
 const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-const PPTX: &str =
-    "PowerPoint presentation (.pptx): presentations are not read; export to PDF and scan it";
 
 fn unsupported_odf(head: &[u8]) -> ExtractError {
     let kind = if head.windows(11).any(|w| w == b"spreadsheet") {
@@ -381,23 +399,59 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             "Office document (password-protected OOXML)",
         ));
     }
+    if bytes.starts_with(&OLE2) {
+        if let Some(result) = ole2_workbook_or_slides(path, bytes, limits) {
+            return result;
+        }
+    }
     let format = detect(path, &bytes[..bytes.len().min(4096)])?;
     match format {
         Format::Text | Format::Markdown => {
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx => {
+        Format::Docx | Format::Odt | Format::Xlsx | Format::Ods | Format::Pptx => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             match zip_kind(&mut archive)? {
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
+                Format::Ods => ods::extract(&mut archive, limits),
+                Format::Pptx => pptx::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
             }
         }
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
+        // Reached only for OLE2 content, handled above.
+        Format::Xls => xls::extract(bytes, is_et(path), limits),
     }
+}
+
+fn is_et(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "et" | "ett"))
+}
+
+/// OLE2 compound files told apart by their streams: `Workbook` (BIFF8) or
+/// `Book` (BIFF5) is an Excel or WPS Spreadsheets workbook, read by `xls`;
+/// `PowerPoint Document` is a binary presentation, refused with what to do.
+/// `None` for every other OLE2 file (Word's are decided elsewhere).
+fn ole2_workbook_or_slides(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Option<Result<Extracted, ExtractError>> {
+    let cf = cfb::CompoundFile::open(std::io::Cursor::new(bytes)).ok()?;
+    if cf.is_stream("/Workbook") || cf.is_stream("/Book") {
+        return Some(xls::extract(bytes, is_et(path), limits));
+    }
+    if cf.is_stream("/PowerPoint Document") {
+        return Some(Err(ExtractError::Unsupported(
+            "binary PowerPoint presentation (.ppt/.dps): no maintained reader for this format exists in Rust; open it in PowerPoint, WPS or LibreOffice, save it as .pptx or PDF, and scan again".into(),
+        )));
+    }
+    None
 }
 
 /// Tells a docx from an odt (or an unsupported container) by its directory.
@@ -409,6 +463,8 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
             "application/vnd.oasis.opendocument.text"
             | "application/vnd.oasis.opendocument.text-template"
             | "application/vnd.oasis.opendocument.text-master" => Ok(Format::Odt),
+            "application/vnd.oasis.opendocument.spreadsheet"
+            | "application/vnd.oasis.opendocument.spreadsheet-template" => Ok(Format::Ods),
             other if other.starts_with("application/vnd.oasis.opendocument.") => {
                 Err(unsupported_odf(other.as_bytes()))
             }
@@ -431,7 +487,7 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
         return Ok(Format::Xlsx);
     }
     if names.iter().any(|n| n.starts_with("ppt/")) {
-        return Err(ExtractError::Unsupported(PPTX.into()));
+        return Ok(Format::Pptx);
     }
     Err(ExtractError::Unsupported(
         "a zip archive that is not a Word or OpenDocument text: unpack it and scan the files inside".into(),

@@ -293,16 +293,16 @@ fn unsupported_formats_name_themselves_and_say_what_to_do() {
         (
             "a.pptx",
             zip_of(&[("ppt/presentation.xml", b"<x/>")]),
-            "PowerPoint",
+            "malformed pptx",
         ),
         ("a.zip", zip_of(&[("notes.txt", b"hello")]), "unpack it"),
         (
-            "a.ods",
+            "a.odp",
             zip_of(&[(
                 "mimetype",
-                b"application/vnd.oasis.opendocument.spreadsheet",
+                b"application/vnd.oasis.opendocument.presentation",
             )]),
-            "OpenDocument spreadsheet",
+            "OpenDocument presentation",
         ),
         ("a.docx", b"not a zip at all".to_vec(), "not a valid docx"),
         ("a.pdf", b"plain text named pdf".to_vec(), "not a valid pdf"),
