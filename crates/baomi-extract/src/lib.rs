@@ -3,9 +3,18 @@
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
 //! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
+//! spreadsheets — xlsx and ods (zip + XML), xls and WPS et (BIFF8 records in
+//! an OLE2 file, container read by `cfb`, records here) — pptx
+//! presentations (zip + XML; binary .ppt is refused with what to do),
 //! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
 //! subprocess (see the `pdf` module for why). The format is detected from
-//! the content first, the name second ([`detect`]).
+//! the content first, the name second ([`detect`]); OLE2 files are told
+//! apart by their streams (`Workbook`/`Book` → xls).
+//!
+//! Spreadsheets of every format share one layout (one segment per sheet,
+//! one line per row, tab-separated cells, `cell` = `Sheet!B3`, hidden rows,
+//! columns and sheets as `hidden`); in presentations `page` is the slide
+//! number.
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files
