@@ -33,6 +33,7 @@ mod docx;
 mod grid;
 mod html;
 mod meta;
+mod odp;
 mod ods;
 mod odt;
 mod oleprops;
@@ -110,6 +111,8 @@ pub enum Format {
     Ods,
     /// PowerPoint presentation (OOXML).
     Pptx,
+    /// OpenDocument presentation.
+    Odp,
 }
 
 impl Format {
@@ -125,6 +128,7 @@ impl Format {
             Format::Xls => "xls",
             Format::Ods => "ods",
             Format::Pptx => "pptx",
+            Format::Odp => "odp",
         }
     }
 }
@@ -262,6 +266,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         if has(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet") {
             return Ok(Format::Ods);
         }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.presentation") {
+            return Ok(Format::Odp);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
             return Err(unsupported_odf(head));
         }
@@ -279,6 +286,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
             "ods" | "ots" => Ok(Format::Ods),
+            "odp" | "otp" => Ok(Format::Odp),
             "pptx" | "pptm" | "ppsx" | "potx" => Ok(Format::Pptx),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
@@ -319,7 +327,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
         "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "xls" | "et" | "ods" | "ppt"
-        | "dps" => {
+        | "dps" | "odp" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -419,13 +427,14 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx | Format::Ods | Format::Pptx => {
+        Format::Docx | Format::Odt | Format::Xlsx | Format::Ods | Format::Pptx | Format::Odp => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             match zip_kind(&mut archive)? {
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
                 Format::Ods => ods::extract(&mut archive, limits),
                 Format::Pptx => pptx::extract(&mut archive, limits),
+                Format::Odp => odp::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
             }
         }
@@ -474,6 +483,8 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
             | "application/vnd.oasis.opendocument.text-master" => Ok(Format::Odt),
             "application/vnd.oasis.opendocument.spreadsheet"
             | "application/vnd.oasis.opendocument.spreadsheet-template" => Ok(Format::Ods),
+            "application/vnd.oasis.opendocument.presentation"
+            | "application/vnd.oasis.opendocument.presentation-template" => Ok(Format::Odp),
             other if other.starts_with("application/vnd.oasis.opendocument.") => {
                 Err(unsupported_odf(other.as_bytes()))
             }

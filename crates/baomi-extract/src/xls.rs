@@ -573,11 +573,7 @@ fn header_text(raw: &str) -> String {
                     it.next();
                 }
             }
-            Some('L' | 'C' | 'R') => {
-                if !out.is_empty() && !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
+            Some('L' | 'C' | 'R') if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
     }
@@ -748,11 +744,9 @@ fn read_sheet(
                     }
                 }
             }
-            OBJ => {
-                // ftCmo first: ft = 0x15, cb = 0x12, ot, id.
-                if u16_at(d, 0) == Some(0x15) {
-                    last_obj = Some((u16_at(d, 4).unwrap_or(0), u16_at(d, 6).unwrap_or(0)));
-                }
+            // ftCmo first: ft = 0x15, cb = 0x12, ot, id.
+            OBJ if u16_at(d, 0) == Some(0x15) => {
+                last_obj = Some((u16_at(d, 4).unwrap_or(0), u16_at(d, 6).unwrap_or(0)));
             }
             TXO => {
                 let cch = usize::from(u16_at(d, 10).unwrap_or(0));

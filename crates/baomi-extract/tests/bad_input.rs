@@ -297,12 +297,9 @@ fn unsupported_formats_name_themselves_and_say_what_to_do() {
         ),
         ("a.zip", zip_of(&[("notes.txt", b"hello")]), "unpack it"),
         (
-            "a.odp",
-            zip_of(&[(
-                "mimetype",
-                b"application/vnd.oasis.opendocument.presentation",
-            )]),
-            "OpenDocument presentation",
+            "a.odg",
+            zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.graphics")]),
+            "OpenDocument file other than a text document",
         ),
         ("a.docx", b"not a zip at all".to_vec(), "not a valid docx"),
         ("a.pdf", b"plain text named pdf".to_vec(), "not a valid pdf"),

@@ -94,6 +94,51 @@ fn pptx_written_by_impress_is_read_slide_by_slide() {
     );
 }
 
+/// Impress's own format, from the same source: the same parts and places.
+#[test]
+fn odp_written_by_impress_is_read_slide_by_slide() {
+    let r = review_file(
+        &fixture("slides.odp"),
+        &Scanner::shipped(),
+        &Limits::default(),
+    );
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete, "{:#?}", r.coverage);
+    assert_eq!(r.title.as_deref(), Some("2026年保密工作汇报"));
+    assert_eq!(
+        one(&r, "personal.id-card", Part::Body).location.page,
+        Some(1)
+    );
+    let phone = one(&r, "personal.mobile", Part::Body);
+    assert_eq!(
+        phone.location.cell.as_deref(),
+        Some("table 1, row 1, cell 2")
+    );
+    let alt = one(&r, "internal.work-secret", Part::Hidden);
+    assert_eq!(alt.location.detail.as_deref(), Some("slide 1: alt text"));
+    let comment = one(&r, "internal.marking", Part::Comment);
+    assert_eq!(comment.location.author.as_deref(), Some("李四"));
+    let notes = r
+        .findings
+        .iter()
+        .find(|f| f.location.detail.as_deref() == Some("slide 1: speaker notes"))
+        .expect("speaker notes");
+    assert_eq!(notes.location.part, Part::Hidden);
+    let hidden = r
+        .findings
+        .iter()
+        .find(|f| f.matched.starts_with("绝密★"))
+        .expect("hidden slide");
+    assert_eq!(
+        (hidden.location.part, hidden.location.page),
+        (Part::Hidden, Some(2))
+    );
+    assert_eq!(
+        one(&r, "personal.health", Part::Body).location.page,
+        Some(3)
+    );
+}
+
 #[test]
 fn binary_ppt_is_refused_with_what_to_do() {
     let r = review_file(
