@@ -51,6 +51,11 @@ const TXO: u16 = 0x01B6;
 const HLINK: u16 = 0x01B8;
 const SERIESTEXT: u16 = 0x100D;
 
+/// Most cells kept from one workbook: 8 million (a full BIFF8 sheet has
+/// 16.7 million), about 256 MB of cell records in memory. A larger count
+/// is refused rather than risk memory on a hostile stream of MULRK records.
+const MAX_CELLS: usize = 8_000_000;
+
 /// Object type of a comment's OBJ record (ftCmo.ot).
 const OT_COMMENT: u16 = 0x19;
 
@@ -172,8 +177,6 @@ fn read_stream(
 struct Record<'a> {
     kind: u16,
     data: &'a [u8],
-    /// Offset of the record's header in the stream.
-    at: usize,
 }
 
 /// Iterates the records of `stream` from `start`; a record whose length
@@ -198,9 +201,8 @@ impl<'a> Records<'a> {
                 self.pos
             )));
         };
-        let at = self.pos;
         self.pos = start + len;
-        Ok(Some(Record { kind, data, at }))
+        Ok(Some(Record { kind, data }))
     }
 
     /// The data of the CONTINUE records that follow, if any.
@@ -461,6 +463,7 @@ fn workbook(
     );
     let mut seen = HashSet::new();
     let mut budget = limits.max_total_bytes;
+    let mut cell_count = 0usize;
     for sheet in &sheets {
         if !seen.insert(sheet.offset) {
             continue;
@@ -484,7 +487,7 @@ fn workbook(
             sheet,
             &sst,
             ctx,
-            &mut budget,
+            (&mut budget, &mut cell_count),
             limits.max_total_bytes,
             ex,
         )?;
@@ -522,7 +525,7 @@ fn shared_strings(pieces: Vec<&[u8]>, limits: &Limits) -> Vec<String> {
 
 enum Value {
     Sst(u32),
-    Text(String),
+    Text(Box<str>),
     Number(f64),
 }
 
@@ -585,7 +588,7 @@ fn read_sheet(
     sheet: &BoundSheet,
     sst: &[String],
     ctx: &Ctx,
-    budget: &mut u64,
+    (budget, cell_count): (&mut u64, &mut usize),
     total_limit: u64,
     ex: &mut Extracted,
 ) -> Result<(), ExtractError> {
@@ -593,13 +596,10 @@ fn read_sheet(
         stream,
         pos: sheet.offset,
     };
+    // A chart sheet's substream is read like a worksheet's: its titles and
+    // series names arrive as SERIESTEXT records (chart text below).
     match recs.next_record(ctx)? {
-        Some(r) if r.kind == BOF => {
-            if u16_at(r.data, 2) == Some(0x0020) && sheet.kind == 2 {
-                // A chart sheet: its text is read as chart text below.
-                recs.pos = r.at;
-            }
-        }
+        Some(r) if r.kind == BOF => {}
         _ => {
             ex.coverage.gap(format!(
                 "sheet {:?}: no BOF record where the workbook says it starts (damaged file)",
@@ -630,6 +630,12 @@ fn read_sheet(
         Ok(())
     };
     while let Some(r) = recs.next_record(ctx)? {
+        if *cell_count + cells.len() > MAX_CELLS {
+            return Err(ExtractError::Bomb(format!(
+                "{} holds more than {MAX_CELLS} cells; split the workbook and scan the parts",
+                ctx.format
+            )));
+        }
         let d = r.data;
         let rc = || (u16_at(d, 0).unwrap_or(0), u16_at(d, 2).unwrap_or(0));
         match r.kind {
@@ -655,7 +661,7 @@ fn read_sheet(
                 let (row, col) = rc();
                 if let Some((s, _)) = unicode_string(d, 6, false) {
                     spend(s.len(), budget)?;
-                    cells.push((row, col, Value::Text(s)));
+                    cells.push((row, col, Value::Text(s.into())));
                 }
             }
             NUMBER => {
@@ -706,7 +712,7 @@ fn read_sheet(
                         let mut s = String::new();
                         let _ = p.chars(usize::from(cch), flags & 1 != 0, &mut s);
                         spend(s.len(), budget)?;
-                        cells.push((row, col, Value::Text(s)));
+                        cells.push((row, col, Value::Text(s.into())));
                     }
                 }
             }
@@ -811,6 +817,7 @@ fn read_sheet(
             sheet.name
         ));
     }
+    *cell_count += cells.len();
     // Cells in row order, then column order, as a reader sees them.
     cells.sort_by_key(|&(row, col, _)| (row, col));
     cells.dedup_by_key(|c| (c.0, c.1));
@@ -832,7 +839,7 @@ fn read_sheet(
                     continue;
                 }
             },
-            Value::Text(s) => s.as_str().into(),
+            Value::Text(s) => (&**s).into(),
             Value::Number(v) => show_number(*v).into(),
         };
         if let Value::Sst(_) = value {

@@ -520,6 +520,56 @@ fn a_biff8_workbook_built_here_is_read() {
     assert_eq!(r.findings[0].location.cell.as_deref(), Some("S!B1"));
 }
 
+/// Text boxes (OBJ of type 6 + TXO + CONTINUE) and an embedded chart's
+/// series names (SERIESTEXT inside a nested chart substream) are read as
+/// the sheet's text, in records built here by the BIFF8 layout.
+#[test]
+fn biff8_text_boxes_and_chart_text_are_read() {
+    let obj = |ot: u16, id: u16| {
+        let mut d = 0x15u16.to_le_bytes().to_vec();
+        d.extend(0x12u16.to_le_bytes());
+        d.extend(ot.to_le_bytes());
+        d.extend(id.to_le_bytes());
+        d.extend([0; 14]);
+        rec(0x005D, &d)
+    };
+    let text = "内部资料";
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut txo = vec![0; 18];
+    txo[10] = text.chars().count() as u8;
+    let mut cont = vec![1];
+    cont.extend(&utf16);
+    let mut series = vec![0, 0, 9, 0];
+    series.extend(b"Q3 secret");
+    let stream = workbook(
+        &[],
+        &[
+            obj(6, 1),
+            rec(0x01B6, &txo),
+            rec(0x003C, &cont),
+            rec(0x003C, &[0; 16]),
+            bof(0x20),
+            rec(0x100D, &series),
+            rec(0x000A, &[]),
+        ],
+    );
+    let ex = baomi_extract::extract(
+        std::path::Path::new("t.xls"),
+        &ole_workbook(&stream),
+        &Limits::default(),
+    )
+    .unwrap();
+    let find = |detail: &str| {
+        ex.segments
+            .iter()
+            .find(|s| s.info.detail.as_deref() == Some(detail))
+            .map(|s| s.text.trim().to_string())
+    };
+    assert_eq!(find("sheet S: text box").as_deref(), Some("内部资料"));
+    assert_eq!(find("sheet S: chart").as_deref(), Some("Q3 secret"));
+    assert!(ex.coverage.complete, "{:?}", ex.coverage);
+}
+
 #[test]
 fn truncated_and_corrupt_workbooks_are_errors() {
     let real = std::fs::read(fixture("sheets.xls")).unwrap();
