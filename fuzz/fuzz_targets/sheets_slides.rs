@@ -1,7 +1,8 @@
 //! Spreadsheets and slides: the bytes as the `Workbook` stream of an OLE2
 //! file (the BIFF8 record walk of .xls/.et), as the `\x05SummaryInformation`
 //! property set next to a minimal workbook, as content.xml and styles.xml
-//! of an .ods, and as a slide, its notes and its comments of a .pptx.
+//! of an .ods and an .odp, and as a slide, its notes and its comments of a
+//! .pptx.
 #![no_main]
 use baomi_extract::{extract, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -45,6 +46,12 @@ fuzz_target!(|data: &[u8]| {
         ("styles.xml", data),
     ]);
     let _ = extract(Path::new("x.ods"), &ods, &limits);
+    let odp = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.presentation"),
+        ("content.xml", data),
+        ("styles.xml", data),
+    ]);
+    let _ = extract(Path::new("x.odp"), &odp, &limits);
     let pptx = zip_of(&[
         ("ppt/presentation.xml", br#"<p:presentation xmlns:p="p" xmlns:r="r"><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>"#),
         ("ppt/_rels/presentation.xml.rels", br#"<Relationships><Relationship Id="rId1" Type="x/slide" Target="slides/slide1.xml"/></Relationships>"#),
