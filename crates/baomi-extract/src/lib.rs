@@ -6,6 +6,8 @@
 //! spreadsheets — xlsx and ods (zip + XML), xls and WPS et (BIFF8 records in
 //! an OLE2 file, container read by `cfb`, records here) — pptx
 //! presentations (zip + XML; binary .ppt is refused with what to do),
+//! OFD (GB/T 33190: zip + XML read here, embedded fonts' cmaps with
+//! ttf-parser to map glyph indices back to text; see the `ofd` module),
 //! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
 //! subprocess (see the `pdf` module for why). The format is detected from
 //! the content first, the name second ([`detect`]); OLE2 files are told
@@ -36,6 +38,7 @@ mod meta;
 mod odp;
 mod ods;
 mod odt;
+mod ofd;
 mod oleprops;
 mod pdf;
 mod pptx;
@@ -113,6 +116,7 @@ pub enum Format {
     Pptx,
     /// OpenDocument presentation.
     Odp,
+    Ofd,
 }
 
 impl Format {
@@ -129,6 +133,7 @@ impl Format {
             Format::Ods => "ods",
             Format::Pptx => "pptx",
             Format::Odp => "odp",
+            Format::Ofd => "ofd",
         }
     }
 }
@@ -260,6 +265,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if ofd::is_ofd_head(head) {
+            return Ok(Format::Ofd);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
             return Ok(Format::Odt);
         }
@@ -288,6 +296,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             "ods" | "ots" => Ok(Format::Ods),
             "odp" | "otp" => Ok(Format::Odp),
             "pptx" | "pptm" | "ppsx" | "potx" => Ok(Format::Pptx),
+            "ofd" => Ok(Format::Ofd),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
         };
@@ -327,7 +336,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
         "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "xls" | "et" | "ods" | "ppt"
-        | "dps" | "odp" => {
+        | "dps" | "odp" | "ofd" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -427,9 +436,16 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx | Format::Ods | Format::Pptx | Format::Odp => {
+        Format::Docx
+        | Format::Odt
+        | Format::Xlsx
+        | Format::Ods
+        | Format::Pptx
+        | Format::Odp
+        | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             match zip_kind(&mut archive)? {
+                Format::Ofd => ofd::extract(&mut archive, limits),
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
                 Format::Ods => ods::extract(&mut archive, limits),
@@ -474,6 +490,9 @@ fn ole2_workbook_or_slides(
 
 /// Tells a docx from an odt (or an unsupported container) by its directory.
 fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> {
+    if archive.contains("OFD.xml") {
+        return Ok(Format::Ofd);
+    }
     if archive.contains("mimetype") {
         let m = archive.read("mimetype")?.unwrap_or_default();
         let m = String::from_utf8_lossy(&m).trim().to_string();
