@@ -2,16 +2,24 @@
 //! the part of the document it came from (body, comment, tracked deletion,
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
-//! Formats: plain text and Markdown, docx, xlsx and odt (zip + XML, read
-//! here), Word 97–2003 `.doc` and WPS Writer `.wps` (OLE2 compound files
-//! with a `WordDocument` stream: the container through the `cfb` crate, the
-//! [MS-DOC] text tables read here — see the `doc` module), OFD (GB/T 33190:
-//! zip + XML read here, embedded fonts' cmaps with ttf-parser to map glyph
-//! indices back to text; see the `ofd` module), HTML (html5gum tokenizer),
-//! and PDF through poppler's `pdftotext` run as a subprocess (see the `pdf`
-//! module for why). The format is detected from the content first, the name
-//! second ([`detect`]); an OLE2 file is dispatched by its directory, so a
+//! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
+//! Word 97–2003 `.doc` and WPS Writer `.wps` (OLE2 compound files with a
+//! `WordDocument` stream: the container through the `cfb` crate, the
+//! [MS-DOC] text tables read here — see the `doc` module), spreadsheets —
+//! xlsx and ods (zip + XML), xls and WPS et (BIFF8 records in an OLE2 file,
+//! records read here) — pptx and odp presentations (zip + XML; binary .ppt
+//! is refused with what to do), OFD (GB/T 33190: zip + XML read here,
+//! embedded fonts' cmaps with ttf-parser to map glyph indices back to
+//! text; see the `ofd` module), HTML (html5gum tokenizer), and PDF through
+//! poppler's `pdftotext` run as a subprocess (see the `pdf` module for
+//! why). The format is detected from the content first, the name second
+//! ([`detect`]); an OLE2 file is dispatched by its directory (`ole`), so a
 //! .doc renamed .bin is still read and an .xls named .doc is not misread.
+//!
+//! Spreadsheets of every format share one layout (one segment per sheet,
+//! one line per row, tab-separated cells, `cell` = `Sheet!B3`, hidden rows,
+//! columns and sheets as `hidden`); in presentations `page` is the slide
+//! number.
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files
@@ -30,19 +38,25 @@
 
 mod doc;
 mod docx;
+mod grid;
 mod html;
 mod markup;
+mod odp;
+mod ods;
 mod odt;
 mod ofd;
-mod ooxml;
 mod ole;
 mod olecfprops;
+mod oleprops;
+mod ooxml;
 mod pdf;
+mod pptx;
 mod props;
 mod review;
 mod scan;
 mod story;
 mod text;
+mod xls;
 mod xlsx;
 mod xml;
 mod zipread;
@@ -135,6 +149,14 @@ pub enum Format {
     /// Word 97–2003 binary (.doc) and WPS Writer (.wps): an OLE2 compound
     /// file with a `WordDocument` stream.
     Doc,
+    /// Legacy Excel (.xls) and WPS Spreadsheets (.et): BIFF8 in OLE2.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// PowerPoint presentation (OOXML).
+    Pptx,
+    /// OpenDocument presentation.
+    Odp,
     Ofd,
 }
 
@@ -149,6 +171,10 @@ impl Format {
             Format::Html => "html",
             Format::Xlsx => "xlsx",
             Format::Doc => "doc",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Pptx => "pptx",
+            Format::Odp => "odp",
             Format::Ofd => "ofd",
         }
     }
@@ -284,6 +310,15 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         if ofd::is_ofd_head(head) {
             return Ok(Format::Ofd);
         }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
+            return Ok(Format::Odt);
+        }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet") {
+            return Ok(Format::Ods);
+        }
+        if has(b"mimetypeapplication/vnd.oasis.opendocument.presentation") {
+            return Ok(Format::Odp);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
             // Text or not, encrypted or not: the archive decides in `extract`.
             return Ok(Format::Odt);
@@ -295,12 +330,15 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             return Ok(Format::Xlsx);
         }
         if has(b"ppt/") {
-            return Err(ExtractError::Unsupported(PPTX.into()));
+            return Ok(Format::Pptx);
         }
         return match ext.as_str() {
             "docx" | "docm" | "dotx" => Ok(Format::Docx),
             "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
+            "ods" | "ots" => Ok(Format::Ods),
+            "odp" | "otp" => Ok(Format::Odp),
+            "pptx" | "pptm" | "ppsx" | "potx" => Ok(Format::Pptx),
             "ofd" => Ok(Format::Ofd),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
@@ -344,7 +382,8 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
-        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "ofd" => {
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "xls" | "et" | "ods" | "ppt"
+        | "dps" | "odp" | "ofd" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -354,8 +393,6 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
 }
 
 const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-const PPTX: &str =
-    "PowerPoint presentation (.pptx): presentations are not read; export to PDF and scan it";
 
 fn unsupported_odf(head: &[u8]) -> ExtractError {
     let kind = if head.windows(11).any(|w| w == b"spreadsheet") {
@@ -440,14 +477,29 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx | Format::Ofd => {
+        Format::Docx
+        | Format::Odt
+        | Format::Xlsx
+        | Format::Ods
+        | Format::Pptx
+        | Format::Odp
+        | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             extract_zip(&mut archive, limits)
         }
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
-        Format::Doc => ole::extract(path, bytes, limits),
+        // Reached only for OLE2 content, handled above.
+        Format::Doc | Format::Xls => ole::extract(path, bytes, limits),
     }
+}
+
+/// WPS Spreadsheets names its BIFF8 workbooks .et (templates .ett); only
+/// the name in messages differs from .xls.
+pub(crate) fn is_et(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "et" | "ett"))
 }
 
 /// Reads a zip container with the reader of the format its directory
@@ -460,6 +512,9 @@ fn extract_zip(
         Format::Ofd => ofd::extract(archive, limits),
         Format::Odt => odt::extract(archive, limits),
         Format::Xlsx => xlsx::extract(archive, limits),
+        Format::Ods => ods::extract(archive, limits),
+        Format::Pptx => pptx::extract(archive, limits),
+        Format::Odp => odp::extract(archive, limits),
         _ => docx::extract(archive, limits),
     }
 }
@@ -499,6 +554,10 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
             "application/vnd.oasis.opendocument.text"
             | "application/vnd.oasis.opendocument.text-template"
             | "application/vnd.oasis.opendocument.text-master" => Ok(Format::Odt),
+            "application/vnd.oasis.opendocument.spreadsheet"
+            | "application/vnd.oasis.opendocument.spreadsheet-template" => Ok(Format::Ods),
+            "application/vnd.oasis.opendocument.presentation"
+            | "application/vnd.oasis.opendocument.presentation-template" => Ok(Format::Odp),
             other if other.starts_with("application/vnd.oasis.opendocument.") => {
                 Err(unsupported_odf(other.as_bytes()))
             }
@@ -521,7 +580,7 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
         return Ok(Format::Xlsx);
     }
     if names.iter().any(|n| n.starts_with("ppt/")) {
-        return Err(ExtractError::Unsupported(PPTX.into()));
+        return Ok(Format::Pptx);
     }
     Err(ExtractError::Unsupported(
         "a zip archive that is not a Word or OpenDocument text: unpack it and scan the files inside".into(),

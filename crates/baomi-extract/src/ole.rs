@@ -110,8 +110,17 @@ pub(crate) fn extract(
     if has("WordDocument") {
         return crate::doc::extract(&mut comp, doc_format_name(path), limits);
     }
+    if has("Workbook") || has("Book") {
+        // BIFF8 (or BIFF5, which `xls` refuses with what to do).
+        return crate::xls::extract(bytes, crate::is_et(path), limits);
+    }
+    if has("PowerPoint Document") {
+        return Err(ExtractError::Unsupported(
+            "binary PowerPoint presentation (.ppt/.dps): no maintained reader for this format exists in Rust; open it in PowerPoint, WPS or LibreOffice, save it as .pptx or PDF, and scan again".into(),
+        ));
+    }
     Err(ExtractError::Unsupported(
-        "legacy OLE2 document (.xls/.et/.ppt or other) that is not a Word document: save it as .docx/.xlsx or PDF and scan again"
+        "legacy OLE2 document that is not a Word, WPS, Excel or PowerPoint file: save it as .docx/.xlsx or PDF and scan again"
             .into(),
     ))
 }

@@ -302,16 +302,13 @@ fn unsupported_formats_name_themselves_and_say_what_to_do() {
         (
             "a.pptx",
             zip_of(&[("ppt/presentation.xml", b"<x/>")]),
-            "PowerPoint",
+            "malformed pptx",
         ),
         ("a.zip", zip_of(&[("notes.txt", b"hello")]), "unpack it"),
         (
-            "a.ods",
-            zip_of(&[(
-                "mimetype",
-                b"application/vnd.oasis.opendocument.spreadsheet",
-            )]),
-            "OpenDocument spreadsheet",
+            "a.odg",
+            zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.graphics")]),
+            "OpenDocument file other than a text document",
         ),
         ("a.docx", b"not a zip at all".to_vec(), "not a valid docx"),
         ("a.pdf", b"plain text named pdf".to_vec(), "not a valid pdf"),
@@ -565,6 +562,339 @@ fn an_embedded_bomb_counts_against_the_container_total() {
     };
     let r = review("bomb.docx", &outer, &roomy);
     assert!(r.error.is_none(), "{r:#?}");
+}
+
+// ---- .xls / .et (BIFF8 in OLE2), .ods, .pptx ----
+
+/// One BIFF record.
+fn rec(kind: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = kind.to_le_bytes().to_vec();
+    v.extend((data.len() as u16).to_le_bytes());
+    v.extend(data);
+    v
+}
+
+fn bof(kind: u16) -> Vec<u8> {
+    let mut d = 0x0600u16.to_le_bytes().to_vec();
+    d.extend(kind.to_le_bytes());
+    d.extend([0; 12]);
+    rec(0x0809, &d)
+}
+
+/// BOUNDSHEET of a visible worksheet named `name` whose BOF is at `offset`.
+fn boundsheet(offset: u32, name: &str) -> Vec<u8> {
+    let mut d = offset.to_le_bytes().to_vec();
+    d.extend([0, 0, name.len() as u8, 0]);
+    d.extend(name.as_bytes());
+    rec(0x0085, &d)
+}
+
+/// A LABEL cell (inline string) at (row, col).
+fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
+    let mut d = row.to_le_bytes().to_vec();
+    d.extend(col.to_le_bytes());
+    d.extend([0, 0]);
+    d.extend((text.len() as u16).to_le_bytes());
+    d.push(0);
+    d.extend(text.as_bytes());
+    rec(0x0204, &d)
+}
+
+/// A workbook stream: globals (with `globals` records and one sheet) and
+/// the sheet's records.
+fn workbook(globals: &[Vec<u8>], sheet: &[Vec<u8>]) -> Vec<u8> {
+    let head: Vec<u8> = bof(5).into_iter().chain(globals.concat()).collect();
+    let sheet_at = (head.len() + boundsheet(0, "S").len() + 4) as u32;
+    let mut out = head;
+    out.extend(boundsheet(sheet_at, "S"));
+    out.extend(rec(0x000A, &[]));
+    out.extend(bof(0x10));
+    out.extend(sheet.concat());
+    out.extend(rec(0x000A, &[]));
+    out
+}
+
+/// An OLE2 compound file with a `Workbook` stream, written by `cfb`.
+fn ole_workbook(stream: &[u8]) -> Vec<u8> {
+    let mut cf = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    cf.create_stream("/Workbook")
+        .unwrap()
+        .write_all(stream)
+        .unwrap();
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+#[test]
+fn a_biff8_workbook_built_here_is_read() {
+    // The baseline the hostile variants below break.
+    let bytes = ole_workbook(&workbook(&[], &[label(0, 1, "secret 11010519491231002X")]));
+    let r = review("a.xls", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_eq!(r.findings[0].location.cell.as_deref(), Some("S!B1"));
+}
+
+/// Text boxes (OBJ of type 6 + TXO + CONTINUE) and an embedded chart's
+/// series names (SERIESTEXT inside a nested chart substream) are read as
+/// the sheet's text, in records built here by the BIFF8 layout.
+#[test]
+fn biff8_text_boxes_and_chart_text_are_read() {
+    let obj = |ot: u16, id: u16| {
+        let mut d = 0x15u16.to_le_bytes().to_vec();
+        d.extend(0x12u16.to_le_bytes());
+        d.extend(ot.to_le_bytes());
+        d.extend(id.to_le_bytes());
+        d.extend([0; 14]);
+        rec(0x005D, &d)
+    };
+    let text = "内部资料";
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut txo = vec![0; 18];
+    txo[10] = text.chars().count() as u8;
+    let mut cont = vec![1];
+    cont.extend(&utf16);
+    let mut series = vec![0, 0, 9, 0];
+    series.extend(b"Q3 secret");
+    let stream = workbook(
+        &[],
+        &[
+            obj(6, 1),
+            rec(0x01B6, &txo),
+            rec(0x003C, &cont),
+            rec(0x003C, &[0; 16]),
+            bof(0x20),
+            rec(0x100D, &series),
+            rec(0x000A, &[]),
+        ],
+    );
+    let ex = baomi_extract::extract(
+        std::path::Path::new("t.xls"),
+        &ole_workbook(&stream),
+        &Limits::default(),
+    )
+    .unwrap();
+    let find = |detail: &str| {
+        ex.segments
+            .iter()
+            .find(|s| s.info.detail.as_deref() == Some(detail))
+            .map(|s| s.text.trim().to_string())
+    };
+    assert_eq!(find("sheet S: text box").as_deref(), Some("内部资料"));
+    assert_eq!(find("sheet S: chart").as_deref(), Some("Q3 secret"));
+    assert!(ex.coverage.complete, "{:?}", ex.coverage);
+}
+
+#[test]
+fn truncated_and_corrupt_workbooks_are_errors() {
+    let real = std::fs::read(fixture("sheets.xls")).unwrap();
+    for cut in [9, 512, 1000, 2048, 4000, real.len() - 100] {
+        let r = review("cut.xls", &real[..cut], &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "cut at {cut}: {r:?}");
+    }
+    // A record declaring more bytes than the stream has.
+    let bogus = vec![0x04, 0x02, 0xFF, 0xFF, 1, 2, 3];
+    let stream = workbook(&[], &[label(0, 0, "x"), bogus]);
+    let r = review("len.xls", &ole_workbook(&stream), &Limits::default());
+    assert_error(&r, "past the end of the stream");
+    // A sheet whose records stop before its EOF: read, but a gap.
+    let stream = workbook(&[], &[label(0, 0, "x")]);
+    let n = stream.len();
+    let r = review(
+        "eof.xls",
+        &ole_workbook(&stream[..n - 4]),
+        &Limits::default(),
+    );
+    assert!(!r.coverage.complete, "{r:?}");
+    assert_ne!(r.verdict, Verdict::Clear);
+    // Not BIFF8, and garbage instead of records.
+    let mut biff5 = workbook(&[], &[]);
+    biff5[4] = 0x00;
+    biff5[5] = 0x05;
+    assert_error(
+        &review("old.xls", &ole_workbook(&biff5), &Limits::default()),
+        "BIFF5",
+    );
+    assert_error(
+        &review(
+            "junk.xls",
+            &ole_workbook(b"\x01\x02\x00\x00garbage"),
+            &Limits::default(),
+        ),
+        "BOF",
+    );
+    // Password-protected (FILEPASS).
+    let enc = ole_workbook(&workbook(&[rec(0x002F, &[1, 0, 1, 0])], &[]));
+    assert_error(&review("enc.xls", &enc, &Limits::default()), "encrypted");
+}
+
+#[test]
+fn huge_declared_counts_and_positions_cost_nothing() {
+    let t = Instant::now();
+    // A shared-string table declaring 4 billion strings, holding one.
+    let mut sst = 0xFFFF_FFFFu32.to_le_bytes().to_vec();
+    sst.extend(0xFFFF_FFFFu32.to_le_bytes());
+    sst.extend([3, 0, 0, b'a', b'b', b'c']);
+    // A cell at the last row and column BIFF8 allows, naming string 0 and
+    // a string far past the table's end.
+    let labelsst = |row: u16, col: u16, i: u32| {
+        let mut d = row.to_le_bytes().to_vec();
+        d.extend(col.to_le_bytes());
+        d.extend([0, 0]);
+        d.extend(i.to_le_bytes());
+        rec(0x00FD, &d)
+    };
+    // A MULRK claiming 255 columns, a string of 65535 chars in 3 bytes,
+    // a TXO of 65535 chars with no text.
+    let mut mulrk = vec![0, 0, 0, 0];
+    mulrk.extend([0; 6]);
+    mulrk.extend([0xFF, 0]);
+    let mut long_label = vec![1, 0, 1, 0, 0, 0, 0xFF, 0xFF, 0, b'x'];
+    long_label.truncate(10);
+    let mut txo = vec![0; 18];
+    txo[10] = 0xFF;
+    txo[11] = 0xFF;
+    let stream = workbook(
+        &[rec(0x00FC, &sst)],
+        &[
+            labelsst(0xFFFF, 0xFF, 0),
+            labelsst(1, 1, 4_000_000_000),
+            rec(0x00BD, &mulrk),
+            rec(0x0204, &long_label),
+            rec(0x01B6, &txo),
+        ],
+    );
+    let r = review("huge.xls", &ole_workbook(&stream), &Limits::default());
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        !r.coverage.complete,
+        "a missing shared string is a gap: {r:?}"
+    );
+    assert!(
+        r.coverage.notes.iter().any(|n| n.contains("shared-string")),
+        "{r:?}"
+    );
+
+    // 60 000 sheets all pointing at the same records are read once, and
+    // more sheets than the entry limit are refused.
+    let many: Vec<Vec<u8>> = (0..60_000).map(|_| boundsheet(0, "S")).collect();
+    let mut stream = bof(5);
+    stream.extend(many.concat());
+    stream.extend(rec(0x000A, &[]));
+    let r = review("many.xls", &ole_workbook(&stream), &Limits::default());
+    assert_error(&r, "sheets");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[test]
+fn nested_substreams_are_bounded() {
+    let nested: Vec<Vec<u8>> = (0..1000).map(|_| bof(0x20)).collect();
+    let r = review(
+        "deep.xls",
+        &ole_workbook(&workbook(&[], &nested)),
+        &Limits::default(),
+    );
+    assert_error(&r, "nested");
+}
+
+fn ods_with(content: &[u8]) -> Vec<u8> {
+    zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content),
+    ])
+}
+
+#[test]
+fn ods_repeats_are_never_expanded_and_bombs_refused() {
+    let t = Instant::now();
+    let content = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-column table:number-columns-repeated="4000000000" table:visibility="collapse"/><table:table-row table:number-rows-repeated="4000000000"><table:table-cell table:number-columns-repeated="4000000000"><text:p>机密★5年</text:p></table:table-cell><table:table-cell><text:p>after</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell><text:p>last</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let r = review("rep.ods", &ods_with(content.as_bytes()), &Limits::default());
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:?}");
+    assert_eq!(r.findings[0].location.part, baomi_core::Part::Hidden);
+    assert_eq!(r.findings[0].location.cell.as_deref(), Some("S!A1"));
+
+    let bomb = vec![b' '; 10 << 20];
+    let r = review("bomb.ods", &ods_with(&bomb), &Limits::default());
+    assert_error(&r, "bomb");
+
+    let deep = "<a>".repeat(10_000);
+    let r = review("deep.ods", &ods_with(deep.as_bytes()), &Limits::default());
+    assert_error(&r, "nested deeper");
+
+    let truncated = ods_with(b"<office:document-content><office:body><table:table");
+    assert_error(
+        &review("cut.ods", &truncated, &Limits::default()),
+        "content.xml",
+    );
+
+    let encrypted = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", b"<manifest:manifest><manifest:file-entry><manifest:encryption-data/></manifest:file-entry></manifest:manifest>"),
+        ("content.xml", b"\x8f\x12binary"),
+    ]);
+    assert_error(
+        &review("enc.ods", &encrypted, &Limits::default()),
+        "encrypted",
+    );
+}
+
+fn pptx_with(slides: usize, slide: &[u8]) -> Vec<u8> {
+    let ids: String = (0..slides)
+        .map(|i| format!(r#"<p:sldId id="{}" r:id="rId1"/>"#, 256 + i))
+        .collect();
+    let pres = format!(
+        r#"<p:presentation xmlns:p="p" xmlns:r="r"><p:sldIdLst>{ids}</p:sldIdLst></p:presentation>"#
+    );
+    zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("ppt/presentation.xml", pres.as_bytes()),
+        (
+            "ppt/_rels/presentation.xml.rels",
+            br#"<Relationships><Relationship Id="rId1" Type="x/slide" Target="slides/slide1.xml"/></Relationships>"#,
+        ),
+        ("ppt/slides/slide1.xml", slide),
+    ])
+}
+
+#[test]
+fn hostile_presentations_are_errors() {
+    let ok = pptx_with(
+        1,
+        b"<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:t>11010519491231002X</a:t></a:p></p:sld>",
+    );
+    assert_eq!(
+        review("ok.pptx", &ok, &Limits::default()).verdict,
+        Verdict::Withhold
+    );
+
+    let bomb = pptx_with(1, &vec![b' '; 10 << 20]);
+    assert_error(&review("bomb.pptx", &bomb, &Limits::default()), "bomb");
+
+    let deep = pptx_with(1, "<a>".repeat(10_000).as_bytes());
+    assert_error(
+        &review("deep.pptx", &deep, &Limits::default()),
+        "nested deeper",
+    );
+
+    let many = pptx_with(20_000, b"<p:sld xmlns:p=\"p\"/>");
+    assert_error(&review("many.pptx", &many, &Limits::default()), "slides");
+
+    let cut = pptx_with(1, b"<p:sld xmlns:p=\"p\"><a:p><a:t>");
+    assert_error(
+        &review("cut.pptx", &cut, &Limits::default()),
+        "ppt/slides/slide1.xml",
+    );
+
+    // The slide the list names is missing: a gap, never `clear`.
+    let missing = zip_of(&[
+        ("ppt/presentation.xml", br#"<p:presentation xmlns:p="p" xmlns:r="r"><p:sldIdLst><p:sldId id="256" r:id="rX"/></p:sldIdLst></p:presentation>"#),
+    ]);
+    let r = review("missing.pptx", &missing, &Limits::default());
+    assert!(!r.coverage.complete);
+    assert_ne!(r.verdict, Verdict::Clear, "{r:?}");
 }
 
 const OFD_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
@@ -1238,18 +1568,22 @@ fn a_small_pdf_that_inflates_without_end_is_an_error_in_seconds() {
 
 #[test]
 fn an_ole2_file_that_is_not_a_word_document_names_itself() {
-    // A well-formed compound file holding only an Excel-style stream.
+    // A well-formed compound file holding only a Visio-style stream (Word,
+    // Excel and PowerPoint streams each have their own reader or refusal).
     let mut comp = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
-    comp.create_stream("Workbook")
+    comp.create_stream("VisioDocument")
         .unwrap()
         .write_all(&[0u8; 5000])
         .unwrap();
     comp.flush().unwrap();
     let bytes = comp.into_inner().into_inner();
-    for name in ["book.xls", "book.doc", "book"] {
+    for name in ["drawing.vsd", "drawing.doc", "drawing"] {
         let r = review(name, &bytes, &Limits::default());
         assert_error(&r, "unsupported format: legacy OLE2 document");
-        assert_error(&r, "not a Word document: save it as .docx/.xlsx or PDF");
+        assert_error(
+            &r,
+            "not a Word, WPS, Excel or PowerPoint file: save it as .docx/.xlsx or PDF",
+        );
     }
 }
 
