@@ -17,8 +17,10 @@
 
 pub mod display;
 pub mod normalize;
+pub mod person;
 pub mod rules;
 mod scanner;
+mod softbreak;
 mod stream;
 pub mod time;
 mod types;

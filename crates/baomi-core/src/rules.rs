@@ -106,6 +106,8 @@ struct RawRule {
     #[serde(default)]
     whole_line: bool,
     #[serde(default)]
+    person: bool,
+    #[serde(default)]
     tests: RuleExamples,
 }
 
@@ -156,6 +158,10 @@ pub struct Rule {
     /// space): how markings are laid out, as opposed to prose that merely
     /// uses the same words.
     pub whole_line: bool,
+    /// Report only when a person is named or described in the same line
+    /// (see [`crate::person`]): for diseases, religions, records and other
+    /// words that are policy vocabulary unless said of someone.
+    pub person: bool,
     pub hit_examples: Vec<String>,
     pub miss_examples: Vec<String>,
     /// File and line the rule was defined at, for messages.
@@ -377,6 +383,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
         hotword_window: raw.hotword_window.unwrap_or(DEFAULT_HOTWORD_WINDOW),
         require_hotword: raw.require_hotword,
         whole_line: raw.whole_line,
+        person: raw.person,
         hit_examples: raw.tests.hit,
         miss_examples: raw.tests.miss,
         origin,
