@@ -28,6 +28,10 @@ const SHIPPED: &[(&str, &str)] = &[
         "organisations.toml",
         include_str!("../../../rules/organisations.toml"),
     ),
+    (
+        "sensitive.toml",
+        include_str!("../../../rules/sensitive.toml"),
+    ),
 ];
 
 /// Default largest number of noise characters allowed in one gap between two

@@ -37,10 +37,13 @@ pub enum Validator {
     MaskedId,
     /// A masked mobile number that still shows more than 7 digits.
     MaskedMobile,
+    /// Disability certificate number (残疾人证号): an ID number, then the
+    /// category (1–7) and grade (1–4).
+    CnDisabilityCert,
 }
 
 impl Validator {
-    pub const ALL: [Validator; 7] = [
+    pub const ALL: [Validator; 8] = [
         Validator::CnRic,
         Validator::CnUscc,
         Validator::Luhn,
@@ -48,6 +51,7 @@ impl Validator {
         Validator::Coordinates,
         Validator::MaskedId,
         Validator::MaskedMobile,
+        Validator::CnDisabilityCert,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +63,7 @@ impl Validator {
             Validator::Coordinates => "coordinates",
             Validator::MaskedId => "masked-id",
             Validator::MaskedMobile => "masked-mobile",
+            Validator::CnDisabilityCert => "cn-disability-cert",
         }
     }
 
@@ -82,6 +87,7 @@ impl Validator {
             Validator::Coordinates => coordinates(text),
             Validator::MaskedId => masked_id(text),
             Validator::MaskedMobile => masked_mobile(text),
+            Validator::CnDisabilityCert => disability_cert(text),
         }
     }
 }
@@ -360,6 +366,18 @@ fn bank_card(text: &str) -> Check {
     }
 }
 
+fn disability_cert(text: &str) -> Check {
+    let b: Vec<u8> = text.bytes().filter(u8::is_ascii_alphanumeric).collect();
+    if b.len() != 20 || !(b'1'..=b'7').contains(&b[18]) || !(b'1'..=b'4').contains(&b[19]) {
+        return Check::Fail;
+    }
+    match cn_ric(std::str::from_utf8(&b[..18]).unwrap_or("")) {
+        Check::Pass => Check::Pass,
+        Check::Unsure => Check::Unsure,
+        _ => Check::Fail,
+    }
+}
+
 /// Mask characters accepted in de-identified numbers (after normalisation
 /// full-width ＊ is `*`).
 fn is_mask(c: u8) -> bool {
@@ -588,6 +606,9 @@ mod tests {
         assert_eq!(masked_id("11010519491231002x"), Check::Fail, "not masked");
         assert_eq!(masked_mobile("138****5678"), Check::Fail);
         assert_eq!(masked_mobile("1381234*678"), Check::Pass);
+        assert_eq!(disability_cert("11010519491231002x42"), Check::Pass);
+        assert_eq!(disability_cert("11010519491231002x82"), Check::Fail);
+        assert_eq!(disability_cert("11010519491231002y42"), Check::Fail);
     }
 
     #[test]
