@@ -557,7 +557,11 @@ impl Scanner {
             let starts_digit = hay[m.start()].is_ascii_digit();
             let ends_digit = hay[m.end() - 1].is_ascii_digit() || hay[m.end() - 1] == b'x';
             if (starts_digit && m.start() > 0 && hay[m.start() - 1].is_ascii_digit())
-                || (ends_digit && hay.get(m.end()).is_some_and(u8::is_ascii_digit))
+                || (ends_digit
+                    && hay
+                        .get(m.end())
+                        .is_some_and(|&b| b.is_ascii_digit() || b == b'x'))
+                || (ends_digit && grouped_continues(hay, m.start(), m.end()))
             {
                 continue;
             }
@@ -710,6 +714,17 @@ fn forward_chars(text: &str, from: usize, n: usize) -> usize {
         .char_indices()
         .nth(n)
         .map_or(text.len(), |(i, _)| from + i)
+}
+
+/// A grouped number (`6501 0219 8001 0112`) followed by a separator and
+/// more digits is the head of a longer grouped number (an ID in 4-digit
+/// groups), not a number of its own. Ungrouped matches are unaffected, so
+/// a list of numbers separated by spaces still yields each one.
+fn grouped_continues(hay: &[u8], start: usize, end: usize) -> bool {
+    let grouped = hay[start..end].iter().any(|&b| b == b' ' || b == b'-');
+    grouped
+        && matches!(hay.get(end), Some(b' ' | b'-'))
+        && hay.get(end + 1).is_some_and(u8::is_ascii_digit)
 }
 
 /// True when only white space (or zero-width characters) stands between

@@ -330,10 +330,10 @@ fn known_issuer(d: &[u8]) -> bool {
             p(2) == 62 // UnionPay, 16–19
                 || (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3))) // Discover
         }
-        b'4' => n == 16 || n == 19,                       // Visa
-        b'5' => n == 16 && (51..=55).contains(&p(2)),     // Mastercard
+        b'4' => n == 16, // Visa (19-digit Visa cards are rare in China)
+        b'5' => n == 16 && (51..=55).contains(&p(2)), // Mastercard
         b'2' => n == 16 && (2221..=2720).contains(&p(4)), // Mastercard 2-series
-        b'3' => (3528..=3589).contains(&p(4)),            // JCB, 16–19
+        b'3' => (3528..=3589).contains(&p(4)), // JCB, 16–19
         b'9' => p(4) == 9558 || p(5) == 95599 || p(4) == 9559,
         _ => false,
     }
@@ -357,6 +357,10 @@ fn date_stamped(d: &[u8]) -> bool {
 fn bank_card(text: &str) -> Check {
     let d: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
     if !(16..=19).contains(&d.len()) || d.iter().all(|&c| c == d[0]) {
+        return Check::Fail;
+    }
+    // An ID number is not a card: the ID interpretation wins.
+    if d.len() == 18 && cn_ric(std::str::from_utf8(&d).unwrap_or("")) != Check::Fail {
         return Check::Fail;
     }
     if luhn_ok(&d) && known_issuer(&d) && !date_stamped(&d) {
