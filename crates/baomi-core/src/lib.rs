@@ -26,7 +26,7 @@ pub mod time;
 mod types;
 pub mod validators;
 
-pub use rules::{Matcher, Rule, RuleError, RuleSet};
+pub use rules::{Matcher, Pack, Rule, RuleError, RuleSet, PACKS};
 pub use scanner::{ExampleFailure, Scanner, ScannerError};
 pub use stream::{StreamResult, StreamScan, DEFAULT_CHUNK, DEFAULT_MAX_FINDINGS};
 pub use types::*;

@@ -23,15 +23,45 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 const COMPOUND: &str =
     "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文|司徒|夏侯|端木|独孤";
 
+/// Surnames that are also everyday function words or verbs (于, 向, 和,
+/// 查, 应 …): after a role word without a colon (信访人查询) they do not
+/// start a name.
+const AMBIGUOUS: &str = "于向和时明全应查解申成安方文易路常华单关连车项宁尚齐司管商师农古吉简麦景党宫费卜冷席卫米宗桂佟边和商沙荣桑甄仲巩池查麻苑迟温康施牛葛邢乔伍庞颜庄章鲁岳翟殷詹欧耿兰焦左柳甘祝包符舒柯纪梅童凌毕季霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤阳穆卓缪褚娄窦戚岑晏柏瞿臧闵苟邬卞姬仇栾隋刁巫寇郎丛虞敖佘";
+
+/// Role words that describe a person only when a name follows them
+/// (申请人张三); alone they are the vocabulary of laws (申请人应当…).
+const ROLES: &str = "户主|申请人|患者|病人|当事人|服刑人员|刑满释放人员|社区矫正对象|矫正对象|救助对象|低保对象|供养对象|特困人员|受助人|举报人|信访人|投诉人|控告人|检举人|来信人|来访人|监护人|死者|学生|幼儿|儿童|困境儿童|留守儿童|老人|村民|居民|职工|员工|群众|男孩|女孩|男童|女童|本人|收款人|户名|姓名|病例";
+
 fn anchors() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         let s = format!("(?:{COMPOUND}|[{SURNAMES}])");
-        let strong = "户主|申请人|该生|该同志|该户|该患者|该村民|该居民|该员|该名|本人|其子|其女|之子|之女|其妻|其夫|其父|其母|其孙|监护人|姓名|举报人|信访人|投诉人|控告人|检举人|来信人|来访人|当事人|服刑人员|刑满释放人员|社区矫正对象|矫正对象|救助对象|低保对象|供养对象|受助人|死者|遇难者";
-        let weak = "患者|病人|学生|幼儿|儿童|老人|村民|居民|职工|员工|群众|男孩|女孩|男童|女童";
-        let pattern = format!(
-            r"(?:{strong})|(?:确诊病例|无症状感染者|密切接触者|病例|感染者|密接者?)[0-9一二三四五六七八九十]{{1,3}}[:：，,]|户名[:：]?\s*{s}[\p{{Han}}]{{1,2}}(?:$|[^\p{{Han}}])|(?:{weak})[:：]?{s}[\p{{Han}}]{{1,2}}|{s}某{{1,2}}|{s}[\p{{Han}}]{{1,2}}(?:[，,、]\s*[男女]|[（(][男女]|\s*(?:同志|先生|女士|老人))|(?:^|[\t|，,、（(：:])\s*(?:男|女)\s*(?:$|[\t|，,、）)；;。])|(?:^|[\t|，,、（(])\s*[0-9]{{1,3}}\s*(?:岁|周岁)\s*(?:$|[\t|，,、）)；;。])|(?:^|[\t|])\s*{s}[\p{{Han}}]{{1,2}}\s*(?:$|[\t|])"
-        );
+        let strict: String = SURNAMES.chars().filter(|c| !AMBIGUOUS.contains(*c)).collect();
+        let st = format!("(?:{COMPOUND}|[{strict}])");
+        // Words that point at one person by themselves; the class after
+        // each keeps 该生产, 其子女, 其父母, 该户籍 out.
+        let pointing = r"该生(?:[^产效活态命]|$)|该同志|该户(?:[^籍口]|$)|该患者|该村民|该居民|该员|该学生|该儿童|其子(?:[^女]|$)|其女(?:[^婿]|$)|之子|之女|其妻|其夫|其父(?:[^母]|$)|其母(?:[^亲]|$)|其孙";
+        let name = format!(r"(?:{s}某{{1,2}}|{s}[\p{{Han}}]{{1,2}})");
+        let pattern = [
+            pointing.to_string(),
+            // A role with a colon, then a name: 户主：李四, 申请人: 王某.
+            format!(r"(?:{ROLES})[:：]\s*{name}"),
+            // A role directly followed by a name (申请人张伟, 患者陈某).
+            format!(r"(?:{ROLES})\s?(?:{st}某{{1,2}}|{st}[\p{{Han}}]{{1,2}})"),
+            // Numbered cases of epidemiological notices.
+            r"(?:确诊病例|无症状感染者|密切接触者|病例|感染者|密接者?)[0-9一二三四五六七八九十]{1,3}[:：，,]".to_string(),
+            // 王某, 李某某: the usual pseudonym still points at one person.
+            format!(r"{s}某{{1,2}}"),
+            // A name followed by gender or a form of address.
+            format!(r"{s}[\p{{Han}}]{{1,2}}(?:[，,、]\s*[男女][，,、）)\s]|[（(][男女]|\s*(?:同志|先生|女士))"),
+            // A gender cell or clause: \t男\t, ，女，
+            r"(?:^|[\t|，,、（(：:])\s*(?:男|女)\s*(?:$|[\t|，,、）)；;。])".to_string(),
+            // An age cell or clause: ，52岁，
+            r"(?:^|[\t|，,、（(])\s*[0-9]{1,3}\s*(?:岁|周岁)\s*(?:$|[\t|，,、）)；;。])".to_string(),
+            // A cell that holds just a name.
+            format!(r"(?:^|[\t|])\s*{s}[\p{{Han}}]{{1,2}}\s*(?:$|[\t|])"),
+        ]
+        .join("|");
         Regex::new(&format!("(?m){pattern}")).expect("valid person regex")
     })
 }
@@ -59,8 +89,13 @@ pub(crate) fn person_near(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     anchors().find_iter(unit).any(|m| {
+        // The match is not its own anchor (an age cell, a disease cell that
+        // looks like a name); an anchor that merely touches it (该生 plus
+        // the character its class consumed) still counts.
         let (s, e) = (lo + m.start(), lo + m.end());
-        !(s < end && e > start)
+        let inside = (start..end).contains(&s);
+        let covers = s <= start && e >= end;
+        !inside && !covers
     })
 }
 

@@ -236,6 +236,13 @@ impl Scanner {
         Scanner::new(RuleSet::shipped()).expect("shipped rules compile; the test suite checks them")
     }
 
+    /// A shipped pack by name (see [`crate::PACKS`]); `None` for an unknown
+    /// name.
+    pub fn pack(name: &str) -> Option<Scanner> {
+        let set = RuleSet::pack(name)?;
+        Some(Scanner::new(set).expect("shipped packs compile; the test suite checks them"))
+    }
+
     /// Loads rules from a folder of `*.toml` files (or one file).
     pub fn from_dir(path: &Path) -> Result<Scanner, ScannerError> {
         Scanner::new(RuleSet::from_path(path)?)
@@ -930,6 +937,30 @@ mod shipped_rule_tests {
     fn every_shipped_rule_example_behaves() {
         let failures = Scanner::shipped().test_examples();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn every_pack_rule_example_behaves() {
+        for pack in crate::PACKS {
+            let failures = Scanner::pack(pack.name).unwrap().test_examples();
+            assert!(failures.is_empty(), "pack {}: {failures:#?}", pack.name);
+        }
+    }
+
+    #[test]
+    fn new_categories_have_ten_examples_each_way() {
+        let scanner = Scanner::shipped();
+        for rule in scanner.rules() {
+            if rule.origin.starts_with("rules/sensitive.toml") {
+                assert!(
+                    rule.hit_examples.len() >= 10 && rule.miss_examples.len() >= 10,
+                    "{}: {} hit, {} miss examples",
+                    rule.id,
+                    rule.hit_examples.len(),
+                    rule.miss_examples.len()
+                );
+            }
+        }
     }
 }
 
