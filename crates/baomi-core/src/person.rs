@@ -15,7 +15,7 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 /// Characters either side of a match searched for a person anchor.
-pub const PERSON_WINDOW: usize = 60;
+pub const PERSON_WINDOW: usize = 100;
 
 /// Common single and compound surnames (the most frequent ~150, covering
 /// the large majority of the population).
@@ -26,11 +26,14 @@ const COMPOUND: &str =
 /// Surnames that are also everyday function words or verbs (于, 向, 和,
 /// 查, 应 …): after a role word without a colon (信访人查询) they do not
 /// start a name.
-const AMBIGUOUS: &str = "于向和时明全应查解申成安方文易路常华单关连车项宁尚齐司管商师农古吉简麦景党宫费卜冷席卫米宗桂佟边和商沙荣桑甄仲巩池查麻苑迟温康施牛葛邢乔伍庞颜庄章鲁岳翟殷詹欧耿兰焦左柳甘祝包符舒柯纪梅童凌毕季霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤阳穆卓缪褚娄窦戚岑晏柏瞿臧闵苟邬卞姬仇栾隋刁巫寇郎丛虞敖佘";
+const AMBIGUOUS: &str = "严于向和时明全应查解申成安方文易路常华单关连车项宁尚齐司管商师农古吉简麦景党宫费卜冷席卫米宗桂佟边和商沙荣桑甄仲巩池查麻苑迟温康施牛葛邢乔伍庞颜庄章鲁岳翟殷詹欧耿兰焦左柳甘祝包符舒柯纪梅童凌毕季霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍喻祁蒲房滕屈饶牟艾尤阳穆卓缪褚娄窦戚岑晏柏瞿臧闵苟邬卞姬仇栾隋刁巫寇郎丛虞敖佘";
 
 /// Role words that describe a person only when a name follows them
 /// (申请人张三); alone they are the vocabulary of laws (申请人应当…).
 const ROLES: &str = "户主|申请人|患者|病人|当事人|服刑人员|刑满释放人员|社区矫正对象|矫正对象|救助对象|低保对象|供养对象|特困人员|受助人|举报人|信访人|投诉人|控告人|检举人|来信人|来访人|监护人|死者|学生|幼儿|儿童|困境儿童|留守儿童|老人|村民|居民|职工|员工|群众|男孩|女孩|男童|女童|本人|收款人|户名|姓名|病例";
+
+/// Roles that may be followed directly by a name, without a colon.
+const DIRECT: &str = "户主|申请人|患者|病人|学生|幼儿|儿童|困境儿童|留守儿童|老人|村民|居民|职工|收款人|低保对象|救助对象|矫正对象|社区矫正对象|服刑人员|刑满释放人员";
 
 fn anchors() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -46,8 +49,10 @@ fn anchors() -> &'static Regex {
             pointing.to_string(),
             // A role with a colon, then a name: 户主：李四, 申请人: 王某.
             format!(r"(?:{ROLES})[:：]\s*{name}"),
-            // A role directly followed by a name (申请人张伟, 患者陈某).
-            format!(r"(?:{ROLES})\s?(?:{st}某{{1,2}}|{st}[\p{{Han}}]{{1,2}})"),
+            // A role directly followed by a name (申请人张伟, 患者陈某); only
+            // roles that laws do not follow with a verb (当事人陈述,
+            // 监护人严加看管 need the colon form).
+            format!(r"(?:{DIRECT})\s?(?:{st}某{{1,2}}|{st}[\p{{Han}}]{{1,2}})"),
             // Numbered cases of epidemiological notices.
             r"(?:确诊病例|无症状感染者|密切接触者|病例|感染者|密接者?)[0-9一二三四五六七八九十]{1,3}[:：，,]".to_string(),
             // 王某, 李某某: the usual pseudonym still points at one person.
@@ -135,6 +140,11 @@ mod tests {
 
     #[test]
     fn policy_prose_and_other_lines_have_no_anchor() {
+        assert!(!near("精神病人在不能辨认或者不能控制自己行为的时候违反治安管理的，不予处罚，但是应当责令其监护人严加看管和治疗。", "精神病"));
+        assert!(!near(
+            "听取当事人陈述、申辩，当事人患有严重疾病的",
+            "严重疾病"
+        ));
         assert!(!near(
             "完善重特大疾病医疗保障和救助制度，做好尿毒症患者透析保障",
             "尿毒症"

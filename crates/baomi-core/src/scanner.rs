@@ -373,9 +373,9 @@ impl Scanner {
     ) -> Vec<Finding> {
         let mut kept = self.select(text, window.report_from, window.report_to);
         // PDF pages (segments with a page number) are matched a second time
-        // with soft line breaks removed; only matches across a removed break
-        // are new, and a match found both ways keeps the better confidence
-        // (a hotword at the end of the previous line).
+        // with soft line breaks removed: a match across a removed break, or
+        // one whose context stands on the line before, is added, and a match
+        // found both ways keeps the better confidence.
         if info.page.is_some() {
             if let Some(joined) = crate::softbreak::join(text) {
                 for (mut c, confidence) in self.select(&joined.text, 0, joined.text.len()) {
@@ -388,11 +388,12 @@ impl Scanner {
                         .find(|(k, _)| k.rule == c.rule && k.start == c.start && k.end == c.end)
                     {
                         same.1 = same.1.max(confidence);
-                    } else if joined.crosses(c.start, c.end)
-                        && !kept
-                            .iter()
-                            .any(|(k, _)| k.rule == c.rule && k.start < c.end && c.start < k.end)
+                    } else if !kept
+                        .iter()
+                        .any(|(k, _)| k.rule == c.rule && k.start < c.end && c.start < k.end)
                     {
+                        // New: across a break, or with its context (a
+                        // hotword, a person) on the line before.
                         kept.push((c, confidence));
                     }
                 }

@@ -20,8 +20,6 @@ pub(crate) struct Joined {
     /// (offset in `text`, offset in the original) at the start of each
     /// piece copied unchanged.
     pieces: Vec<(usize, usize)>,
-    /// Original byte ranges that were removed.
-    removed: Vec<(usize, usize)>,
 }
 
 fn list_start() -> &'static Regex {
@@ -64,7 +62,17 @@ pub(crate) fn join(text: &str) -> Option<Joined> {
         }
         let from = line_start + before.len();
         let to = nl + 1 + (next.len() - next.trim_start_matches([' ', '\u{3000}']).len());
-        removed.push((from, to));
+        // Between the groups of a grouped number (`3100⏎2X` after `4912 `)
+        // the break stands for a space; inside an ungrouped number or a
+        // Chinese sentence, for nothing.
+        let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let group = before.rsplit(' ').next().unwrap_or("");
+        let spaced = ascii(before.chars().last())
+            && ascii(text[to..].chars().next())
+            && group.len() < before.len()
+            && group.len() <= 6
+            && group.bytes().all(|b| b.is_ascii_alphanumeric());
+        removed.push((from, to, spaced.then_some(nl)));
     }
     if removed.is_empty() {
         return None;
@@ -72,18 +80,19 @@ pub(crate) fn join(text: &str) -> Option<Joined> {
     let mut out = String::with_capacity(text.len());
     let mut pieces = Vec::with_capacity(removed.len() + 1);
     let mut at = 0;
-    for &(from, to) in &removed {
+    for &(from, to, space) in &removed {
         pieces.push((out.len(), at));
         out.push_str(&text[at..from]);
+        if let Some(nl) = space {
+            // The space maps onto the line feed it replaces.
+            pieces.push((out.len(), nl));
+            out.push(' ');
+        }
         at = to;
     }
     pieces.push((out.len(), at));
     out.push_str(&text[at..]);
-    Some(Joined {
-        text: out,
-        pieces,
-        removed,
-    })
+    Some(Joined { text: out, pieces })
 }
 
 impl Joined {
@@ -95,12 +104,6 @@ impl Joined {
             self.pieces[s].1 + (start - self.pieces[s].0),
             self.pieces[e].1 + (end - self.pieces[e].0),
         )
-    }
-
-    /// Whether an original span contains a removed break.
-    pub(crate) fn crosses(&self, start: usize, end: usize) -> bool {
-        let i = self.removed.partition_point(|r| r.0 < start);
-        self.removed.get(i).is_some_and(|r| r.1 <= end)
     }
 }
 
@@ -116,10 +119,19 @@ mod tests {
         let at = j.text.find("五组").unwrap();
         let (s, e) = j.original(at, at + "五组".len());
         assert_eq!(&text[s..e], "五\n组");
-        assert!(j.crosses(s, e));
-        assert!(!j.crosses(0, 3));
         assert!(join("第一句。\n第二句。").is_none());
         assert!(join("无换行").is_none());
+    }
+
+    #[test]
+    fn a_break_between_digits_is_a_space() {
+        let text = "身份证号1101 0519 4912 3100\n2X，住址";
+        let j = join(text).unwrap();
+        assert_eq!(j.text, "身份证号1101 0519 4912 3100 2X，住址");
+        let at = j.text.find("1101").unwrap();
+        let end = j.text.find("，").unwrap();
+        let (s, e) = j.original(at, end);
+        assert_eq!(&text[s..e], "1101 0519 4912 3100\n2X");
     }
 
     #[test]
