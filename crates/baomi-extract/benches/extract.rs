@@ -89,7 +89,19 @@ fn big_docx(target: usize) -> (Vec<u8>, usize) {
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in [
-        ("[Content_Types].xml", "<Types/>"),
+        // A package Word and LibreOffice open (the .doc bench converts it).
+        (
+            "[Content_Types].xml",
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/><Override PartName=\"/word/comments.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml\"/></Types>",
+        ),
+        (
+            "_rels/.rels",
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>",
+        ),
+        (
+            "word/_rels/document.xml.rels",
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments\" Target=\"comments.xml\"/></Relationships>",
+        ),
         ("word/document.xml", xml.as_str()),
         ("word/comments.xml", comments.as_str()),
         (
@@ -168,6 +180,53 @@ fn big_pdf(pages: usize) -> Vec<u8> {
     out
 }
 
+/// An OFD of `pages` pages, 40 lines each; every line is two TextObjects
+/// (the second written first, as writers may), with DeltaX advances.
+fn big_ofd(pages: usize) -> Vec<u8> {
+    let mut gen = Text(13);
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut add = |name: &str, data: &str| {
+        w.start_file(name, opts).expect("zip entry");
+        w.write_all(data.as_bytes()).expect("zip write");
+    };
+    add("OFD.xml", &format!("<ofd:OFD {ns}><ofd:DocBody><ofd:DocInfo><ofd:Title>基准</ofd:Title></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"));
+    let list: String = (0..pages)
+        .map(|p| {
+            format!(
+                "<ofd:Page ID=\"{}\" BaseLoc=\"Pages/Page_{p}/Content.xml\"/>",
+                p + 1
+            )
+        })
+        .collect();
+    add(
+        "Doc_0/Document.xml",
+        &format!(
+            "<ofd:Document {ns}><ofd:CommonData/><ofd:Pages>{list}</ofd:Pages></ofd:Document>"
+        ),
+    );
+    for p in 0..pages {
+        let mut xml = format!("<ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"1\">");
+        for line in 0..40 {
+            let y = 20 + line * 6;
+            let (a, b) = if line == 20 && p % 10 == 0 {
+                ("本件密级：机密".to_string(), format!("★{}年", p % 9 + 1))
+            } else {
+                (gen.sentence(15), gen.sentence(14))
+            };
+            for (x, text) in [(20 + 4 * a.chars().count(), &b), (20, &a)] {
+                let n = text.chars().count();
+                xml.push_str(&format!("<ofd:TextObject ID=\"2\" Font=\"1\" Size=\"4\" Boundary=\"{x} {y} 200 5\"><ofd:TextCode X=\"0\" Y=\"4\" DeltaX=\"g {} 4\">{text}</ofd:TextCode></ofd:TextObject>", n - 1));
+            }
+        }
+        xml.push_str("</ofd:Layer></ofd:Content></ofd:Page>");
+        add(&format!("Doc_0/Pages/Page_{p}/Content.xml"), &xml);
+    }
+    w.finish().expect("zip").into_inner()
+}
+
 fn time(label: &str, name: &str, bytes: &[u8], scanner: &Scanner, runs: usize) {
     let limits = Limits::default();
     let mut times: Vec<Duration> = Vec::new();
@@ -190,6 +249,35 @@ fn time(label: &str, name: &str, bytes: &[u8], scanner: &Scanner, runs: usize) {
     );
 }
 
+/// Converts a docx to .doc with LibreOffice in a temporary folder.
+fn docx_as_doc(docx: &[u8]) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().ok()?;
+    let src = dir.path().join("big.docx");
+    std::fs::write(&src, docx).ok()?;
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let status = std::process::Command::new("soffice")
+        .args([
+            &profile,
+            "--headless",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&src)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::read(dir.path().join("big.doc")).ok()
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less flags; run only under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -199,6 +287,12 @@ fn main() {
     let (docx, xml_len) = big_docx(10 << 20);
     println!("docx: document.xml {:.1} MB", xml_len as f64 / 1e6);
     time("docx (~10 MB)", "big.docx", &docx, &scanner, 5);
+    // The same document as Word 97-2003 .doc, written by LibreOffice (real
+    // writer output, not built here): skipped without soffice.
+    match docx_as_doc(&docx) {
+        Some(doc) => time("doc (same text, LibreOffice)", "big.doc", &doc, &scanner, 5),
+        None => println!("doc: skipped (soffice not found or conversion failed)"),
+    }
     let pdf = big_pdf(100);
     time(
         "pdf (100 pages, UniGB-UCS2-H)",
@@ -207,4 +301,5 @@ fn main() {
         &scanner,
         10,
     );
+    time("ofd (200 pages)", "big.ofd", &big_ofd(200), &scanner, 10);
 }
