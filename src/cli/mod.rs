@@ -38,15 +38,30 @@ pub fn use_color(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// The shipped rules, or the rule files of `--rules DIR`.
+/// The shipped rules, a shipped pack (`--rules pack:NAME`), or the rule
+/// files of `--rules DIR`.
 pub fn load_scanner(rules: Option<&Path>) -> anyhow::Result<Scanner> {
     match rules {
         None => Ok(Scanner::shipped()),
-        Some(dir) => Scanner::from_dir(dir).with_context(|| {
-            format!(
-                "cannot load rules from {}; fix the rule file, or omit --rules to use the shipped rules",
-                dir.display()
-            )
-        }),
+        Some(dir) => {
+            if let Some(name) = dir.to_str().and_then(|d| d.strip_prefix("pack:")) {
+                return Scanner::pack(name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown rule pack {name:?}; shipped packs: {} (see `baomi rules list`)",
+                        baomi_core::PACKS
+                            .iter()
+                            .map(|p| p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            }
+            Scanner::from_dir(dir).with_context(|| {
+                format!(
+                    "cannot load rules from {}; fix the rule file, or omit --rules to use the shipped rules",
+                    dir.display()
+                )
+            })
+        }
     }
 }

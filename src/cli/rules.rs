@@ -14,7 +14,8 @@ pub enum RulesCommand {
 
 #[derive(Args)]
 pub struct RulesArgs {
-    /// Folder of rule files (*.toml) or one file; default: the shipped rules.
+    /// Folder of rule files (*.toml), one file, or a shipped pack as
+    /// `pack:NAME`; default: the shipped rules (pack `default`).
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 }
@@ -54,6 +55,14 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
         }
         RulesCommand::List(args) => {
             let scanner = super::load_scanner(args.rules.as_deref())?;
+            let loaded = match args.rules.as_deref().and_then(|p| p.to_str()) {
+                None => Some("default"),
+                Some(r) => r.strip_prefix("pack:"),
+            };
+            for p in baomi_core::PACKS {
+                let mark = if loaded == Some(p.name) { "*" } else { " " };
+                println!("pack {mark} {:<10} {}", p.name, p.title);
+            }
             for r in scanner.rules() {
                 let kind = match &r.matcher {
                     baomi_core::Matcher::Keywords(k) => format!("{} keywords", k.len()),

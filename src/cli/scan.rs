@@ -13,7 +13,8 @@ pub struct ScanArgs {
     /// Files and folders to scan (folders recursively).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Folder of rule files (*.toml) or one file; default: the shipped rules.
+    /// Folder of rule files (*.toml), one file, or a shipped pack as
+    /// `pack:NAME` (see `baomi rules list`); default: the shipped rules.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
     /// Output format.

@@ -41,6 +41,7 @@ pub fn with_keywords(file: &std::path::Path) -> RuleSet {
         hotword_window: 0,
         require_hotword: false,
         whole_line: false,
+        person: false,
         origin: file.display().to_string(),
     })
     .expect("unique id");

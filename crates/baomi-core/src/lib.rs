@@ -19,15 +19,17 @@ pub mod display;
 mod document;
 pub mod meta;
 pub mod normalize;
+pub mod person;
 pub mod rules;
 mod scanner;
+mod softbreak;
 mod stream;
 pub mod time;
 mod types;
 pub mod validators;
 
 pub use document::{ScanReport, EMPTY_DOCUMENT};
-pub use rules::{Matcher, Rule, RuleError, RuleSet};
+pub use rules::{Matcher, Pack, Rule, RuleError, RuleSet, PACKS};
 pub use scanner::{ExampleFailure, Scanner, ScannerError};
 pub use stream::{StreamResult, StreamScan, DEFAULT_CHUNK, DEFAULT_MAX_FINDINGS};
 pub use types::*;

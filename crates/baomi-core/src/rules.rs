@@ -28,6 +28,42 @@ const SHIPPED: &[(&str, &str)] = &[
         "organisations.toml",
         include_str!("../../../rules/organisations.toml"),
     ),
+    (
+        "sensitive.toml",
+        include_str!("../../../rules/sensitive.toml"),
+    ),
+];
+
+/// A named selection of shipped rule files, for a kind of document.
+#[derive(Debug, Clone, Copy)]
+pub struct Pack {
+    pub name: &'static str,
+    /// What the pack is for, as `baomi rules list` shows it.
+    pub title: &'static str,
+    /// Rule files beyond the default ones (the default pack has none).
+    extra: &'static [(&'static str, &'static str)],
+}
+
+/// The shipped packs. `default` is the 政务公开 pre-publication review every
+/// command uses unless told otherwise; `roster` is stricter, for attachments
+/// that are lists of people (低保/救助/补贴名单, 花名册, 录取名单): it drops
+/// the person condition of the sensitive-category rules (every row of a
+/// roster is about a person) and raises contact and account numbers to
+/// `block`.
+pub const PACKS: &[Pack] = &[
+    Pack {
+        name: "default",
+        title: "政务公开发布前审查（正文、公告、答复）",
+        extra: &[],
+    },
+    Pack {
+        name: "roster",
+        title: "名册类附件（更严：不要求人名上下文，号码一律拦截）",
+        extra: &[(
+            "packs/roster.toml",
+            include_str!("../../../rules/packs/roster.toml"),
+        )],
+    },
 ];
 
 /// Default largest number of noise characters allowed in one gap between two
@@ -106,6 +142,8 @@ struct RawRule {
     #[serde(default)]
     whole_line: bool,
     #[serde(default)]
+    person: bool,
+    #[serde(default)]
     tests: RuleExamples,
 }
 
@@ -114,6 +152,22 @@ struct RawRule {
 struct RawFile {
     #[serde(default)]
     rule: Vec<RawRule>,
+    #[serde(default)]
+    adjust: Vec<RawAdjust>,
+}
+
+/// A change to a rule defined in another file (how packs and offices tune
+/// shipped rules without copying them). Its examples replace the rule's,
+/// since a rule that behaves differently needs examples that say how.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdjust {
+    id: toml::Spanned<String>,
+    severity: Option<Severity>,
+    person: Option<bool>,
+    require_hotword: Option<bool>,
+    hotword_window: Option<usize>,
+    tests: RuleExamples,
 }
 
 /// How a rule matches.
@@ -156,6 +210,10 @@ pub struct Rule {
     /// space): how markings are laid out, as opposed to prose that merely
     /// uses the same words.
     pub whole_line: bool,
+    /// Report only when a person is named or described in the same line
+    /// (see [`crate::person`]): for diseases, religions, records and other
+    /// words that are policy vocabulary unless said of someone.
+    pub person: bool,
     pub hit_examples: Vec<String>,
     pub miss_examples: Vec<String>,
     /// File and line the rule was defined at, for messages.
@@ -184,6 +242,24 @@ impl RuleSet {
             .map(|(name, text)| (PathBuf::from(format!("rules/{name}")), text.to_string()))
             .collect();
         RuleSet::from_files(files).expect("shipped rules are checked by the test suite")
+    }
+
+    /// A shipped pack by name (see [`PACKS`]); `None` for an unknown name.
+    ///
+    /// ```
+    /// let roster = baomi_core::RuleSet::pack("roster").unwrap();
+    /// let health = roster.rules.iter().find(|r| &*r.id == "personal.health-condition").unwrap();
+    /// assert!(!health.person);
+    /// assert!(baomi_core::RuleSet::pack("nope").is_none());
+    /// ```
+    pub fn pack(name: &str) -> Option<RuleSet> {
+        let pack = PACKS.iter().find(|p| p.name == name)?;
+        let files: Vec<(PathBuf, String)> = SHIPPED
+            .iter()
+            .chain(pack.extra)
+            .map(|(name, text)| (PathBuf::from(format!("rules/{name}")), text.to_string()))
+            .collect();
+        Some(RuleSet::from_files(files).expect("shipped packs are checked by the test suite"))
     }
 
     /// Loads every `*.toml` file of a folder (sorted by name), or one file.
@@ -230,6 +306,7 @@ impl RuleSet {
         let mut hasher = Sha256::new();
         let mut rules = Vec::new();
         let mut seen = HashSet::new();
+        let mut adjusts = Vec::new();
         for (file, text) in &files {
             hasher.update(
                 file.file_name()
@@ -244,6 +321,7 @@ impl RuleSet {
                 line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
                 message: e.message().trim().to_string(),
             })?;
+            adjusts.extend(raw.adjust.into_iter().map(|a| (file.clone(), text, a)));
             for raw_rule in raw.rule {
                 let line = line_of(text, raw_rule.id.span().start);
                 let id = raw_rule.id.get_ref().clone();
@@ -262,6 +340,45 @@ impl RuleSet {
                     check_rule(raw_rule, format!("{}:{line}", file.display())).map_err(invalid)?,
                 );
             }
+        }
+        for (file, text, a) in adjusts {
+            let line = line_of(text, a.id.span().start);
+            let id = a.id.into_inner();
+            let invalid = |message: &str| RuleError::Invalid {
+                file: file.clone(),
+                line,
+                rule: id.clone(),
+                message: message.into(),
+            };
+            let rule = rules
+                .iter_mut()
+                .find(|r| *r.id == *id)
+                .ok_or_else(|| invalid("`[[adjust]]` names no rule of this rule set"))?;
+            if a.tests.hit.is_empty() || a.tests.miss.is_empty() {
+                return Err(invalid(
+                    "`[[adjust]]` needs its own `tests.hit` and `tests.miss` examples",
+                ));
+            }
+            if let Some(v) = a.severity {
+                rule.severity = v;
+            }
+            if let Some(v) = a.person {
+                rule.person = v;
+            }
+            if let Some(v) = a.require_hotword {
+                if v && rule.hotwords.is_empty() {
+                    return Err(invalid(
+                        "`require_hotword = true` but the rule has no hotwords",
+                    ));
+                }
+                rule.require_hotword = v;
+            }
+            if let Some(v) = a.hotword_window {
+                rule.hotword_window = v;
+            }
+            rule.hit_examples = a.tests.hit;
+            rule.miss_examples = a.tests.miss;
+            rule.origin = format!("{}:{line}", file.display());
         }
         if rules.is_empty() {
             let file = files.first().map(|f| f.0.clone()).unwrap_or_default();
@@ -377,6 +494,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
         hotword_window: raw.hotword_window.unwrap_or(DEFAULT_HOTWORD_WINDOW),
         require_hotword: raw.require_hotword,
         whole_line: raw.whole_line,
+        person: raw.person,
         hit_examples: raw.tests.hit,
         miss_examples: raw.tests.miss,
         origin,
@@ -474,6 +592,44 @@ tests.miss = ["公开资料"]
     fn unknown_field_is_refused() {
         let e = err(&GOOD.replace("basis = \"b\"", "basis = \"b\"\nseverty = \"x\""));
         assert!(e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn adjust_changes_a_rule_and_replaces_its_examples() {
+        let adjust = r#"
+[[adjust]]
+id = "t.one"
+severity = "block"
+tests.hit = ["内部资料"]
+tests.miss = ["资料"]
+"#;
+        let set = RuleSet::from_files(vec![
+            (PathBuf::from("a.toml"), GOOD.into()),
+            (PathBuf::from("b.toml"), adjust.into()),
+        ])
+        .unwrap();
+        assert_eq!(set.rules[0].severity, Severity::Block);
+        assert_eq!(set.rules[0].miss_examples, ["资料"]);
+        assert_eq!(set.rules[0].origin, "b.toml:3");
+        let e = err(&adjust.replace("t.one", "t.none"));
+        assert!(e.contains("names no rule"), "{e}");
+        let e = RuleSet::from_files(vec![
+            (PathBuf::from("a.toml"), GOOD.into()),
+            (
+                PathBuf::from("b.toml"),
+                adjust.replace("tests.miss = [\"资料\"]", ""),
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("own `tests.hit` and `tests.miss`"), "{e}");
+    }
+
+    #[test]
+    fn every_pack_loads() {
+        for p in PACKS {
+            assert!(RuleSet::pack(p.name).is_some(), "{}", p.name);
+        }
     }
 
     #[test]

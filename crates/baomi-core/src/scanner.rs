@@ -108,6 +108,8 @@ struct Candidate {
     end: usize,
     /// Validator said only "plausible": needs a hotword.
     weak: bool,
+    /// Validator found a doubtful part: at most `medium` confidence.
+    unsure: bool,
 }
 
 /// A rule example that did not behave as its rule file says.
@@ -232,6 +234,13 @@ impl Scanner {
     /// The shipped rule sets.
     pub fn shipped() -> Scanner {
         Scanner::new(RuleSet::shipped()).expect("shipped rules compile; the test suite checks them")
+    }
+
+    /// A shipped pack by name (see [`crate::PACKS`]); `None` for an unknown
+    /// name.
+    pub fn pack(name: &str) -> Option<Scanner> {
+        let set = RuleSet::pack(name)?;
+        Some(Scanner::new(set).expect("shipped packs compile; the test suite checks them"))
     }
 
     /// Loads rules from a folder of `*.toml` files (or one file).
@@ -362,6 +371,75 @@ impl Scanner {
         info: &SegmentInfo,
         window: Window,
     ) -> Vec<Finding> {
+        let mut kept = self.select(text, window.report_from, window.report_to);
+        // PDF pages (segments with a page number) are matched a second time
+        // with soft line breaks removed: a match across a removed break, or
+        // one whose context stands on the line before, is added, and a match
+        // found both ways keeps the better confidence.
+        if info.page.is_some() {
+            if let Some(joined) = crate::softbreak::join(text) {
+                for (mut c, confidence) in self.select(&joined.text, 0, joined.text.len()) {
+                    (c.start, c.end) = joined.original(c.start, c.end);
+                    if c.start < window.report_from || c.start >= window.report_to {
+                        continue;
+                    }
+                    if let Some(same) = kept
+                        .iter_mut()
+                        .find(|(k, _)| k.rule == c.rule && k.start == c.start && k.end == c.end)
+                    {
+                        same.1 = same.1.max(confidence);
+                    } else if !kept
+                        .iter()
+                        .any(|(k, _)| k.rule == c.rule && k.start < c.end && c.start < k.end)
+                    {
+                        // New: across a break, or with its context (a
+                        // hotword, a person) on the line before.
+                        kept.push((c, confidence));
+                    }
+                }
+            }
+        }
+        if kept.is_empty() {
+            return Vec::new();
+        }
+        // Locate in text order so that columns are counted incrementally:
+        // many findings on one very long line stay linear, not quadratic.
+        kept.sort_by_key(|(c, _)| c.start);
+        let lines = LineIndex::new(text);
+        let mut cursor = (usize::MAX, 0usize, 0u64); // (line, offset, column at offset)
+        let mut findings = Vec::with_capacity(kept.len());
+        for (c, confidence) in kept {
+            let (line, line_start) = lines.line_of(c.start);
+            let (from, col) = if cursor.0 == line {
+                (cursor.1, cursor.2)
+            } else {
+                (line_start, 0)
+            };
+            let column = col + text[from..c.start].chars().count() as u64;
+            cursor = (line, c.start, column);
+            let column = column + 1 + if line == 0 { window.column_base } else { 0 };
+            let location = (window.line_base + line as u64, column);
+            findings.push(self.finding(
+                &self.rules[c.rule as usize],
+                text,
+                info,
+                location,
+                c,
+                confidence,
+            ));
+        }
+        findings
+    }
+
+    /// Matches every rule on `text` and keeps the candidates that start in
+    /// `report_from..report_to` and pass their rule's conditions (allow
+    /// phrases, whole line, person scope, hotwords), with a confidence.
+    fn select(
+        &self,
+        text: &str,
+        report_from: usize,
+        report_to: usize,
+    ) -> Vec<(Candidate, Confidence)> {
         let views = normalise_for(self, text);
         let mut candidates = Vec::new();
         let mut allowed: Vec<(u32, usize, usize)> = Vec::new();
@@ -401,14 +479,14 @@ impl Scanner {
                 _ => c.end,
             };
             last = Some((c.rule, reach));
-            if c.start < window.report_from
-                || c.start >= window.report_to
-                || is_allowed(&allowed, &c)
-            {
+            if c.start < report_from || c.start >= report_to || is_allowed(&allowed, &c) {
                 continue;
             }
             let rule = &self.rules[c.rule as usize];
             if rule.whole_line && !alone_on_line(text, c.start, c.end) {
+                continue;
+            }
+            if rule.person && !crate::person::person_near(text, c.start, c.end) {
                 continue;
             }
             let hotword = !rule.hotwords.is_empty()
@@ -418,38 +496,13 @@ impl Scanner {
             }
             let confidence = match (c.weak, rule.hotwords.is_empty(), hotword) {
                 (true, _, _) => Confidence::Low,
+                _ if c.unsure => Confidence::Medium,
                 (false, true, _) | (false, false, true) => Confidence::High,
                 (false, false, false) => Confidence::Medium,
             };
             kept.push((c, confidence));
         }
-        // Locate in text order so that columns are counted incrementally:
-        // many findings on one very long line stay linear, not quadratic.
-        kept.sort_by_key(|(c, _)| c.start);
-        let lines = LineIndex::new(text);
-        let mut cursor = (usize::MAX, 0usize, 0u64); // (line, offset, column at offset)
-        let mut findings = Vec::with_capacity(kept.len());
-        for (c, confidence) in kept {
-            let (line, line_start) = lines.line_of(c.start);
-            let (from, col) = if cursor.0 == line {
-                (cursor.1, cursor.2)
-            } else {
-                (line_start, 0)
-            };
-            let column = col + text[from..c.start].chars().count() as u64;
-            cursor = (line, c.start, column);
-            let column = column + 1 + if line == 0 { window.column_base } else { 0 };
-            let location = (window.line_base + line as u64, column);
-            findings.push(self.finding(
-                &self.rules[c.rule as usize],
-                text,
-                info,
-                location,
-                c,
-                confidence,
-            ));
-        }
-        findings
+        kept
     }
 
     fn keyword_candidates(
@@ -489,6 +542,7 @@ impl Scanner {
                                 start,
                                 end,
                                 weak: false,
+                                unsure: false,
                             });
                         }
                     }
@@ -511,7 +565,11 @@ impl Scanner {
             let starts_digit = hay[m.start()].is_ascii_digit();
             let ends_digit = hay[m.end() - 1].is_ascii_digit() || hay[m.end() - 1] == b'x';
             if (starts_digit && m.start() > 0 && hay[m.start() - 1].is_ascii_digit())
-                || (ends_digit && hay.get(m.end()).is_some_and(u8::is_ascii_digit))
+                || (ends_digit
+                    && hay
+                        .get(m.end())
+                        .is_some_and(|&b| b.is_ascii_digit() || b == b'x'))
+                || (ends_digit && grouped_continues(hay, m.start(), m.end()))
             {
                 continue;
             }
@@ -525,14 +583,16 @@ impl Scanner {
                 start,
                 end,
                 weak: check == Check::Weak,
+                unsure: check == Check::Unsure,
             });
         }
     }
 
     fn hotword_near(&self, rule: usize, text: &str, start: usize, end: usize) -> bool {
         let window = self.rules[rule].hotword_window;
-        let before = back_chars(text, start, window);
-        let after = forward_chars(text, end, window);
+        let (lo, hi) = hotword_unit(text, start, end);
+        let before = back_chars(text, start, window).max(lo);
+        let after = forward_chars(text, end, window).min(hi);
         let around = fold_keyword(&text[before..after], true, self.rules[rule].traditional);
         self.folded_hotwords[rule]
             .iter()
@@ -620,6 +680,34 @@ impl LineIndex {
     }
 }
 
+/// The part of `text` a hotword may come from for the match at
+/// `start..end`: its own line (a paragraph, a list item, a spreadsheet row),
+/// and within a tab-separated row its own cell — plus the cell before when
+/// the match fills its cell, since a label cell (身份证号 | 1101…) is how
+/// forms are laid out. A context word in another paragraph or another
+/// column's cell says nothing about this number.
+fn hotword_unit(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let is_edge = |b: &u8| *b == b'\n' || *b == b'\t';
+    let lo = bytes[..start]
+        .iter()
+        .rposition(is_edge)
+        .map_or(0, |i| i + 1);
+    let hi = bytes[end..]
+        .iter()
+        .position(is_edge)
+        .map_or(text.len(), |i| end + i);
+    let blank = |s: &str| s.trim().is_empty();
+    if lo > 0 && bytes[lo - 1] == b'\t' && blank(&text[lo..start]) && blank(&text[end..hi]) {
+        let prev = bytes[..lo - 1]
+            .iter()
+            .rposition(is_edge)
+            .map_or(0, |i| i + 1);
+        return (prev, hi);
+    }
+    (lo, hi)
+}
+
 fn back_chars(text: &str, from: usize, n: usize) -> usize {
     text[..from]
         .char_indices()
@@ -634,6 +722,17 @@ fn forward_chars(text: &str, from: usize, n: usize) -> usize {
         .char_indices()
         .nth(n)
         .map_or(text.len(), |(i, _)| from + i)
+}
+
+/// A grouped number (`6501 0219 8001 0112`) followed by a separator and
+/// more digits is the head of a longer grouped number (an ID in 4-digit
+/// groups), not a number of its own. Ungrouped matches are unaffected, so
+/// a list of numbers separated by spaces still yields each one.
+fn grouped_continues(hay: &[u8], start: usize, end: usize) -> bool {
+    let grouped = hay[start..end].iter().any(|&b| b == b' ' || b == b'-');
+    grouped
+        && matches!(hay.get(end), Some(b' ' | b'-'))
+        && hay.get(end + 1).is_some_and(u8::is_ascii_digit)
 }
 
 /// True when only white space (or zero-width characters) stands between
@@ -780,6 +879,51 @@ tests.miss = ["11010519491231002Y"]
     }
 
     #[test]
+    fn hotwords_stay_in_their_line_and_cell() {
+        let s = rules(ID);
+        let conf = |t: &str| s.scan(t).findings[0].confidence;
+        assert_eq!(
+            conf("身份证号码如下\n\n\n11010519491231002X"),
+            Confidence::Medium
+        );
+        assert_eq!(conf("身份证\t张三\t11010519491231002X"), Confidence::Medium);
+        assert_eq!(
+            conf("张三\t身份证\t11010519491231002X"),
+            Confidence::High,
+            "label cell"
+        );
+        assert_eq!(conf("身份证号 11010519491231002X"), Confidence::High);
+        assert_eq!(conf("11010519491231002X\t身份证"), Confidence::Medium);
+    }
+
+    #[test]
+    fn pdf_soft_breaks_are_joined_for_matching() {
+        let s = rules(ID);
+        let text = "申请人身份证号11010519\n491231002X，现居住";
+        let page = SegmentInfo {
+            page: Some(1),
+            ..SegmentInfo::new(Part::Body)
+        };
+        assert!(
+            s.scan(text).findings.is_empty(),
+            "not a PDF: lines are lines"
+        );
+        let f = &s.scan_segment(text, &page)[0];
+        assert_eq!(f.matched, "11010519\n491231002X");
+        assert_eq!(&text[f.span.start..f.span.end], f.matched);
+        assert_eq!((f.location.line, f.location.column), (1, 8));
+        assert_eq!(f.confidence, Confidence::High);
+        // A sentence end is a hard break.
+        assert!(s
+            .scan_segment("编号11010519。\n491231002X", &page)
+            .is_empty());
+        // A hotword at the end of the previous line counts on a PDF page.
+        let f = &s.scan_segment("居民身份证号\n11010519491231002X", &page)[0];
+        assert_eq!(f.confidence, Confidence::High);
+        assert_eq!(f.location.line, 2);
+    }
+
+    #[test]
     fn scanner_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Scanner>();
@@ -794,6 +938,30 @@ mod shipped_rule_tests {
     fn every_shipped_rule_example_behaves() {
         let failures = Scanner::shipped().test_examples();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn every_pack_rule_example_behaves() {
+        for pack in crate::PACKS {
+            let failures = Scanner::pack(pack.name).unwrap().test_examples();
+            assert!(failures.is_empty(), "pack {}: {failures:#?}", pack.name);
+        }
+    }
+
+    #[test]
+    fn new_categories_have_ten_examples_each_way() {
+        let scanner = Scanner::shipped();
+        for rule in scanner.rules() {
+            if rule.origin.starts_with("rules/sensitive.toml") {
+                assert!(
+                    rule.hit_examples.len() >= 10 && rule.miss_examples.len() >= 10,
+                    "{}: {} hit, {} miss examples",
+                    rule.id,
+                    rule.hit_examples.len(),
+                    rule.miss_examples.len()
+                );
+            }
+        }
     }
 }
 

@@ -10,6 +10,11 @@ pub enum Check {
     /// Plausible but unproven (a bank card failing Luhn, a 15-digit legacy
     /// ID): reported only with a context word nearby, at lower confidence.
     Weak,
+    /// Well-formed, but one part is doubtful (an ID whose region code is not
+    /// one that was ever issued to people): reported, but never above
+    /// `medium` confidence, since BASIS says an unknown region lowers
+    /// confidence rather than rejecting.
+    Unsure,
     /// Not this kind of identifier.
     Fail,
 }
@@ -27,15 +32,26 @@ pub enum Validator {
     CnMobile,
     /// Geographic coordinates precise enough to locate a site.
     Coordinates,
+    /// A masked 18-digit ID that still shows too much (more than 8 digits,
+    /// or the whole birth date); a match without a mask character fails.
+    MaskedId,
+    /// A masked mobile number that still shows more than 7 digits.
+    MaskedMobile,
+    /// Disability certificate number (残疾人证号): an ID number, then the
+    /// category (1–7) and grade (1–4).
+    CnDisabilityCert,
 }
 
 impl Validator {
-    pub const ALL: [Validator; 5] = [
+    pub const ALL: [Validator; 8] = [
         Validator::CnRic,
         Validator::CnUscc,
         Validator::Luhn,
         Validator::CnMobile,
         Validator::Coordinates,
+        Validator::MaskedId,
+        Validator::MaskedMobile,
+        Validator::CnDisabilityCert,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +61,9 @@ impl Validator {
             Validator::Luhn => "luhn",
             Validator::CnMobile => "cn-mobile",
             Validator::Coordinates => "coordinates",
+            Validator::MaskedId => "masked-id",
+            Validator::MaskedMobile => "masked-mobile",
+            Validator::CnDisabilityCert => "cn-disability-cert",
         }
     }
 
@@ -66,6 +85,9 @@ impl Validator {
             Validator::Luhn => bank_card(text),
             Validator::CnMobile => cn_mobile(text),
             Validator::Coordinates => coordinates(text),
+            Validator::MaskedId => masked_id(text),
+            Validator::MaskedMobile => masked_mobile(text),
+            Validator::CnDisabilityCert => disability_cert(text),
         }
     }
 }
@@ -75,11 +97,43 @@ fn digits_only(text: &str) -> String {
 }
 
 /// Province-level prefixes of resident ID numbers (GB/T 2260 first two
-/// digits, plus 71/81/82 for Taiwan, Hong Kong and Macao residence permits).
+/// digits, plus 71 for Taiwan). Residence permits for residents of Hong Kong,
+/// Macao and Taiwan (2018) use exactly 810000, 820000 and 830000.
 const PROVINCES: &[u8] = &[
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
+
+/// GB 11643 check character (ISO 7064 MOD 11-2) of 17 digits.
+fn ric_check_char(b: &[u8]) -> u8 {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let s: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = (12 - s % 11) % 11;
+    if check == 10 {
+        b'X'
+    } else {
+        b'0' + check as u8
+    }
+}
+
+/// Whether the six region digits look like a county-level code that was
+/// issued to people. Without a year-by-year table of GB/T 2260 (not shipped)
+/// this is structural: the prefecture part must be 01–70 or 90 (directly
+/// administered counties) and a province itself (`xx0000`) is not a place of
+/// registration, except the residence-permit codes 810000/820000/830000.
+fn region_known(b: &[u8]) -> bool {
+    let province = num(&b[..2]);
+    let prefecture = num(&b[2..4]);
+    let county = num(&b[4..6]);
+    if matches!(province, 81..=83) {
+        return prefecture == 0 && county == 0;
+    }
+    (1..=70).contains(&prefecture) || prefecture == 90
+}
 
 fn cn_ric(text: &str) -> Check {
     let id = digits_only(text).to_ascii_uppercase();
@@ -90,33 +144,24 @@ fn cn_ric(text: &str) -> Check {
         }
         _ => return Check::Fail,
     };
+    if b.len() == 18 && b[0] == b'9' {
+        return foreign_permanent_residence(b);
+    }
     if !PROVINCES.contains(&province) {
         return Check::Fail;
     }
     match b.len() {
         18 => {
-            if !b[..17].iter().all(u8::is_ascii_digit) {
+            if !b[..17].iter().all(u8::is_ascii_digit) || b[17] != ric_check_char(b) {
                 return Check::Fail;
             }
-            const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-            let s: u32 = b[..17]
-                .iter()
-                .zip(W)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
-            let check = (12 - s % 11) % 11;
-            let expected = if check == 10 {
-                b'X'
-            } else {
-                b'0' + check as u8
-            };
-            if b[17] != expected {
+            if !real_birth_date(num(&b[6..10]), num(&b[10..12]), num(&b[12..14])) {
                 return Check::Fail;
             }
-            if real_birth_date(num(&b[6..10]), num(&b[10..12]), num(&b[12..14])) {
+            if region_known(b) {
                 Check::Pass
             } else {
-                Check::Fail
+                Check::Unsure
             }
         }
         15 => {
@@ -129,6 +174,27 @@ fn cn_ric(text: &str) -> Check {
             }
         }
         _ => Check::Fail,
+    }
+}
+
+/// The foreign permanent-residence ID card of 2023 (外国人永久居留身份证):
+/// `9`, the two-digit province of the issuing office, a three-digit
+/// nationality code (ISO 3166-1 numeric), the birth date, a three-digit
+/// sequence and a GB 11643 check character.
+fn foreign_permanent_residence(b: &[u8]) -> Check {
+    if !b[..17].iter().all(u8::is_ascii_digit) || b[17] != ric_check_char(b) {
+        return Check::Fail;
+    }
+    let office = num(&b[1..3]) as u8;
+    let nationality = num(&b[3..6]);
+    if !PROVINCES[..31].contains(&office) || !(4..=894).contains(&nationality) || nationality == 156
+    {
+        return Check::Fail;
+    }
+    if real_birth_date(num(&b[6..10]), num(&b[10..12]), num(&b[12..14])) {
+        Check::Pass
+    } else {
+        Check::Fail
     }
 }
 
@@ -157,6 +223,29 @@ fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
 
 const USCC_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// Registration authorities of GB 32100 (first character) with the
+/// category codes each may use (second character).
+const USCC_AUTHORITIES: &[(u8, &[u8])] = &[
+    (b'1', b"1239"),   // 机构编制
+    (b'2', b"19"),     // 外交
+    (b'3', b"123459"), // 司法行政
+    (b'4', b"19"),     // 文化
+    (b'5', b"1239"),   // 民政
+    (b'6', b"129"),    // 旅游
+    (b'7', b"129"),    // 宗教
+    (b'8', b"19"),     // 工会
+    (b'9', b"123"),    // 工商（市场监管）
+    (b'A', b"19"),     // 中央军委改革和编制办公室
+    (b'N', b"12349"),  // 农业
+    (b'Y', b"1"),      // 其他
+];
+
+/// Unified social credit code. `Pass` needs the whole GB 32100 structure:
+/// a registration authority with one of its category codes, an
+/// administrative-division code of a real province, the GB 11714
+/// organisation-code check digit of characters 9–17, and the final check
+/// character. A code with only the final check right (about one random
+/// 18-digit number in 31) is `Weak`: reported next to a context word only.
 fn cn_uscc(text: &str) -> Check {
     let code = digits_only(text).to_ascii_uppercase();
     let b = code.as_bytes();
@@ -178,11 +267,40 @@ fn cn_uscc(text: &str) -> Check {
         }
     }
     let check = USCC_ALPHABET[(31 - sum % 31) % 31];
-    if b[17] == check {
+    if b[17] != check {
+        return Check::Fail;
+    }
+    let authority_ok = USCC_AUTHORITIES
+        .iter()
+        .any(|(a, kinds)| *a == b[0] && kinds.contains(&b[1]));
+    let division_ok = b[2..8].iter().all(u8::is_ascii_digit)
+        && (PROVINCES[..31].contains(&(num(&b[2..4]) as u8)) || &b[2..8] == b"100000");
+    if authority_ok && division_ok && org_code_ok(&b[8..17]) {
         Check::Pass
     } else {
-        Check::Fail
+        Check::Weak
     }
+}
+
+/// GB 11714 organisation code: 8 characters (digits, capital letters as
+/// 10–35) and a check character (`X` for 10, `0` for 11).
+fn org_code_ok(b: &[u8]) -> bool {
+    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let mut sum = 0;
+    for (c, w) in b[..8].iter().zip(W) {
+        let v = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => return false,
+        };
+        sum += v * w;
+    }
+    let expected = match 11 - sum % 11 {
+        10 => b'X',
+        11 => b'0',
+        d => b'0' + d as u8,
+    };
+    b[8] == expected
 }
 
 fn luhn_ok(digits: &[u8]) -> bool {
@@ -200,17 +318,112 @@ fn luhn_ok(digits: &[u8]) -> bool {
     sum % 10 == 0
 }
 
-/// Bank cards: Luhn raises confidence, but some real cards fail it, so a
-/// failing number is still reported when a context word is near.
+/// Issuer prefixes (IIN ranges) and the card lengths each issues, for the
+/// schemes whose cards circulate in China: UnionPay, Visa, Mastercard, JCB,
+/// Discover, and the pre-UnionPay domestic debit cards of the large banks
+/// (9558 ICBC, 95599 ABC, …).
+fn known_issuer(d: &[u8]) -> bool {
+    let n = d.len();
+    let p = |k: usize| num(&d[..k]);
+    match d[0] {
+        b'6' => {
+            p(2) == 62 // UnionPay, 16–19
+                || (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3))) // Discover
+        }
+        b'4' => n == 16, // Visa (19-digit Visa cards are rare in China)
+        b'5' => n == 16 && (51..=55).contains(&p(2)), // Mastercard
+        b'2' => n == 16 && (2221..=2720).contains(&p(4)), // Mastercard 2-series
+        b'3' => (3528..=3589).contains(&p(4)), // JCB, 16–19
+        b'9' => p(4) == 9558 || p(5) == 95599 || p(4) == 9559,
+        _ => false,
+    }
+}
+
+/// A number that begins with a date of this century (`20YYMMDD`) is how
+/// order, invoice and serial numbers are stamped; a card of the 2-series
+/// Mastercard range that looks like one is left to context words.
+fn date_stamped(d: &[u8]) -> bool {
+    d.len() >= 8 && d[0] == b'2' && d[1] == b'0' && {
+        let (m, day) = (num(&d[4..6]), num(&d[6..8]));
+        (1..=12).contains(&m) && (1..=31).contains(&day)
+    }
+}
+
+/// Bank cards: without a context word a number is reported only when it
+/// passes Luhn *and* starts with a known issuer prefix for its length
+/// (`Pass`); one failing either (some real cards fail Luhn; accounts of
+/// rural banks have their own numbering) is `Weak`, reported only next to a
+/// context word such as 银行卡 or 开户行, at low confidence.
 fn bank_card(text: &str) -> Check {
     let d: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
     if !(16..=19).contains(&d.len()) || d.iter().all(|&c| c == d[0]) {
         return Check::Fail;
     }
-    if luhn_ok(&d) {
+    // An ID number is not a card: the ID interpretation wins.
+    if d.len() == 18 && cn_ric(std::str::from_utf8(&d).unwrap_or("")) != Check::Fail {
+        return Check::Fail;
+    }
+    if luhn_ok(&d) && known_issuer(&d) && !date_stamped(&d) {
         Check::Pass
     } else {
         Check::Weak
+    }
+}
+
+fn disability_cert(text: &str) -> Check {
+    let b: Vec<u8> = text.bytes().filter(u8::is_ascii_alphanumeric).collect();
+    if b.len() != 20 || !(b'1'..=b'7').contains(&b[18]) || !(b'1'..=b'4').contains(&b[19]) {
+        return Check::Fail;
+    }
+    match cn_ric(std::str::from_utf8(&b[..18]).unwrap_or("")) {
+        Check::Pass => Check::Pass,
+        Check::Unsure => Check::Unsure,
+        _ => Check::Fail,
+    }
+}
+
+/// Mask characters accepted in de-identified numbers (after normalisation
+/// full-width ＊ is `*`).
+fn is_mask(c: u8) -> bool {
+    c == b'*'
+}
+
+/// A masked ID number is the approved way to publish (e.g.
+/// `5301**********1234`, 8 digits shown). It still reveals too much when it
+/// shows more than 8 digits (`530102********1234`: only the birth date
+/// masked; with a name, the county and sequence narrow it to a person) or
+/// the whole birth date. Matches without any mask character fail.
+fn masked_id(text: &str) -> Check {
+    let b: Vec<u8> = text
+        .bytes()
+        .filter(|c| c.is_ascii_alphanumeric() || is_mask(*c))
+        .collect();
+    if b.len() != 18 || !b.iter().any(|&c| is_mask(c)) || b.iter().all(|&c| is_mask(c)) {
+        return Check::Fail;
+    }
+    let shown = b.iter().filter(|c| !is_mask(**c)).count();
+    let birth_shown = b[6..14].iter().all(u8::is_ascii_digit);
+    if shown > 8 || birth_shown {
+        Check::Pass
+    } else {
+        Check::Fail
+    }
+}
+
+/// A masked mobile (`138****5678`, 7 digits shown) is fine; one with fewer
+/// than four digits masked still identifies the line.
+fn masked_mobile(text: &str) -> Check {
+    let b: Vec<u8> = text
+        .bytes()
+        .filter(|c| c.is_ascii_digit() || is_mask(*c))
+        .collect();
+    if b.len() != 11 || b[0] != b'1' || !b.iter().any(|&c| is_mask(c)) {
+        return Check::Fail;
+    }
+    if b.iter().filter(|c| c.is_ascii_digit()).count() > 7 {
+        Check::Pass
+    } else {
+        Check::Fail
     }
 }
 
@@ -332,6 +545,74 @@ mod tests {
         assert_eq!(bank_card("4111111111111112"), Check::Weak);
         assert_eq!(bank_card("1111111111111111"), Check::Fail);
         assert_eq!(bank_card("123"), Check::Fail);
+        // Card-processor test numbers of each scheme.
+        for ok in [
+            "5555555555554444",
+            "2223003122003222",
+            "3530111333300000",
+            "6011111111111117",
+            "6212345678901265",
+        ] {
+            assert_eq!(bank_card(ok), Check::Pass, "{ok}");
+        }
+        // Luhn passes, but no issuer uses the prefix at that length.
+        assert_eq!(bank_card("1234567812345670"), Check::Weak);
+        assert_eq!(
+            bank_card("510510510510510510"),
+            Check::Weak,
+            "MC is 16 digits"
+        );
+        // An order number stamped 2023-12-01 in the Mastercard 2-series range.
+        assert_eq!(bank_card("2023120100000017"), Check::Weak);
+    }
+
+    #[test]
+    fn ric_permits_and_foreign_ids() {
+        assert_eq!(cn_ric("810000199001011230"), Check::Pass, "Hong Kong");
+        assert_eq!(cn_ric("820000198512124568"), Check::Pass, "Macao");
+        assert_eq!(cn_ric("83000020000229012X"), Check::Pass, "Taiwan");
+        assert_eq!(cn_ric("911840198001010013"), Check::Pass, "foreign PR 2023");
+        assert_eq!(cn_ric("911840198001010014"), Check::Fail, "check digit");
+        assert_eq!(cn_ric("911560198001010011"), Check::Fail, "156 is China");
+        // Well-formed but the region was never a place of registration.
+        assert_eq!(cn_ric("110000199001010013"), Check::Unsure);
+        assert_eq!(cn_ric("537101199001011231"), Check::Unsure);
+        assert_eq!(cn_ric("530102199001011231"), Check::Pass);
+    }
+
+    #[test]
+    fn uscc_structure() {
+        // The right final check character, but 00 is no registration
+        // authority with category: weak, context only.
+        assert_eq!(cn_uscc("000000000000000000"), Check::Weak);
+        assert!(org_code_ok(b"600037341"));
+        assert!(org_code_ok(b"MA1K3BTP2"));
+        assert!(!org_code_ok(b"MA1K3BTP3"));
+    }
+
+    #[test]
+    fn masked_vectors() {
+        assert_eq!(
+            masked_id("5301**********1234"),
+            Check::Fail,
+            "approved form"
+        );
+        assert_eq!(
+            masked_id("530102********1234"),
+            Check::Pass,
+            "only the birth date masked"
+        );
+        assert_eq!(
+            masked_id("******19491231****"),
+            Check::Pass,
+            "birth date shown"
+        );
+        assert_eq!(masked_id("11010519491231002x"), Check::Fail, "not masked");
+        assert_eq!(masked_mobile("138****5678"), Check::Fail);
+        assert_eq!(masked_mobile("1381234*678"), Check::Pass);
+        assert_eq!(disability_cert("11010519491231002x42"), Check::Pass);
+        assert_eq!(disability_cert("11010519491231002x82"), Check::Fail);
+        assert_eq!(disability_cert("11010519491231002y42"), Check::Fail);
     }
 
     #[test]
