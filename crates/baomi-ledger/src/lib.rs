@@ -9,7 +9,9 @@
 //!   for ([`trust`]).
 //! * [`Ledger::verify`] recomputes every hash and signature and names the
 //!   first bad entry; [`Checkpoint`]s and [`InclusionProof`]s (RFC 6962) let
-//!   an auditor prove later that nothing was rewritten or removed.
+//!   an auditor prove later that nothing was rewritten or removed;
+//!   a [`Witness`] cosigns checkpoints (C2SP tlog-cosignature) after
+//!   checking each extends the last it saw ([`witness`]).
 //! * [`export`] writes JSON Lines, CSV, and a printable HTML review form
 //!   per document.
 //!
@@ -54,6 +56,7 @@ pub mod monitor;
 mod netfs;
 pub mod trust;
 mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, InclusionProof};
 pub use checkpoints::CheckpointDir;
@@ -68,6 +71,7 @@ pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAUL
 pub use monitor::{spawn_monitor, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
 pub use trust::{Role, Signer, Trust};
+pub use witness::{AddCheckpoint, Cosignature, Vkey, Witness, WitnessError};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
 };

@@ -114,6 +114,97 @@ pub fn verify_inclusion(
     s == 0 && r == *root
 }
 
+/// An RFC 6962 consistency proof (RFC 9162 §2.1.4.1) that the tree of the
+/// first `old_size` entries is a prefix of the tree over all
+/// `entry_hashes`; `None` when `old_size` is larger than the tree. Empty
+/// when `old_size` is 0 or the whole tree (nothing to prove). A witness
+/// checks it before cosigning a bigger checkpoint ([`crate::witness`]).
+pub fn consistency_proof(entry_hashes: &[Hash], old_size: usize) -> Option<Vec<Hash>> {
+    let n = entry_hashes.len();
+    if old_size > n {
+        return None;
+    }
+    if old_size == 0 || old_size == n {
+        return Some(Vec::new());
+    }
+    let leaves: Vec<Hash> = entry_hashes.iter().map(|h| leaf_hash(h)).collect();
+    fn subproof(m: usize, leaves: &[Hash], complete: bool, out: &mut Vec<Hash>) {
+        let n = leaves.len();
+        if m == n {
+            if !complete {
+                out.push(mth(leaves));
+            }
+            return;
+        }
+        let k = split(n);
+        if m <= k {
+            subproof(m, &leaves[..k], complete, out);
+            out.push(mth(&leaves[k..]));
+        } else {
+            subproof(m - k, &leaves[k..], false, out);
+            out.push(mth(&leaves[..k]));
+        }
+    }
+    let mut out = Vec::new();
+    subproof(old_size, &leaves, true, &mut out);
+    Some(out)
+}
+
+/// Checks a consistency proof (RFC 9162 §2.1.4.2): that the tree of
+/// `old_size` leaves with root `old_root` is a prefix of the tree of
+/// `new_size` leaves with root `new_root`. Equal sizes need equal roots and
+/// an empty proof; an old size of 0 is consistent with anything (and needs
+/// an empty proof, as tlog-witness requires).
+pub fn verify_consistency(
+    old_size: u64,
+    new_size: u64,
+    proof: &[Hash],
+    old_root: &Hash,
+    new_root: &Hash,
+) -> bool {
+    if old_size > new_size {
+        return false;
+    }
+    if old_size == new_size {
+        return proof.is_empty() && old_root == new_root;
+    }
+    if old_size == 0 {
+        return proof.is_empty();
+    }
+    if proof.is_empty() {
+        return false;
+    }
+    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
+    if old_size.is_power_of_two() {
+        path.push(*old_root);
+    }
+    path.extend_from_slice(proof);
+    let (mut fnode, mut snode) = (old_size - 1, new_size - 1);
+    while fnode & 1 == 1 {
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    let (mut fr, mut sr) = (path[0], path[0]);
+    for c in &path[1..] {
+        if snode == 0 {
+            return false;
+        }
+        if fnode & 1 == 1 || fnode == snode {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            while fnode & 1 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    snode == 0 && fr == *old_root && sr == *new_root
+}
+
 /// The root of a growing tree, kept in `O(log n)` memory: the roots of the
 /// perfect subtrees that the binary digits of the size name, largest first.
 /// A process that appends keeps one so that signing a checkpoint after each
@@ -222,5 +313,55 @@ mod tests {
             assert_eq!(f.size(), n as u64);
             assert_eq!(f.root(), root(&d[..n]), "n={n}");
         }
+    }
+
+    #[test]
+    fn consistency_proofs_verify_and_wrong_ones_fail() {
+        let d = data(41);
+        for n in 1..d.len() {
+            let new_root = root(&d[..n]);
+            for m in 0..=n {
+                let old_root = root(&d[..m]);
+                let p = consistency_proof(&d[..n], m).unwrap();
+                assert!(
+                    verify_consistency(m as u64, n as u64, &p, &old_root, &new_root),
+                    "m={m} n={n}"
+                );
+                if m == 0 || m == n {
+                    assert!(p.is_empty());
+                    continue;
+                }
+                // Another history of the same size is not consistent.
+                let mut other = d[..n].to_vec();
+                other[m - 1] = [0xee; 32];
+                assert!(
+                    !verify_consistency(m as u64, n as u64, &p, &root(&other[..m]), &new_root),
+                    "m={m} n={n}"
+                );
+                // Nor is a damaged proof, or the proof against another size.
+                let mut bad = p.clone();
+                bad[0][0] ^= 1;
+                assert!(!verify_consistency(
+                    m as u64, n as u64, &bad, &old_root, &new_root
+                ));
+                assert!(!verify_consistency(
+                    m as u64,
+                    n as u64 + 1,
+                    &p,
+                    &old_root,
+                    &root(&d[..=n])
+                ));
+                assert!(!verify_consistency(
+                    m as u64,
+                    n as u64,
+                    &p[1..],
+                    &old_root,
+                    &new_root
+                ));
+            }
+            assert!(consistency_proof(&d[..n], n + 1).is_none());
+        }
+        assert!(!verify_consistency(3, 3, &[], &[1; 32], &[2; 32]));
+        assert!(!verify_consistency(4, 3, &[], &[1; 32], &[1; 32]));
     }
 }
