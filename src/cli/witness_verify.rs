@@ -10,10 +10,15 @@
 //! entries after it are reported as not yet witnessed.
 
 use anyhow::Context;
-use baomi_ledger::witness::{check_cosignatures, parse_witness_list, AddCheckpoint, Cosignature};
+use baomi_ledger::witness::{
+    check_cosignatures, parse_witness_list, AddCheckpoint, Cosignature, CosignatureCheck,
+};
 use baomi_ledger::{Checkpoint, Ledger};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// A checkpoint file with the witnesses (name, time) that validly cosigned it.
+type Found = (Checkpoint, PathBuf, Vec<(String, u64)>);
 
 /// `baomi ledger add-cosignatures --request REQ COSIG…`.
 pub fn add_cosignatures(
@@ -88,10 +93,10 @@ pub fn require_cosignatures(db: &Path, list: &Path, min: usize) -> anyhow::Resul
     let origin = ledger.origin();
     let total = ledger.len()?;
     let dir = ledger.checkpoint_dir();
-    let mut best: Option<(Checkpoint, PathBuf, Vec<(String, u64)>)> = None;
+    let mut best: Option<Found> = None;
     // The newest checkpoint that carries any line from a listed witness,
     // to say what is wrong with it when none is enough.
-    let mut closest: Option<(Checkpoint, PathBuf, baomi_ledger::witness::CosignatureCheck)> = None;
+    let mut closest: Option<(Checkpoint, PathBuf, CosignatureCheck)> = None;
     for f in dir.list()? {
         let Ok(cp) = f.checkpoint else { continue };
         if cp.origin != origin {
