@@ -71,10 +71,10 @@ pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAUL
 pub use monitor::{spawn_monitor, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
 pub use trust::{Role, Signer, Trust};
-pub use witness::{AddCheckpoint, Cosignature, Vkey, Witness, WitnessError};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
 };
+pub use witness::{AddCheckpoint, Cosignature, Vkey, Witness, WitnessError};
 
 use base64::Engine as _;
 
