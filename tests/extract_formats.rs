@@ -218,3 +218,70 @@ fn ofd_parts_are_reported_with_pages_authors_and_gaps() {
         "OFD.xml: CustomData \"密级\""
     );
 }
+
+#[test]
+fn doc_and_wps_parts_are_reported_with_their_locations() {
+    // legacy.doc: LibreOffice's Word 97 export of legacy.fodt; legacy.wps:
+    // the same bytes under WPS Writer's name (make_fixtures.py says why).
+    let (code, docs) = scan(&[&fixture("legacy.doc"), &fixture("legacy.wps")]);
+    assert_eq!(code, 1);
+    assert_eq!(docs.len(), 2);
+    for doc in &docs {
+        assert_eq!(doc["verdict"], "withhold", "{doc}");
+        assert_eq!(doc["title"], "关于做好2024年度保密检查工作的通知");
+        assert_eq!(doc["doc_number"], "办发〔2024〕9号");
+        assert_eq!(doc["coverage"]["complete"], true);
+        let all = findings(doc);
+        let del = location(&all, "tracked-deletion", "机密★5年");
+        assert_eq!(
+            (del["paragraph"].as_u64(), del["author"].as_str()),
+            (Some(3), Some("李四"))
+        );
+        assert_eq!(
+            location(&all, "tracked-insertion", "仅供内部参考")["author"],
+            "王五"
+        );
+        assert_eq!(location(&all, "hidden", "不得外传")["paragraph"], 5);
+        assert_eq!(location(&all, "comment", "绝密★长期")["author"], "赵六");
+        assert_eq!(
+            location(&all, "footnote", "请勿外传")["detail"],
+            "footnote 1"
+        );
+        assert_eq!(
+            location(&all, "endnote", "秘密★6个月")["detail"],
+            "endnote 1"
+        );
+        assert_eq!(
+            location(&all, "header", "内部传阅")["detail"],
+            "section 1, header"
+        );
+        assert_eq!(
+            location(&all, "body", "11010519491231002X")["cell"],
+            "table 1, row 2, cell 2"
+        );
+        let parts = doc["coverage"]["parts"].as_array().unwrap();
+        for p in [
+            "body", "header", "footer", "footnote", "endnote", "comment", "metadata",
+        ] {
+            assert!(parts.iter().any(|x| x == p), "{p} in {parts:?}");
+        }
+    }
+}
+
+#[test]
+fn encrypted_opendocument_says_encrypted() {
+    let (code, docs) = scan(&[&fixture("encrypted.odt"), &fixture("encrypted.ods")]);
+    assert_eq!(code, 2);
+    for (doc, kind) in docs.iter().zip([
+        "OpenDocument text (.odt)",
+        "OpenDocument spreadsheet (.ods)",
+    ]) {
+        assert_eq!(doc["verdict"], "error");
+        let e = doc["error"].as_str().unwrap();
+        assert!(
+            e.contains(&format!("encrypted or password-protected {kind}")),
+            "{e}"
+        );
+        assert!(!e.contains("UTF-8"), "{e}");
+    }
+}

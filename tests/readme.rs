@@ -17,6 +17,9 @@
 //! - `<!-- walkthrough-step: browser-sign -->` runs the browser step there
 //!   (see [`browser_sign`]): the secrecy committee signs the withheld draft
 //!   in the web UI, in headless Chromium.
+//! - `<!-- walkthrough-step: browser-lan -->` runs [`browser_lan`]: three
+//!   reviewers enrol browser keys, are registered by enrolment code and
+//!   sign their stages, in three headless Chromium contexts.
 //! - `baomi` is the binary under test; commands run under `bash` with
 //!   `NO_COLOR=1` and the office time zone left at its default.
 
@@ -35,6 +38,9 @@ enum Step {
         expected: Vec<String>,
     },
     Browser {
+        line: usize,
+    },
+    BrowserLan {
         line: usize,
     },
 }
@@ -62,6 +68,10 @@ fn parse(readme: &str) -> Vec<(String, Vec<Step>)> {
         }
         if t == "<!-- walkthrough-step: browser-sign -->" {
             push(&current, Step::Browser { line: i + 1 }, &mut out);
+            continue;
+        }
+        if t == "<!-- walkthrough-step: browser-lan -->" {
+            push(&current, Step::BrowserLan { line: i + 1 }, &mut out);
             continue;
         }
         if t != "```console" {
@@ -367,6 +377,129 @@ fn browser_sign(walk: &Walk, line: usize) {
     );
 }
 
+/// The three reviewers of the LAN walk-through and what each signs.
+const LAN_REVIEWERS: [(&str, &str, &str, &str); 3] = [
+    (
+        "张三（办公室）",
+        "department",
+        "publish-after-changes",
+        "删除密级标志",
+    ),
+    (
+        "李四（工作部）",
+        "work-department",
+        "publish-after-changes",
+        "同部门意见",
+    ),
+    ("王五（保密委）", "secrecy-committee", "withhold", ""),
+];
+
+/// Three browsers enrol, the administrator registers each code with
+/// `baomi key register --enrolment`, and each signs its stage
+/// (tests/browser/lan_review.mjs). Without a browser, the same people sign
+/// with file keys, so that the rest of the walk-through still runs.
+fn browser_lan(walk: &Walk, line: usize) {
+    let chromium = "/usr/bin/chromium";
+    let have = Path::new(chromium).exists()
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    let sha = withheld_sha(walk);
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and node (see .ci/install-deps.sh)"
+        );
+        eprintln!("SKIPPED README:{line}: the browser step needs {chromium} and node");
+        for (i, (person, role, conclusion, changes)) in LAN_REVIEWERS.iter().enumerate() {
+            let out = walk
+                .bash(&format!(
+                    "baomi key new keys/r{i} --person '{person}' --role {role} --register && \
+                     baomi review decide {sha} --stage {role} --conclusion {conclusion} \
+                     --changes '{changes}' --basis '《保守国家秘密法》' --opinion 意见 --key keys/r{i}.key"
+                ))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        return;
+    }
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !browser.join("node_modules/playwright-core").exists() {
+        let st = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser)
+            .status()
+            .expect("npm runs");
+        assert!(st.success(), "npm ci in tests/browser failed");
+    }
+    let mut server = walk
+        .bash("exec baomi serve --bind 127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("baomi serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from baomi serve: {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    let reviewers: Vec<serde_json::Value> = LAN_REVIEWERS
+        .iter()
+        .map(|(person, role, conclusion, changes)| {
+            serde_json::json!({"person": person, "role": role, "stage": role,
+                "conclusion": conclusion, "changes": changes, "opinion": "意见",
+                "basis": if *conclusion == "withhold" { "《保守国家秘密法》" } else { "" }})
+        })
+        .collect();
+    let out = Command::new("node")
+        .arg(browser.join("lan_review.mjs"))
+        .env("BAOMI_URL", &url)
+        .env("BAOMI_SHA", &sha)
+        .env("BAOMI_BIN", BIN)
+        .env("BAOMI_DIR", &walk.cwd)
+        .env(
+            "BAOMI_REVIEWERS",
+            serde_json::Value::from(reviewers).to_string(),
+        )
+        .env("CHROMIUM", chromium)
+        .output()
+        .expect("node runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let seen: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| {
+            panic!(
+                "README:{line}: no result from the browser ({e}):\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert!(
+        out.status.success() && seen.get("error").is_none(),
+        "README:{line}: browser step failed: {seen:#}"
+    );
+    let ids: std::collections::HashSet<&str> = seen["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["keyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "three browsers, three keys: {seen:#}");
+}
+
 /// The one withheld draft of the walk-through, by the ledger.
 fn withheld_sha(walk: &Walk) -> String {
     let out = walk
@@ -422,6 +555,7 @@ fn the_readme_walkthroughs_run_as_written() {
                     expected,
                 } => walk.run(line, &command, &expected),
                 Step::Browser { line } => browser_sign(&walk, line),
+                Step::BrowserLan { line } => browser_lan(&walk, line),
             }
         }
     }

@@ -29,17 +29,57 @@ pub enum KeyCommand {
         #[arg(long, value_name = "FILE", requires = "register")]
         trust: Option<PathBuf>,
     },
-    /// Add an existing key (.key or .pub) to the trust file with its
-    /// person and roles. Refuses a key that is listed already.
+    /// Add an existing key (.key or .pub), or a browser's key by its
+    /// enrolment code, to the trust file with its person and roles.
+    /// Refuses a key that is listed already.
     Register {
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        #[arg(
+            value_name = "FILE",
+            required_unless_present = "enrolment",
+            conflicts_with = "enrolment"
+        )]
+        file: Option<PathBuf>,
+        /// The code a reviewer's browser showed at /enrol of `baomi serve`
+        /// (e.g. ABCD-EFGH); check the key id it prints against theirs.
+        #[arg(long, value_name = "CODE")]
+        enrolment: Option<String>,
+        /// The ledger whose enrolment requests to read [default:
+        /// baomi.toml's `db`, else ./baomi.db].
+        #[arg(long, value_name = "FILE", requires = "enrolment")]
+        db: Option<PathBuf>,
         #[arg(long)]
         person: String,
         /// Role(s): scanner, department, work-department, secrecy-committee.
         #[arg(long = "role", value_name = "ROLE", required = true)]
         roles: Vec<String>,
         /// The trust file (default: baomi.toml's, else ./trust.toml; created if missing).
+        #[arg(long, value_name = "FILE")]
+        trust: Option<PathBuf>,
+    },
+    /// List the browsers' enrolment requests waiting for registration.
+    Enrolments {
+        /// The ledger [default: baomi.toml's `db`, else ./baomi.db].
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+    /// Revoke a key: a signed `revocation` entry in the ledger; entries the
+    /// key signs after it fail `baomi ledger verify`, and `baomi serve`
+    /// refuses its logins and signatures. Earlier entries stay valid.
+    Revoke {
+        /// The key id (16 hex digits) to revoke.
+        #[arg(value_name = "KEYID")]
+        key_id: String,
+        /// Why (kept in the entry).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The key that signs the revocation: the scanner key or a
+        /// secrecy-committee key [default: baomi.toml's scanner key].
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The ledger [default: baomi.toml's `db`, else ./baomi.db].
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// The trust file [default: baomi.toml's, else ./trust.toml].
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
@@ -98,13 +138,69 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
         }
         KeyCommand::Register {
             file,
+            enrolment,
+            db,
             person,
             roles,
             trust,
         } => {
             check_roles(&roles)?;
-            register_and_say(&public_of(&file)?, &person, &roles, trust.as_deref())?;
+            match (file, enrolment) {
+                (Some(file), _) => {
+                    register_and_say(&public_of(&file)?, &person, &roles, trust.as_deref())?
+                }
+                (None, Some(code)) => {
+                    let db = super::office::Office::current().db(db.as_deref());
+                    let en = baomi_web::enrol::Enrolments::for_db(&db);
+                    let req = en.find(&code)?;
+                    let key = req
+                        .key()
+                        .ok_or_else(|| anyhow::anyhow!("enrolment {code} holds no valid key"))?;
+                    register_and_say(&key, &person, &roles, trust.as_deref())?;
+                    en.remove(&req.code)?;
+                    println!(
+                        "enrolment {} (asked as {}) done: tell {person} to log in, and check that their page shows key id {}",
+                        req.code,
+                        if req.name.is_empty() { "no name" } else { &req.name },
+                        key.key_id()
+                    );
+                }
+                (None, None) => anyhow::bail!("give a key FILE or --enrolment CODE"),
+            }
         }
+        KeyCommand::Enrolments { db } => {
+            let db = super::office::Office::current().db(db.as_deref());
+            let list = baomi_web::enrol::Enrolments::for_db(&db).list()?;
+            if list.is_empty() {
+                println!("no enrolment requests waiting");
+            }
+            for e in list {
+                println!(
+                    "{}  key {}  {}  asked {}",
+                    e.code,
+                    e.key_id,
+                    baomi_core::display::visible(if e.name.is_empty() {
+                        "(no name)"
+                    } else {
+                        &e.name
+                    }),
+                    baomi_ledger::entry::rfc3339_from_unix(e.requested_at)
+                );
+            }
+        }
+        KeyCommand::Revoke {
+            key_id,
+            reason,
+            key,
+            db,
+            trust,
+        } => revoke(
+            &key_id,
+            &reason,
+            key.as_deref(),
+            db.as_deref(),
+            trust.as_deref(),
+        )?,
         KeyCommand::Show {
             file,
             person,
@@ -115,6 +211,53 @@ pub fn run(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `baomi key revoke`: appends the signed revocation entry.
+fn revoke(
+    key_id: &str,
+    reason: &str,
+    key: Option<&Path>,
+    db: Option<&Path>,
+    trust: Option<&Path>,
+) -> anyhow::Result<()> {
+    let key_id = key_id.trim().to_ascii_lowercase();
+    if key_id.len() != 16 || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("`{key_id}` is not a key id (16 hex digits, as `baomi key show` or the enrolment page prints)");
+    }
+    let office = super::office::Office::current();
+    let trust_file = super::office::load_trust(trust)?;
+    let key_path = office.scanner_key(key);
+    let signer = load_private_key(&key_path)
+        .with_context(|| format!("cannot use the revoking key {}", key_path.display()))?;
+    super::office::require_registered(
+        &signer,
+        &key_path,
+        trust_file.as_ref(),
+        &baomi_ledger::REVOKER_ROLES,
+        "revoking",
+    )?;
+    let db = office.db(db);
+    let ledger = baomi_ledger::Ledger::open_existing(&db)
+        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    if let Some(at) = ledger.revocations()?.get(&key_id) {
+        anyhow::bail!("key {key_id} was already revoked by entry #{at}");
+    }
+    let who = trust_file
+        .as_ref()
+        .and_then(|(t, _)| t.name_of(&key_id).map(str::to_owned));
+    let e = ledger.append(
+        baomi_ledger::KIND_REVOCATION,
+        "",
+        serde_json::json!({"key_id": key_id, "reason": reason, "name": who}),
+        &signer,
+    )?;
+    println!(
+        "revoked key {key_id}{} in entry #{}: entries it signs from now on fail `baomi ledger verify`",
+        who.map(|n| format!(" ({n})")).unwrap_or_default(),
+        e.seq
+    );
+    Ok(())
 }
 
 fn check_roles(roles: &[String]) -> anyhow::Result<()> {

@@ -4,7 +4,9 @@
 use super::office::{load_trust, require_registered, Office};
 use super::review::REVIEWER_ROLES;
 use anyhow::Context;
-use baomi_ledger::{load_private_key, spawn_monitor, KeyPair, MonitorTimes, Role};
+use baomi_ledger::{
+    load_private_key, spawn_monitor, spawn_monitor_watching, KeyPair, MonitorTimes, Role,
+};
 use baomi_web::review::ReviewPath;
 use baomi_web::server::{Access, ConnectionLimits, DEFAULT_MAX_CONNECTIONS};
 use baomi_web::{ServerConfig, Store, DEFAULT_MAX_BODY};
@@ -21,9 +23,10 @@ pub struct ServeArgs {
     /// else ./baomi.db].
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// The reviewer key that signs every decision and waiver made in the UI.
-    /// Without it the UI is read-only in effect: a temporary key that no
-    /// trust file lists is used, and every decision is refused.
+    /// The reviewer key that signs every decision and waiver made in the UI
+    /// (one reviewer on this machine). Without it, each reviewer signs in
+    /// their own browser with a key the server never sees (enrol at
+    /// /enrol; `baomi key register --enrolment CODE`).
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Trust file (default ./trust.toml).
@@ -33,7 +36,14 @@ pub struct ServeArgs {
     /// with authentication stands in front: whoever reaches the port signs
     /// with this process's key. Any other address needs --public-url or
     /// --allow-host (the Host check against DNS rebinding is never off).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    /// (`--bind` is the same.) With browser keys, an address other than
+    /// loopback needs --public-url.
+    #[arg(
+        long,
+        visible_alias = "bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen: SocketAddr,
     /// The URL reviewers open, e.g. https://baomi.office.lan/ behind a TLS
     /// reverse proxy: its host[:port] is answered to, and posts must come
@@ -121,16 +131,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(p) => {
             let k = key(p)?;
             require_registered(&k, p, trust_file.as_ref(), &REVIEWER_ROLES, "reviewer")?;
-            k
+            Some(k)
         }
-        None => {
-            let k = KeyPair::generate()?;
-            eprintln!(
-                "warning: no --key given; signing with a temporary key {} that no trust file lists, so decisions will be refused",
-                k.key_id()
-            );
-            k
-        }
+        None => None,
     };
     let scanner_key_path = Some(office.scanner_key(args.scanner_key.as_deref()))
         .filter(|p| args.scanner_key.is_some() || p.exists());
@@ -146,13 +149,34 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // could not protect is refused, with what to pass instead.
     Access::new(args.listen, args.public_url.as_deref(), &args.allow_hosts)
         .map_err(anyhow::Error::msg)?;
-    if !args.listen.ip().is_loopback() {
-        eprintln!(
+    match &reviewer {
+        Some(k) if !args.listen.ip().is_loopback() => eprintln!(
             "warning: listening on {}, not loopback: anyone who reaches it can sign as {}",
             args.listen,
-            reviewer.key_id()
-        );
+            k.key_id()
+        ),
+        None if !args.listen.ip().is_loopback() && args.public_url.is_none() => anyhow::bail!(
+            "listening on {} for reviewers' browsers needs --public-url with the URL they open \
+             (e.g. --public-url https://baomi.office.lan/ behind a TLS reverse proxy): logins are \
+             signed for that origin, and browsers allow keys only on https:// pages or on this machine",
+            args.listen
+        ),
+        _ => {}
     }
+    let browser = match (&reviewer, &trust_file) {
+        (Some(_), _) => None,
+        (None, None) => anyhow::bail!(
+            "without --key, reviewers sign in their browsers, and their keys are registered in a trust file; \
+             none was given or found (give --trust FILE, or run `baomi init` to make an office with one)"
+        ),
+        (None, Some((_, path))) => Some(baomi_web::server::BrowserKeys {
+            trust: Arc::new(
+                baomi_ledger::TrustWatch::file(path)
+                    .with_context(|| format!("cannot use the trust file {}", path.display()))?,
+            ),
+            enrolments: baomi_web::enrol::Enrolments::for_db(&db),
+        }),
+    };
     let scanner = Arc::new(super::load_scanner(
         office.rules(args.rules.as_deref()).as_deref(),
     )?);
@@ -167,15 +191,33 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("cannot open the ledger {}", db.display()))?
     .with_archive(archive);
     // Verified in the background: pages are served meanwhile, and say so.
-    let integrity = spawn_monitor(
-        db.clone(),
-        Some(store.ledger().checkpoint_dir().path().to_owned()),
-        trust,
-        MonitorTimes::default(),
-    );
+    // With browser keys the trust file grows while serving: re-read it.
+    let checkpoints = Some(store.ledger().checkpoint_dir().path().to_owned());
+    let integrity = match &browser {
+        Some(b) => spawn_monitor_watching(
+            db.clone(),
+            checkpoints,
+            b.trust.clone(),
+            MonitorTimes::default(),
+        ),
+        None => spawn_monitor(db.clone(), checkpoints, trust, MonitorTimes::default()),
+    };
+    if browser.is_some() {
+        eprintln!(
+            "baomi serve: reviewers sign in their browsers: each enrols at /enrol, then the administrator runs `baomi key register --enrolment CODE --person NAME --role ROLE`"
+        );
+    }
+    // The ledger page signs a fresh head with this key; with browser keys
+    // it is the scanner key (or, lacking one, a temporary key that signs
+    // nothing else).
+    let head_key = match (&reviewer, &scanner_key) {
+        (Some(k), _) | (None, Some(k)) => k.clone(),
+        (None, None) => KeyPair::generate()?,
+    };
     let cfg = ServerConfig {
         store,
-        key: reviewer,
+        key: head_key,
+        browser,
         scanner_key,
         scanner,
         limits: baomi_extract::Limits::default(),

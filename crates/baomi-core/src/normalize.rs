@@ -8,11 +8,49 @@
 //! difference between the two offsets changes, so ordinary Chinese text costs
 //! one entry per full-width punctuation mark and nothing per ideograph.
 //!
+//! Look-alike compatibility characters are folded the way NFKC folds them,
+//! one character at a time and only in the blocks where they stand in for
+//! ordinary text: Kangxi radicals (`⼀` U+2F00 → `一`), CJK compatibility
+//! ideographs (`理` U+F9E4 → `理`, common in PDFs made on macOS), enclosed
+//! and parenthesised digits, letters and ideographs (`①` → `1`, `⑴` →
+//! `(1)`, `⒈` → `1.`, `㈠` → `(一)`, `㊙` → `秘`), squared forms (`㎏` →
+//! `kg`) and the two CJK radicals NFKC maps (see [`nfkc`]). Ordinary CJK
+//! text, punctuation (`…` stays `…`) and everything else is left as it is,
+//! so this is not full NFKC: a decomposition that would change how ordinary
+//! Chinese is matched is never applied.
+//!
 //! Every character of the normalised copy comes from exactly one character of
-//! the original (no character is split or merged), which is what makes the
-//! map exact.
+//! the original (no original character is split between two normalised ones,
+//! none is merged with its neighbour); one original character may become
+//! several (`⑴` → `(1)`), each mapped back to the whole original character,
+//! which is what makes the map exact: a match always maps back to whole
+//! original characters.
 
 use std::sync::OnceLock;
+
+include!("nfkc_table.rs");
+
+/// The NFKC form of a look-alike compatibility character, or `None` when
+/// `c` is not one (see the module docs for the blocks). The table is
+/// generated from the Unicode data by `crates/baomi-core/tools/gen_nfkc_table.py`
+/// (about 2,000 mappings, 19 KB): the `unicode-normalization` crate was
+/// weighed instead, but it ships every normalisation table (composition,
+/// canonical and compatibility decomposition of all of Unicode) for the sake
+/// of these few blocks, where this one small sorted table is all the
+/// scanner needs and keeps baomi-core small for wasm32.
+pub fn nfkc(c: char) -> Option<&'static str> {
+    let u = c as u32;
+    if u < 0x2460 || !NFKC_BLOCKS.iter().any(|&(lo, hi)| lo <= u && u <= hi) {
+        return None;
+    }
+    let i = NFKC_KEYS.binary_search(&u).ok()?;
+    let start = if i == 0 {
+        0
+    } else {
+        usize::from(NFKC_ENDS[i - 1])
+    };
+    NFKC_DATA.get(start..usize::from(NFKC_ENDS[i]))
+}
 
 /// What one original character becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +60,9 @@ enum Fold {
     /// Becomes this character; `noise` says whether it may sit between the
     /// characters of a noise-tolerant keyword.
     Char { c: char, noise: bool },
+    /// A compatibility character that becomes several characters (`⑴` →
+    /// `(1)`); each is then folded with [`fold_plain`].
+    Many(&'static str),
 }
 
 /// Noise characters after folding: white space and the punctuation people
@@ -64,6 +105,19 @@ fn is_noise(c: char) -> bool {
 }
 
 fn fold_char(c: char, t2s: Option<&T2s>) -> Fold {
+    if let Some(n) = nfkc(c) {
+        let mut it = n.chars();
+        return match (it.next(), it.next()) {
+            (Some(one), None) => fold_plain(one, t2s),
+            _ => Fold::Many(n),
+        };
+    }
+    fold_plain(c, t2s)
+}
+
+/// Folds one character that is not a look-alike compatibility character
+/// (or is the NFKC form of one).
+fn fold_plain(c: char, t2s: Option<&T2s>) -> Fold {
     let c = match c {
         // Zero-width space/joiners, word joiner, BOM, soft hyphen.
         '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => return Fold::Drop,
@@ -103,13 +157,28 @@ pub fn fold_keyword(text: &str, strip_noise: bool, t2s: bool) -> String {
     let table = if t2s { Some(T2s::get()) } else { None };
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
-        if let Fold::Char { c, noise } = fold_char(ch, table) {
+        each_folded(ch, table, |c, noise| {
             if !(strip_noise && noise) {
                 out.push(c);
             }
-        }
+        });
     }
     out
+}
+
+/// Calls `f` with every character (and its noise flag) that `ch` folds to.
+fn each_folded(ch: char, table: Option<&T2s>, mut f: impl FnMut(char, bool)) {
+    match fold_char(ch, table) {
+        Fold::Drop => {}
+        Fold::Char { c, noise } => f(c, noise),
+        Fold::Many(s) => {
+            for part in s.chars() {
+                if let Fold::Char { c, noise } = fold_plain(part, table) {
+                    f(c, noise);
+                }
+            }
+        }
+    }
 }
 
 /// Checks that `original` spells `keyword_stripped` (already folded with
@@ -125,23 +194,27 @@ pub(crate) fn matches_with_noise(
     let mut want = keyword_stripped.chars();
     let mut gap = 0u32;
     let mut started = false;
+    let mut ok = true;
     for ch in original.chars() {
-        match fold_char(ch, table) {
-            Fold::Drop => {}
-            Fold::Char { c, noise } => {
-                if noise {
-                    gap += 1;
-                    if !started || gap > u32::from(max_noise) {
-                        return false;
-                    }
-                } else {
-                    if want.next() != Some(c) {
-                        return false;
-                    }
-                    started = true;
-                    gap = 0;
-                }
+        each_folded(ch, table, |c, noise| {
+            if !ok {
+                return;
             }
+            if noise {
+                gap += 1;
+                if !started || gap > u32::from(max_noise) {
+                    ok = false;
+                }
+            } else {
+                if want.next() != Some(c) {
+                    ok = false;
+                }
+                started = true;
+                gap = 0;
+            }
+        });
+        if !ok {
+            return false;
         }
     }
     gap == 0 && want.next().is_none()
@@ -321,12 +394,31 @@ pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
         if want_full {
             full.text.push_str(run);
         }
-        if let Fold::Char { c, noise } = fold {
-            if want_full {
-                full.text.push(c);
+        match fold {
+            Fold::Drop => {}
+            Fold::Char { c, noise } => {
+                if want_full {
+                    full.text.push(c);
+                }
+                if !noise {
+                    stripped.text.push(c);
+                }
             }
-            if !noise {
-                stripped.text.push(c);
+            Fold::Many(s) => {
+                // Every character after the first also maps back to the
+                // start of the original character (`i`).
+                for part in s.chars() {
+                    if let Fold::Char { c, noise } = fold_plain(part, table) {
+                        if want_full {
+                            full.text.push(c);
+                            full.map.note(full.text.len(), i);
+                        }
+                        if !noise {
+                            stripped.text.push(c);
+                            stripped.map.note(stripped.text.len(), i);
+                        }
+                    }
+                }
             }
         }
         i += len;
@@ -430,6 +522,82 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_compatibility_characters_fold_like_nfkc() {
+        assert_eq!(nfkc('\u{2F00}'), Some("一")); // KANGXI RADICAL ONE
+        assert_eq!(nfkc('\u{F9E4}'), Some("理")); // CJK COMPATIBILITY IDEOGRAPH-F9E4
+        assert_eq!(nfkc('\u{2F8A6}'), Some("\u{6148}"));
+        assert_eq!(nfkc('\u{2E9F}'), Some("母"));
+        assert_eq!(nfkc('①'), Some("1"));
+        assert_eq!(nfkc('⑽'), Some("(10)"));
+        assert_eq!(nfkc('⒈'), Some("1."));
+        assert_eq!(nfkc('㈠'), Some("(一)"));
+        assert_eq!(nfkc('㊙'), Some("秘"));
+        assert_eq!(nfkc('㎏'), Some("kg"));
+        // Ordinary CJK, CJK punctuation and the unified ideographs inside the
+        // compatibility block stay as they are.
+        for c in [
+            '一', '理', '\u{FA0E}', '…', '。', '〔', '★', 'Ａ', 'é', '\u{3400}',
+        ] {
+            assert_eq!(nfkc(c), None, "{c}");
+        }
+        assert_eq!(fold_keyword("⼀般\u{F9E4}由", true, false), "一般理由");
+        assert_eq!(fold_keyword("Ⓐ⑴⒈", false, false), "a(1)1.");
+        assert_eq!(fold_keyword("Ⓐ⑴⒈", true, false), "a(1)1");
+        assert!(matches_with_noise("⼀ 般", "一般", 3, false));
+        assert!(!matches_with_noise("㈠般", "一般", 3, false));
+    }
+
+    #[test]
+    fn expansions_map_back_to_the_whole_original_character() {
+        let text = "第⑴条：\u{2F00}般\u{F9E4}由⒈";
+        let v = normalise(text, false, true);
+        let full = v.full.as_ref().unwrap();
+        assert_eq!(full.text, "第(1)条:一般理由1.");
+        assert_eq!(v.stripped.text, "第(1)条:一般理由1");
+        let at = full.text.find('1').unwrap();
+        let (a, b) = full.original_span(text, at, at + 1);
+        assert_eq!(&text[a..b], "⑴");
+        let at = full.text.find("(1)条").unwrap();
+        let (a, b) = full.original_span(text, at, at + "(1)条".len());
+        assert_eq!(&text[a..b], "⑴条");
+        let at = v.stripped.text.find("一般理由").unwrap();
+        let (a, b) = v.stripped.original_span(text, at, at + "一般理由".len());
+        assert_eq!(&text[a..b], "\u{2F00}般\u{F9E4}由");
+        check_views(text);
+    }
+
+    #[test]
+    fn keyword_rules_match_look_alikes_and_report_the_original() {
+        let scanner = crate::Scanner::from_str(
+            "t.toml",
+            r#"
+[[rule]]
+id = "k"
+title = "t"
+category = "internal"
+severity = "review"
+basis = "b"
+keywords = ["一般事项", "管理办法", "秘密"]
+noise = true
+tests.hit = ["一般事项"]
+tests.miss = ["公开"]
+"#,
+        )
+        .unwrap();
+        let text = "关于\u{2F00}般事项的管\u{F9E4}办法，㊙密件";
+        let found: Vec<String> = scanner
+            .scan(text)
+            .findings
+            .into_iter()
+            .map(|f| {
+                assert_eq!(&text[f.span.start..f.span.end], f.matched);
+                f.matched
+            })
+            .collect();
+        assert_eq!(found, ["\u{2F00}般事项", "管\u{F9E4}办法", "㊙密"]);
+    }
+
+    #[test]
     fn noise_bounds() {
         assert!(matches_with_noise("机 密", "机密", 3, false));
         assert!(matches_with_noise("机-*-密", "机密", 3, false));
@@ -437,5 +605,110 @@ mod tests {
         assert!(!matches_with_noise("机。密", "机密", 3, false));
         assert!(matches_with_noise("機 密", "机密", 3, true));
         assert!(!matches_with_noise("機密", "机密", 3, false));
+    }
+}
+
+#[cfg(test)]
+mod fold_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces mixing look-alikes (single and multi-character NFKC forms) with
+    /// the characters they stand for, noise, full-width and dropped ones.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "一",
+            "\u{2F00}",
+            "般",
+            "理",
+            "\u{F9E4}",
+            "由",
+            "①",
+            "1",
+            "⑴",
+            "⒈",
+            "㈠",
+            "(",
+            ")",
+            "㊙",
+            "密",
+            "㎏",
+            "Ⓐ",
+            "\u{2F8A6}",
+            "\u{2E9F}",
+            " ",
+            "-",
+            "·",
+            "。",
+            "Ａ",
+            "\u{200B}",
+            "\u{3000}",
+            "機",
+            "𠀀",
+            "\n",
+            "…",
+            "\u{FA0E}",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn views_are_the_per_character_folds_and_map_back_exactly(
+            pieces in prop::collection::vec(piece(), 0..40),
+            t2s in any::<bool>(),
+        ) {
+            let text: String = pieces.concat();
+            let table = if t2s { Some(T2s::get()) } else { None };
+            let views = normalise(&text, t2s, true);
+            let full = views.full.as_ref().unwrap();
+            prop_assert_eq!(&full.text, &fold_keyword(&text, false, t2s));
+            prop_assert_eq!(&views.stripped.text, &fold_keyword(&text, true, t2s));
+            for view in [&views.stripped, full] {
+                let mut prev = 0;
+                for (n, c) in view.text.char_indices() {
+                    let o = view.map.start(n);
+                    prop_assert!(text.is_char_boundary(o) && o >= prev);
+                    prev = o;
+                    // The original character there folds to (among others)
+                    // this normalised one.
+                    let orig = text[o..].chars().next().unwrap();
+                    let mut folded = Vec::new();
+                    each_folded(orig, table, |f, _| folded.push(f));
+                    prop_assert!(folded.contains(&c), "{:?} at {} from {:?}", c, n, orig);
+                    // A span of one normalised character is whole original ones.
+                    let (a, b) = view.original_span(&text, n, n + c.len_utf8());
+                    let mut buf = [0; 4];
+                    let orig_str: &str = orig.encode_utf8(&mut buf);
+                    prop_assert_eq!((a, &text[a..b]), (o, orig_str));
+                }
+            }
+        }
+
+        #[test]
+        fn planted_look_alike_keywords_are_found_at_their_original_place(
+            pieces in prop::collection::vec(piece(), 0..20),
+            spelling in prop::sample::select(vec!["一般理由", "\u{2F00}般理由", "一般\u{F9E4}由", "\u{2F00}般\u{F9E4}由", "\u{2F00} 般-\u{F9E4}由"]),
+        ) {
+            static SCANNER: std::sync::OnceLock<crate::Scanner> = std::sync::OnceLock::new();
+            let scanner = SCANNER.get_or_init(|| {
+                crate::Scanner::from_str(
+                    "t.toml",
+                    "[[rule]]\nid = \"k\"\ntitle = \"t\"\ncategory = \"internal\"\nseverity = \"review\"\nbasis = \"b\"\nkeywords = [\"一般理由\"]\nnoise = true\ntests.hit = [\"一般理由\"]\ntests.miss = [\"公开\"]\n",
+                )
+                .unwrap()
+            });
+            let prefix: String = pieces.concat();
+            let text = format!("{prefix}。{spelling}。{prefix}");
+            let at = prefix.len() + "。".len();
+            let findings = scanner.scan(&text).findings;
+            for f in &findings {
+                prop_assert_eq!(&text[f.span.start..f.span.end], f.matched.as_str());
+            }
+            prop_assert!(
+                findings.iter().any(|f| f.span.start == at && f.span.end == at + spelling.len()),
+                "{:?} in {:?}: {:?}", spelling, text, findings.iter().map(|f| f.span).collect::<Vec<_>>()
+            );
+        }
     }
 }

@@ -23,6 +23,17 @@ pub enum Part {
     TextLayer,
     HtmlComment,
     HtmlAttribute,
+    /// The target of a link stored in an office file (a URL, a local path
+    /// such as `C:\Documents and Settings\…`, a linked template): not shown
+    /// in the text, but it ships with the file.
+    Hyperlink,
+    /// Alternative text and titles of images, shapes and charts (docx/xlsx
+    /// `descr`/`title`, odt `svg:title`/`svg:desc`).
+    AltText,
+    /// Text of a file embedded in the document (the workbook behind a
+    /// chart, an embedded document or object): only partly visible, if at
+    /// all, but anyone who opens the object reads all of it.
+    Embedded,
 }
 
 impl Part {
@@ -42,6 +53,9 @@ impl Part {
             Part::TextLayer => "text-layer",
             Part::HtmlComment => "html-comment",
             Part::HtmlAttribute => "html-attribute",
+            Part::Hyperlink => "hyperlink",
+            Part::AltText => "alt-text",
+            Part::Embedded => "embedded",
         }
     }
 
@@ -56,6 +70,9 @@ impl Part {
                 | Part::Metadata
                 | Part::HtmlComment
                 | Part::HtmlAttribute
+                | Part::Hyperlink
+                | Part::AltText
+                | Part::Embedded
         )
     }
 }

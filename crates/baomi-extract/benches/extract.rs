@@ -89,7 +89,19 @@ fn big_docx(target: usize) -> (Vec<u8>, usize) {
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in [
-        ("[Content_Types].xml", "<Types/>"),
+        // A package Word and LibreOffice open (the .doc bench converts it).
+        (
+            "[Content_Types].xml",
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/><Override PartName=\"/word/comments.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml\"/></Types>",
+        ),
+        (
+            "_rels/.rels",
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>",
+        ),
+        (
+            "word/_rels/document.xml.rels",
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments\" Target=\"comments.xml\"/></Relationships>",
+        ),
         ("word/document.xml", xml.as_str()),
         ("word/comments.xml", comments.as_str()),
         (
@@ -237,6 +249,35 @@ fn time(label: &str, name: &str, bytes: &[u8], scanner: &Scanner, runs: usize) {
     );
 }
 
+/// Converts a docx to .doc with LibreOffice in a temporary folder.
+fn docx_as_doc(docx: &[u8]) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().ok()?;
+    let src = dir.path().join("big.docx");
+    std::fs::write(&src, docx).ok()?;
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let status = std::process::Command::new("soffice")
+        .args([
+            &profile,
+            "--headless",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&src)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::read(dir.path().join("big.doc")).ok()
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less flags; run only under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -246,6 +287,12 @@ fn main() {
     let (docx, xml_len) = big_docx(10 << 20);
     println!("docx: document.xml {:.1} MB", xml_len as f64 / 1e6);
     time("docx (~10 MB)", "big.docx", &docx, &scanner, 5);
+    // The same document as Word 97-2003 .doc, written by LibreOffice (real
+    // writer output, not built here): skipped without soffice.
+    match docx_as_doc(&docx) {
+        Some(doc) => time("doc (same text, LibreOffice)", "big.doc", &doc, &scanner, 5),
+        None => println!("doc: skipped (soffice not found or conversion failed)"),
+    }
     let pdf = big_pdf(100);
     time(
         "pdf (100 pages, UniGB-UCS2-H)",

@@ -2,6 +2,7 @@
 //! headers, footers, footnotes, endnotes, comments, text boxes, building
 //! blocks — with tracked changes and hidden runs, and the file properties.
 
+use crate::markup;
 use crate::story::{Run, Story};
 use crate::xml::{attr, local, walk, Ev};
 use crate::zipread::Archive;
@@ -120,42 +121,79 @@ pub(crate) fn extract(
         })?;
     }
 
-    for props in [
-        "docProps/core.xml",
-        "docProps/app.xml",
-        "docProps/custom.xml",
-    ] {
-        if let Some(xml) = archive.read(props)? {
-            let title = crate::props::collect(&xml, FORMAT, props, limits, &mut ex.segments)?;
-            if ex.title.is_none() {
-                ex.title = title;
-            }
+    crate::ooxml::package_props(archive, FORMAT, &mut ex)?;
+
+    // Parts outside the stories, by folder: charts (titles, series names,
+    // categories and values as cached in the chart), shapes drawn on
+    // charts, SmartArt data, custom XML data.
+    let names: Vec<String> = archive.names().to_vec();
+    let in_dir = |n: &str, dir: &str, start: &str| {
+        n.strip_prefix(&prefix)
+            .and_then(|f| f.strip_prefix(dir))
+            .is_some_and(|f| !f.contains('/') && f.starts_with(start) && f.ends_with(".xml"))
+    };
+    for name in &names {
+        if in_dir(name, "charts/", "chart") {
+            markup::read_part(archive, FORMAT, name, Part::Body, " (chart)", &mut ex)?;
+        } else if in_dir(name, "drawings/", "drawing") {
+            markup::read_part(
+                archive,
+                FORMAT,
+                name,
+                Part::Body,
+                " (shapes on a chart)",
+                &mut ex,
+            )?;
         }
     }
-
-    let embedded: Vec<String> = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with(&format!("{prefix}embeddings/")) && !n.ends_with('/'))
-        .cloned()
-        .collect();
-    for name in embedded {
-        ex.coverage.gap(format!(
-            "embedded object {name} was not read: open it and scan it separately"
-        ));
+    smartart(archive, &prefix, &names, FORMAT, limits, &mut ex)?;
+    crate::ooxml::custom_xml(archive, FORMAT, &mut ex)?;
+    crate::ooxml::external_targets(archive, FORMAT, &mut ex)?;
+    for name in &names {
+        if name.starts_with(&format!("{prefix}embeddings/")) && !name.ends_with('/') {
+            crate::ooxml::embedded(archive, name, &mut ex)?;
+        }
     }
-    let images = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with(&format!("{prefix}media/")) && !n.ends_with('/'))
-        .count();
-    if images > 0 {
-        ex.coverage.notes.push(format!(
-            "{images} image(s) not read: text inside images is not scanned"
-        ));
-    }
+    markup::sweep(archive, FORMAT, &mut ex)?;
     ex.record_parts();
     Ok(ex)
+}
+
+/// SmartArt: the text of each diagram's data part, and of its drawing (the
+/// shapes Word shows, a copy of the data) only where it says something the
+/// data does not. Layouts, styles and colours hold no document text (the
+/// sweep still checks them).
+pub(crate) fn smartart(
+    archive: &mut Archive<'_>,
+    prefix: &str,
+    names: &[String],
+    format: &'static str,
+    limits: &Limits,
+    ex: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let dir = format!("{prefix}diagrams/");
+    let mut seen: HashSet<String> = HashSet::new();
+    for pass in ["data", "drawing"] {
+        for name in names {
+            let is = name
+                .strip_prefix(&dir)
+                .is_some_and(|f| !f.contains('/') && f.starts_with(pass) && f.ends_with(".xml"));
+            if !is {
+                continue;
+            }
+            let Some(xml) = archive.read(name)? else {
+                continue;
+            };
+            let mut pt = markup::text_of(&xml, format, name, limits)?;
+            if pass == "data" {
+                seen.extend(pt.text.lines().map(str::to_string));
+            } else if pt.text.lines().all(|l| seen.contains(l)) {
+                pt.text.clear();
+            }
+            markup::push(ex, name, Part::Body, " (SmartArt)", pt);
+        }
+    }
+    Ok(())
 }
 
 /// Character and paragraph styles that hide their text (`w:vanish` in the
@@ -268,6 +306,11 @@ fn parse_stories(
     let mut text_boxes = 0u32;
     let mut finished: Vec<(usize, Segment)> = Vec::new();
     let segments = &mut finished;
+    // Alt text of images and shapes: (where, value); one drawing's
+    // `wp:docPr` and `pic:cNvPr` usually repeat each other.
+    let mut alts: Vec<(String, String)> = Vec::new();
+    let mut drawing_alts: HashSet<String> = HashSet::new();
+    let mut drawings = 0u32;
     walk(xml, FORMAT, name, limits, |ev| {
         match ev {
             Ev::Start(e) => {
@@ -280,6 +323,35 @@ fn parse_stories(
                     return Ok(());
                 }
                 match l.as_slice() {
+                    b"drawing" | b"pict" | b"object" => {
+                        drawings += 1;
+                        drawing_alts.clear();
+                    }
+                    // DrawingML (`wp:docPr`, `pic:cNvPr`) and VML
+                    // (`v:shape alt`, `v:imagedata o:title`) alt text.
+                    b"docPr" | b"cNvPr" | b"shape" | b"imagedata" => {
+                        for key in [&b"descr"[..], b"title", b"alt"] {
+                            if let Some(v) = attr(e, key).filter(|v| !v.trim().is_empty()) {
+                                if drawing_alts.insert(v.clone()) {
+                                    let key = String::from_utf8_lossy(key);
+                                    alts.push((format!("drawing {drawings} {key}"), v));
+                                }
+                            }
+                        }
+                    }
+                    // A simple field: its code (`w:instr`, hidden like
+                    // `w:instrText`); its shown text is in its runs.
+                    b"fldSimple" => {
+                        if let Some(instr) = attr(e, b"instr").filter(|v| !v.trim().is_empty()) {
+                            push(
+                                &mut open,
+                                &format!("{} ", instr.trim()),
+                                &inserted,
+                                &deleted,
+                                true,
+                            );
+                        }
+                    }
                     b"ins" | b"moveTo" => inserted.push(attr(e, b"author")),
                     b"del" | b"moveFrom" => deleted.push(attr(e, b"author")),
                     b"r" => run_hidden = false,
@@ -447,6 +519,7 @@ fn parse_stories(
     }
     finished.sort_by_key(|(order, _)| *order);
     ex.segments.extend(finished.into_iter().map(|(_, s)| s));
+    markup::push_alts(ex, name, alts);
     Ok(())
 }
 

@@ -2,17 +2,23 @@
 //! the part of the document it came from (body, comment, tracked deletion,
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
-//! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
-//! OFD (GB/T 33190: zip + XML read here, embedded fonts' cmaps with
-//! ttf-parser to map glyph indices back to text; see the `ofd` module),
-//! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
-//! subprocess (see the `pdf` module for why). The format is detected from
-//! the content first, the name second ([`detect`]).
+//! Formats: plain text and Markdown, docx, xlsx and odt (zip + XML, read
+//! here), Word 97–2003 `.doc` and WPS Writer `.wps` (OLE2 compound files
+//! with a `WordDocument` stream: the container through the `cfb` crate, the
+//! [MS-DOC] text tables read here — see the `doc` module), OFD (GB/T 33190:
+//! zip + XML read here, embedded fonts' cmaps with ttf-parser to map glyph
+//! indices back to text; see the `ofd` module), HTML (html5gum tokenizer),
+//! and PDF through poppler's `pdftotext` run as a subprocess (see the `pdf`
+//! module for why). The format is detected from the content first, the name
+//! second ([`detect`]); an OLE2 file is dispatched by its directory, so a
+//! .doc renamed .bin is still read and an .xls named .doc is not misread.
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files
-//! cannot exhaust memory, and every failure is an [`ExtractError`] that
-//! [`review_file`] turns into an `error` verdict.
+//! cannot exhaust memory, helper programs run under memory, CPU and
+//! size-scaled time limits, and every failure is an [`ExtractError`] that
+//! [`review_file`] turns into an `error` verdict. Encrypted files (PDF,
+//! OOXML, OpenDocument, .doc) are [`ExtractError::Encrypted`], which says so.
 //!
 //! ```
 //! use baomi_extract::{review_bytes, Limits};
@@ -22,11 +28,16 @@
 //! assert_eq!(report.title.as_deref(), Some("关于…的通知"));
 //! ```
 
+mod doc;
 mod docx;
 mod html;
+mod markup;
 mod meta;
 mod odt;
 mod ofd;
+mod ooxml;
+mod ole;
+mod olecfprops;
 mod pdf;
 mod props;
 mod review;
@@ -63,9 +74,35 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Deepest XML nesting accepted.
     pub max_xml_depth: usize,
-    /// Longest a helper program (poppler's pdftotext) may run before it is
-    /// killed and the document reported as an error.
+    /// Longest a helper program (poppler's pdftotext) may ever run before it
+    /// is killed and the document reported as an error: the cap of the
+    /// size-scaled limit below.
     pub subprocess_timeout: std::time::Duration,
+    /// Time a helper program gets for any input, however small. A hostile
+    /// 6 KB PDF whose content stream inflates without end must not hold a
+    /// worker for the whole cap: its time is this plus
+    /// `subprocess_time_per_mib` for each MiB of input.
+    pub subprocess_time_base: std::time::Duration,
+    /// Time added per MiB of input, so that a large real document gets the
+    /// time it needs and a small hostile one is stopped in seconds.
+    pub subprocess_time_per_mib: std::time::Duration,
+    /// Address-space limit (`RLIMIT_AS`) of each helper program: a parser
+    /// that allocates without end fails inside the child, not by taking the
+    /// machine's memory from the scanner and the daemon's other files.
+    pub subprocess_memory_bytes: u64,
+}
+
+impl Limits {
+    /// The wall-clock limit for a helper program reading `input_len`
+    /// bytes: `subprocess_time_base` plus `subprocess_time_per_mib` per MiB,
+    /// at most `subprocess_timeout`. The child's CPU limit (`RLIMIT_CPU`) is
+    /// the same number of seconds, rounded up, so a child that escapes the
+    /// parent's watch (a parent killed mid-read) still stops.
+    pub fn subprocess_time_for(&self, input_len: usize) -> std::time::Duration {
+        let mib = input_len as f64 / (1u64 << 20) as f64;
+        let scaled = self.subprocess_time_base + self.subprocess_time_per_mib.mul_f64(mib);
+        scaled.min(self.subprocess_timeout)
+    }
 }
 
 impl Default for Limits {
@@ -79,6 +116,9 @@ impl Default for Limits {
             max_ratio: 200,
             max_xml_depth: 256,
             subprocess_timeout: std::time::Duration::from_secs(120),
+            subprocess_time_base: std::time::Duration::from_secs(5),
+            subprocess_time_per_mib: std::time::Duration::from_secs(1),
+            subprocess_memory_bytes: 1 << 30,
         }
     }
 }
@@ -93,6 +133,9 @@ pub enum Format {
     Pdf,
     Html,
     Xlsx,
+    /// Word 97–2003 binary (.doc) and WPS Writer (.wps): an OLE2 compound
+    /// file with a `WordDocument` stream.
+    Doc,
     Ofd,
 }
 
@@ -106,6 +149,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Doc => "doc",
             Format::Ofd => "ofd",
         }
     }
@@ -241,11 +285,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         if ofd::is_ofd_head(head) {
             return Ok(Format::Ofd);
         }
-        if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
-            return Ok(Format::Odt);
-        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.") {
-            return Err(unsupported_odf(head));
+            // Text or not, encrypted or not: the archive decides in `extract`.
+            return Ok(Format::Odt);
         }
         if has(b"word/") {
             return Ok(Format::Docx);
@@ -266,10 +308,14 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         };
     }
     if head.starts_with(&OLE2) {
-        return Err(ExtractError::Unsupported(
-            "legacy OLE2 document (.doc/.wps/.xls/.ppt): save it as .docx or PDF and scan again"
-                .into(),
-        ));
+        // The directory (not in `head`) decides; `extract` reads it.
+        return match ext.as_str() {
+            "doc" | "dot" | "wps" | "wpt" => Ok(Format::Doc),
+            _ => Err(ExtractError::Unsupported(
+                "legacy OLE2 document (.xls/.et/.ppt or other): save it as .docx/.xlsx or PDF and scan again"
+                    .into(),
+            )),
+        };
     }
     for (magic, what) in [
         (&b"\x89PNG"[..], "PNG image"),
@@ -384,11 +430,10 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
-    if bytes.starts_with(&OLE2) && contains_utf16(bytes, "EncryptionInfo") {
-        // Office wraps a password-protected .docx/.xlsx in an OLE2 file.
-        return Err(ExtractError::Encrypted(
-            "Office document (password-protected OOXML)",
-        ));
+    if bytes.starts_with(&OLE2) {
+        // Word, WPS, Excel, PowerPoint binaries and encrypted OOXML: the
+        // container's directory says which.
+        return ole::extract(path, bytes, limits);
     }
     let format = detect(path, &bytes[..bytes.len().min(4096)])?;
     match format {
@@ -398,16 +443,46 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
         }
         Format::Docx | Format::Odt | Format::Xlsx | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
-            match zip_kind(&mut archive)? {
-                Format::Ofd => ofd::extract(&mut archive, limits),
-                Format::Odt => odt::extract(&mut archive, limits),
-                Format::Xlsx => xlsx::extract(&mut archive, limits),
-                _ => docx::extract(&mut archive, limits),
-            }
+            extract_zip(&mut archive, limits)
         }
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
+        Format::Doc => ole::extract(path, bytes, limits),
     }
+}
+
+/// Reads a zip container with the reader of the format its directory
+/// says (also for documents embedded in documents).
+fn extract_zip(
+    archive: &mut zipread::Archive<'_>,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    match zip_kind(archive)? {
+        Format::Ofd => ofd::extract(archive, limits),
+        Format::Odt => odt::extract(archive, limits),
+        Format::Xlsx => xlsx::extract(archive, limits),
+        _ => docx::extract(archive, limits),
+    }
+}
+
+/// An OpenDocument file saved with a password keeps its `mimetype` and
+/// manifest in the clear but encrypts content.xml (AES): reading it would
+/// fail as "invalid UTF-8", which tells the user nothing. The manifest's
+/// `manifest:encryption-data` says it is encrypted.
+fn encrypted_odf(archive: &mut zipread::Archive<'_>, mimetype: &str) -> Result<(), ExtractError> {
+    let Some(manifest) = archive.read("META-INF/manifest.xml")? else {
+        return Ok(());
+    };
+    if memchr::memmem::find(&manifest, b"encryption-data").is_none() {
+        return Ok(());
+    }
+    let kind = match mimetype.strip_prefix("application/vnd.oasis.opendocument.") {
+        Some(t) if t.starts_with("text") => "OpenDocument text (.odt)",
+        Some(t) if t.starts_with("spreadsheet") => "OpenDocument spreadsheet (.ods)",
+        Some(t) if t.starts_with("presentation") => "OpenDocument presentation (.odp)",
+        _ => "OpenDocument file",
+    };
+    Err(ExtractError::Encrypted(kind))
 }
 
 /// Tells a docx from an odt (or an unsupported container) by its directory.
@@ -418,6 +493,9 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
     if archive.contains("mimetype") {
         let m = archive.read("mimetype")?.unwrap_or_default();
         let m = String::from_utf8_lossy(&m).trim().to_string();
+        if m.starts_with("application/vnd.oasis.opendocument.") {
+            encrypted_odf(archive, &m)?;
+        }
         return match m.as_str() {
             "application/vnd.oasis.opendocument.text"
             | "application/vnd.oasis.opendocument.text-template"
@@ -449,9 +527,4 @@ fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> 
     Err(ExtractError::Unsupported(
         "a zip archive that is not a Word or OpenDocument text: unpack it and scan the files inside".into(),
     ))
-}
-
-fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
-    let n: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    memchr::memmem::find(bytes, &n).is_some()
 }

@@ -42,29 +42,93 @@ pub(crate) fn extract(
     if let Some(xml) = archive.read("meta.xml")? {
         ex.title = crate::props::collect(&xml, FORMAT, "meta.xml", limits, &mut ex.segments)?;
     }
-    let objects: Vec<String> = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
-        .cloned()
-        .collect();
-    for name in objects {
-        ex.coverage.gap(format!(
-            "embedded object {name} was not read: open it and scan it separately"
-        ));
-    }
-    let images = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Pictures/"))
-        .count();
-    if images > 0 {
-        ex.coverage.notes.push(format!(
-            "{images} image(s) not read: text inside images is not scanned"
-        ));
-    }
+    objects_and_settings(archive, limits, &mut ex)?;
+    crate::markup::sweep(archive, FORMAT, &mut ex)?;
     ex.record_parts();
     Ok(ex)
+}
+
+/// Embedded objects (`Object N/`: charts, formulas, embedded documents —
+/// their text as `embedded`, their `meta.xml` as metadata), binary OLE
+/// objects (gaps), and the string settings of `settings.xml` (printer and
+/// data-source names; `metadata`).
+fn objects_and_settings(
+    archive: &mut Archive<'_>,
+    limits: &Limits,
+    ex: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let names: Vec<String> = archive.names().to_vec();
+    for name in &names {
+        let Some(rest) = name.strip_prefix("Object ") else {
+            if name == "settings.xml" {
+                settings(archive, name, limits, ex)?;
+            }
+            continue;
+        };
+        match rest.split_once('/') {
+            None => {
+                archive.consume(name);
+                ex.coverage.gap(format!(
+                    "embedded object {name} (an OLE object of another program) was not read: open it and scan it separately"
+                ));
+            }
+            Some((_, "content.xml")) => crate::markup::read_part(
+                archive,
+                FORMAT,
+                name,
+                Part::Embedded,
+                " (embedded object)",
+                ex,
+            )?,
+            Some((_, "meta.xml")) => {
+                if let Some(xml) = archive.read(name)? {
+                    crate::props::collect(&xml, FORMAT, name, limits, &mut ex.segments)?;
+                }
+            }
+            Some((_, "settings.xml")) => settings(archive, name, limits, ex)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `config:config-item`s of type string with a value, as metadata.
+fn settings(
+    archive: &mut Archive<'_>,
+    name: &str,
+    limits: &Limits,
+    ex: &mut Extracted,
+) -> Result<(), ExtractError> {
+    let Some(xml) = archive.read(name)? else {
+        return Ok(());
+    };
+    let mut item: Option<(String, String)> = None;
+    walk(&xml, FORMAT, name, limits, |ev| {
+        match ev {
+            Ev::Start(e) if local(e) == b"config-item" => {
+                item = (attr(e, b"type").as_deref() == Some("string"))
+                    .then(|| (attr(e, b"name").unwrap_or_default(), String::new()));
+            }
+            Ev::Text(t) => {
+                if let Some((_, v)) = item.as_mut().filter(|i| i.1.len() < 1 << 20) {
+                    v.push_str(t);
+                }
+            }
+            Ev::End(b"config-item") => {
+                if let Some((key, value)) = item.take().filter(|i| !i.1.trim().is_empty()) {
+                    ex.segments.push(Segment::new(
+                        SegmentInfo {
+                            detail: Some(format!("{name}: {key}")),
+                            ..SegmentInfo::new(Part::Metadata)
+                        },
+                        value.trim().replace(['\r', '\n'], " "),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })
 }
 
 /// Names of text and paragraph styles that hide their text
@@ -142,6 +206,12 @@ fn parse(
     let mut annotations = 0u32;
     let mut starts = 0usize;
     let mut finished: Vec<(usize, Segment)> = Vec::new();
+    // Link targets (`xlink:href` outside the package) and the svg title or
+    // description of frames being collected: (where, text).
+    let mut links: Vec<(String, String)> = Vec::new();
+    let mut alts: Vec<(String, String)> = Vec::new();
+    let mut alt: Option<(String, String)> = None;
+    let mut frames = 0u32;
     walk(xml, FORMAT, name, limits, |ev| {
         match ev {
             Ev::Start(e) => {
@@ -165,6 +235,19 @@ fn parse(
                     depth,
                     order,
                 };
+                if let Some(href) = attr(e, b"href") {
+                    let internal = href.starts_with('#')
+                        || href.starts_with("Pictures/")
+                        || href.starts_with("./Object ")
+                        || href.starts_with("Object ");
+                    if !internal && !href.trim().is_empty() {
+                        let what = String::from_utf8_lossy(&l).into_owned();
+                        links.push((format!("{what} link"), href));
+                    }
+                }
+                if l == b"frame" {
+                    frames += 1;
+                }
                 if skip > 0 {
                     skip += 1;
                     stack.push((l, hides));
@@ -231,7 +314,9 @@ fn parse(
                     // svg title and description, an annotation's date.
                     b"note-citation" => skip = 1,
                     b"title" | b"desc" if stack.last().is_some_and(|(p, _)| p == b"frame") => {
-                        skip = 1
+                        skip = 1;
+                        let what = format!("frame {frames} svg:{}", String::from_utf8_lossy(&l));
+                        alt = Some((what, String::new()));
                     }
                     b"date" if stack.last().is_some_and(|(p, _)| p == b"annotation") => skip = 1,
                     b"change" if !in_tracked => {
@@ -307,6 +392,11 @@ fn parse(
                 stack.pop();
                 if skip > 0 {
                     skip -= 1;
+                    if skip == 0 {
+                        if let Some(a) = alt.take().filter(|a| !a.1.trim().is_empty()) {
+                            alts.push(a);
+                        }
+                    }
                     return Ok(());
                 }
                 match l {
@@ -351,6 +441,9 @@ fn parse(
             }
             Ev::Text(t) => {
                 if skip > 0 {
+                    if let Some((_, a)) = alt.as_mut().filter(|a| a.1.len() < 1 << 20) {
+                        a.push_str(t);
+                    }
                     return Ok(());
                 }
                 if in_tracked {
@@ -387,6 +480,22 @@ fn parse(
     }
     finished.sort_by_key(|(order, _)| *order);
     out.extend(finished.into_iter().map(|(_, s)| s));
+    for (part, list) in [(Part::Hyperlink, links), (Part::AltText, alts)] {
+        for (what, value) in list {
+            let value = if part == Part::Hyperlink {
+                crate::ooxml::percent_decode(&value)
+            } else {
+                value
+            };
+            out.push(Segment::new(
+                SegmentInfo {
+                    detail: Some(format!("{name}: {what}")),
+                    ..SegmentInfo::new(part)
+                },
+                value.trim().replace(['\r', '\n'], " "),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -9,6 +9,16 @@
 //! piped in through standard input (`fd://0`), so nothing is written to
 //! disk; the child is killed when it runs past the time limit, and its
 //! output is capped.
+//!
+//! Every child runs with `RLIMIT_AS` (memory) and `RLIMIT_CPU` (CPU time)
+//! set in the child before `exec` ([`ChildLimits`]), and its wall-clock
+//! limit scales with the input's size ([`Limits::subprocess_time_for`]): a
+//! small hostile PDF (a content stream that inflates without end) is an
+//! error within seconds and at most about 1 GiB, while the daemon keeps
+//! reading other files. The limits are set with `libc::setrlimit` in a
+//! `pre_exec` hook rather than through a crate such as `rlimit`: libc is
+//! already in the dependency tree, and the hook makes only that one
+//! async-signal-safe call.
 
 use crate::{ExtractError, Extracted, Limits, Segment};
 use baomi_core::{Part, SegmentInfo};
@@ -20,11 +30,12 @@ const FORMAT: &str = "pdf";
 
 pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     let cap = limits.max_entry_bytes as usize;
+    let child = ChildLimits::for_input(limits, bytes.len());
     let info = run_tool(
         "pdfinfo",
         &["-enc", "UTF-8", "fd://0"],
         bytes,
-        limits.subprocess_timeout,
+        &child,
         1 << 20,
     )?;
     let info_text = String::from_utf8_lossy(&info.stdout).into_owned();
@@ -35,7 +46,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
         "pdftotext",
         &["-enc", "UTF-8", "-eol", "unix", "fd://0", "-"],
         bytes,
-        limits.subprocess_timeout,
+        &child,
         cap,
     )?;
     if !text.success {
@@ -143,6 +154,12 @@ fn field<'a>(info: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn tool_failure(out: &ToolOutput) -> ExtractError {
+    if let Some(why) = out.killed_by {
+        return ExtractError::Other(format!(
+            "{} was stopped by its {why}; the PDF is malformed or hostile (for example a stream that decompresses without end): open it in a PDF viewer and print it to a new PDF, then scan again",
+            out.tool
+        ));
+    }
     let err = String::from_utf8_lossy(&out.stderr);
     let err = err.trim();
     let lower = err.to_ascii_lowercase();
@@ -166,18 +183,95 @@ pub(crate) struct ToolOutput {
     pub(crate) stderr: Vec<u8>,
     /// More output than the cap: the rest was not read.
     pub(crate) truncated: bool,
+    /// Which resource limit ended the child, when a signal did.
+    pub(crate) killed_by: Option<&'static str>,
+}
+
+/// Resource limits of one helper program.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildLimits {
+    /// Wall-clock time; the child is killed past it.
+    pub(crate) timeout: Duration,
+    /// `RLIMIT_CPU` in seconds (the kernel sends SIGXCPU, then SIGKILL).
+    pub(crate) cpu_seconds: u64,
+    /// `RLIMIT_AS` in bytes.
+    pub(crate) memory_bytes: u64,
+}
+
+impl ChildLimits {
+    pub(crate) fn for_input(limits: &Limits, input_len: usize) -> Self {
+        let timeout = limits.subprocess_time_for(input_len);
+        ChildLimits {
+            timeout,
+            cpu_seconds: timeout.as_secs_f64().ceil().max(1.0) as u64,
+            memory_bytes: limits.subprocess_memory_bytes,
+        }
+    }
+}
+
+/// Sets the child's limits; runs between `fork` and `exec`.
+#[cfg(unix)]
+fn limit_child(cmd: &mut Command, limits: &ChildLimits) {
+    use std::os::unix::process::CommandExt;
+    let (cpu, mem) = (limits.cpu_seconds, limits.memory_bytes);
+    // SAFETY: the hook runs in the forked child before exec and only calls
+    // setrlimit, which is async-signal-safe; it touches no memory shared
+    // with the parent and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let set = |resource, value: u64| {
+                let lim = libc::rlimit {
+                    rlim_cur: value as libc::rlim_t,
+                    rlim_max: value as libc::rlim_t,
+                };
+                if libc::setrlimit(resource, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            };
+            set(libc::RLIMIT_CPU, cpu)?;
+            set(libc::RLIMIT_AS, mem)?;
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_child(_cmd: &mut Command, _limits: &ChildLimits) {}
+
+/// The limit behind a child's death by signal, for the message.
+#[cfg(unix)]
+fn killed_by(status: &std::process::ExitStatus) -> Option<&'static str> {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal()? {
+        libc::SIGXCPU => Some("CPU time limit"),
+        libc::SIGKILL => Some("CPU time limit (killed)"),
+        libc::SIGSEGV | libc::SIGABRT | libc::SIGBUS => {
+            Some("memory limit or a crash (signal while parsing)")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(not(unix))]
+fn killed_by(_status: &std::process::ExitStatus) -> Option<&'static str> {
+    None
 }
 
 /// Runs `tool args`, feeding `input` on standard input, with a time limit
-/// (the child is killed on overrun) and at most `cap` bytes of output kept.
+/// (the child is killed on overrun), CPU and memory limits, and at most
+/// `cap` bytes of output kept.
 pub(crate) fn run_tool(
     tool: &'static str,
     args: &[&str],
     input: &[u8],
-    timeout: Duration,
+    limits: &ChildLimits,
     cap: usize,
 ) -> Result<ToolOutput, ExtractError> {
-    let mut child = Command::new(tool)
+    let timeout = limits.timeout;
+    let mut cmd = Command::new(tool);
+    limit_child(&mut cmd, limits);
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -233,6 +327,7 @@ pub(crate) fn run_tool(
         Ok(ToolOutput {
             tool,
             success: status.success(),
+            killed_by: killed_by(&status),
             stdout,
             stderr,
             truncated,
@@ -260,25 +355,90 @@ fn capped_read<R: Read>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
 mod tests {
     use super::*;
 
+    fn lim(timeout: Duration) -> ChildLimits {
+        ChildLimits {
+            timeout,
+            cpu_seconds: 60,
+            memory_bytes: 1 << 30,
+        }
+    }
+
     #[test]
     fn a_slow_tool_is_killed_at_the_time_limit() {
         let started = Instant::now();
-        let r = run_tool("sleep", &["10"], b"", Duration::from_millis(200), 100);
+        let r = run_tool("sleep", &["10"], b"", &lim(Duration::from_millis(200)), 100);
         assert!(matches!(r, Err(ExtractError::Other(m)) if m.contains("took longer")));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
     fn output_is_capped() {
-        let r = run_tool("cat", &[], &[b'x'; 10_000], Duration::from_secs(10), 100).unwrap();
+        let r = run_tool(
+            "cat",
+            &[],
+            &[b'x'; 10_000],
+            &lim(Duration::from_secs(10)),
+            100,
+        )
+        .unwrap();
         assert!(r.truncated);
         assert_eq!(r.stdout.len(), 100);
     }
 
     #[test]
     fn a_missing_tool_says_what_to_install() {
-        let r = run_tool("baomi-no-such-tool", &[], b"", Duration::from_secs(1), 10);
+        let r = run_tool(
+            "baomi-no-such-tool",
+            &[],
+            b"",
+            &lim(Duration::from_secs(1)),
+            10,
+        );
         assert!(matches!(r, Err(ExtractError::Other(m)) if m.contains("install poppler-utils")));
+    }
+
+    #[test]
+    fn children_run_with_memory_and_cpu_limits() {
+        let limits = ChildLimits {
+            timeout: Duration::from_secs(30),
+            cpu_seconds: 7,
+            memory_bytes: 300 << 20,
+        };
+        let r = run_tool("sh", &["-c", "ulimit -v; ulimit -t"], b"", &limits, 100).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&r.stdout),
+            format!("{}\n7\n", 300 << 10)
+        );
+    }
+
+    #[test]
+    fn a_child_spinning_past_its_cpu_limit_is_stopped_and_named() {
+        let limits = ChildLimits {
+            timeout: Duration::from_secs(60),
+            cpu_seconds: 1,
+            memory_bytes: 1 << 30,
+        };
+        let started = Instant::now();
+        let r = run_tool("sh", &["-c", "while :; do :; done"], b"", &limits, 100).unwrap();
+        assert!(!r.success);
+        assert!(
+            r.killed_by.is_some_and(|w| w.contains("CPU")),
+            "{:?}",
+            r.killed_by
+        );
+        assert!(started.elapsed() < Duration::from_secs(30));
+        let e = tool_failure(&r).to_string();
+        assert!(e.contains("stopped by its CPU time limit"), "{e}");
+    }
+
+    #[test]
+    fn the_time_limit_scales_with_the_input_and_is_capped() {
+        let l = Limits::default();
+        assert_eq!(l.subprocess_time_for(6 << 10).as_secs(), 5);
+        assert_eq!(l.subprocess_time_for(10 << 20).as_secs(), 15);
+        assert_eq!(l.subprocess_time_for(1 << 30), l.subprocess_timeout);
+        let c = ChildLimits::for_input(&l, 6 << 10);
+        assert_eq!((c.cpu_seconds, c.memory_bytes), (6, 1 << 30));
     }
 
     #[test]

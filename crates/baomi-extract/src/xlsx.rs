@@ -8,6 +8,7 @@
 //! says exactly which cell holds it. Formulas are not evaluated: a cell
 //! shows the value Excel stored with it.
 
+use crate::markup;
 use crate::xml::{attr, local, walk, Ev};
 use crate::zipread::Archive;
 use crate::{ExtractError, Extracted, Limits, Region, Segment};
@@ -43,6 +44,24 @@ pub(crate) fn extract(
             "xl/workbook.xml lists no sheets; open and re-save the workbook".into(),
         ));
     }
+    // Sheet names are shown on the tabs (those of hidden sheets are not).
+    for sheet in &sheets {
+        if sheet.name.trim().is_empty() {
+            continue;
+        }
+        let part = if sheet.hidden {
+            Part::Hidden
+        } else {
+            Part::Body
+        };
+        ex.segments.push(Segment::new(
+            SegmentInfo {
+                detail: Some("xl/workbook.xml: sheet name".into()),
+                ..SegmentInfo::new(part)
+            },
+            sheet.name.replace(['\r', '\n'], " "),
+        ));
+    }
     let rels = match archive.read("xl/_rels/workbook.xml.rels")? {
         Some(xml) => relationships(&xml, "xl/_rels/workbook.xml.rels", limits)?,
         None => HashMap::new(),
@@ -62,8 +81,18 @@ pub(crate) fn extract(
                 .gap(format!("sheet {:?}: part {path} is missing", sheet.name));
             continue;
         };
-        if let Some(seg) = sheet_segment(&xml, &path, &sheet, &strings, limits)? {
+        let mut headers = Vec::new();
+        if let Some(seg) = sheet_segment(&xml, &path, &sheet, &strings, limits, &mut headers)? {
             ex.segments.push(seg);
+        }
+        for (part, kind, text) in headers {
+            ex.segments.push(Segment::new(
+                SegmentInfo {
+                    detail: Some(format!("sheet {}: {kind}", sheet.name)),
+                    ..SegmentInfo::new(part)
+                },
+                text,
+            ));
         }
         let (dir, file) = path.rsplit_once('/').unwrap_or(("", &path));
         if let Some(rels_xml) = archive.read(&format!("{dir}/_rels/{file}.rels"))? {
@@ -91,16 +120,32 @@ pub(crate) fn extract(
             comments(&xml, &part, sheet, limits, &mut ex.segments)?;
         }
     }
-    for props in [
-        "docProps/core.xml",
-        "docProps/app.xml",
-        "docProps/custom.xml",
-    ] {
-        if let Some(xml) = archive.read(props)? {
-            let title = crate::props::collect(&xml, FORMAT, props, limits, &mut ex.segments)?;
-            ex.title = ex.title.or(title);
+    crate::ooxml::package_props(archive, FORMAT, &mut ex)?;
+    // Text boxes, shapes and alt text of drawings, and charts (titles,
+    // series names, categories, cached values).
+    let names: Vec<String> = archive.names().to_vec();
+    for name in &names {
+        let file = |dir: &str, start: &str, ext: &str| {
+            name.strip_prefix(dir)
+                .is_some_and(|f| !f.contains('/') && f.starts_with(start) && f.ends_with(ext))
+        };
+        if file("xl/drawings/", "drawing", ".xml") {
+            markup::read_part(archive, FORMAT, name, Part::Body, " (drawing)", &mut ex)?;
+        } else if file("xl/drawings/", "vmlDrawing", ".vml") {
+            markup::read_part(archive, FORMAT, name, Part::Body, " (VML drawing)", &mut ex)?;
+        } else if file("xl/charts/", "chart", ".xml") {
+            markup::read_part(archive, FORMAT, name, Part::Body, " (chart)", &mut ex)?;
         }
     }
+    crate::docx::smartart(archive, "xl/", &names, FORMAT, limits, &mut ex)?;
+    crate::ooxml::custom_xml(archive, FORMAT, &mut ex)?;
+    crate::ooxml::external_targets(archive, FORMAT, &mut ex)?;
+    for name in &names {
+        if name.starts_with("xl/embeddings/") && !name.ends_with('/') {
+            crate::ooxml::embedded(archive, name, &mut ex)?;
+        }
+    }
+    markup::sweep(archive, FORMAT, &mut ex)?;
     ex.record_parts();
     Ok(ex)
 }
@@ -179,7 +224,7 @@ fn relationships(
 
 /// A relationship target as a part name: absolute (`/xl/…`) or relative
 /// to the folder `dir` of the part that names it (`../comments1.xml`).
-fn resolve(dir: &str, target: &str) -> String {
+pub(crate) fn resolve(dir: &str, target: &str) -> String {
     if let Some(absolute) = target.strip_prefix('/') {
         return absolute.to_string();
     }
@@ -232,7 +277,10 @@ fn sheet_segment(
     sheet: &Sheet,
     strings: &[String],
     limits: &Limits,
+    headers: &mut Vec<(Part, String, String)>,
 ) -> Result<Option<Segment>, ExtractError> {
+    // Page headers and footers (`oddHeader`, `firstFooter`, …) being read.
+    let mut header: Option<(Part, String, String)> = None;
     let mut text = String::new();
     let mut regions = Vec::new();
     let mut hidden_columns: Vec<(u32, u32)> = Vec::new();
@@ -261,8 +309,23 @@ fn sheet_segment(
                 b"v" => in_value = true,
                 b"is" => in_inline = true,
                 b"rPh" => in_phonetic += 1,
+                kind @ (b"oddHeader" | b"evenHeader" | b"firstHeader" | b"oddFooter"
+                | b"evenFooter" | b"firstFooter") => {
+                    let part = if kind.ends_with(b"Header") {
+                        Part::Header
+                    } else {
+                        Part::Footer
+                    };
+                    let kind = String::from_utf8_lossy(kind).into_owned();
+                    header = Some((part, kind, String::new()));
+                }
                 _ => {}
             },
+            Ev::Text(t) if header.is_some() => {
+                if let Some((_, _, h)) = header.as_mut().filter(|h| h.2.len() < 1 << 20) {
+                    h.push_str(t);
+                }
+            }
             Ev::Text(t) => {
                 let wanted = in_value || (in_inline && in_phonetic == 0);
                 if wanted && value.len() < 1 << 20 {
@@ -270,6 +333,15 @@ fn sheet_segment(
                 }
             }
             Ev::End(name) => match name {
+                b"oddHeader" | b"evenHeader" | b"firstHeader" | b"oddFooter" | b"evenFooter"
+                | b"firstFooter" => {
+                    if let Some((part, kind, raw)) = header.take() {
+                        let shown = strip_header_codes(&raw);
+                        if !shown.trim().is_empty() {
+                            headers.push((part, kind, shown.trim().to_string()));
+                        }
+                    }
+                }
                 b"v" => in_value = false,
                 b"is" => in_inline = false,
                 b"rPh" => in_phonetic = in_phonetic.saturating_sub(1),
@@ -345,6 +417,63 @@ fn sheet_segment(
     Ok(Some(seg))
 }
 
+/// The text of a page header or footer without Excel's `&` codes: `&L`,
+/// `&C`, `&R` (left, centre, right sections) become spaces; page numbers,
+/// dates, file and sheet names (`&P`, `&D`, `&F`, `&A`, …), fonts
+/// (`&"宋体,加粗"`), sizes (`&12`) and colours (`&KFF0000`) are dropped;
+/// `&&` is `&`.
+fn strip_header_codes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '&' {
+            out.push(if c == '\n' || c == '\r' { ' ' } else { c });
+            continue;
+        }
+        match it.peek().copied() {
+            Some('&') => {
+                it.next();
+                out.push('&');
+            }
+            Some('"') => {
+                it.next();
+                for c in it.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                }
+            }
+            Some(d) if d.is_ascii_digit() => {
+                while it.peek().is_some_and(char::is_ascii_digit) {
+                    it.next();
+                }
+            }
+            Some('K') => {
+                it.next();
+                for _ in 0..6 {
+                    if it
+                        .peek()
+                        .is_some_and(|c| c.is_ascii_hexdigit() || *c == '+' || *c == '-')
+                    {
+                        it.next();
+                    }
+                }
+            }
+            Some('L' | 'C' | 'R') => {
+                it.next();
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            Some(_) => {
+                it.next();
+            }
+            None => {}
+        }
+    }
+    out
+}
+
 /// Cell comments (`xl/comments*.xml`, with their authors) and threaded
 /// comments (`xl/threadedComments/*.xml`): one `comment` segment each.
 fn comments(
@@ -410,6 +539,15 @@ fn comments(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_codes_are_stripped() {
+        assert_eq!(
+            strip_header_codes("&L&\"宋体,加粗\"&12内部资料&C第&P页，共&N页&R&KFF0000机密&&秘"),
+            "内部资料 第页，共页 机密&秘"
+        );
+        assert_eq!(strip_header_codes("&K01+049绝密&"), "绝密");
+    }
 
     #[test]
     fn relationship_targets() {

@@ -19,9 +19,15 @@ pub(crate) struct Archive<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     format: &'static str,
     limits: &'a Limits,
-    /// Decompressed bytes read so far, over all entries.
+    /// Decompressed bytes read so far, over all entries (and, for an
+    /// embedded document, over the documents that contain it).
     total: u64,
     names: Vec<String>,
+    /// Entries read (or deliberately passed over): the final sweep
+    /// ([`crate::markup::sweep`]) looks at all the others.
+    consumed: std::collections::HashSet<String>,
+    /// How many documents this one is embedded in (0 for the file itself).
+    depth: usize,
 }
 
 impl<'a> Archive<'a> {
@@ -29,6 +35,18 @@ impl<'a> Archive<'a> {
         bytes: &'a [u8],
         format: &'static str,
         limits: &'a Limits,
+    ) -> Result<Self, ExtractError> {
+        Self::open_nested(bytes, format, limits, 0, 0)
+    }
+
+    /// Opens a document embedded `depth` levels deep, whose containers have
+    /// already inflated `total` bytes: the caps hold for the whole tree.
+    pub(crate) fn open_nested(
+        bytes: &'a [u8],
+        format: &'static str,
+        limits: &'a Limits,
+        depth: usize,
+        total: u64,
     ) -> Result<Self, ExtractError> {
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_error(format, e))?;
         if zip.len() > limits.max_entries {
@@ -49,9 +67,44 @@ impl<'a> Archive<'a> {
             zip,
             format,
             limits,
-            total: 0,
+            total,
             names,
+            consumed: Default::default(),
+            depth,
         })
+    }
+
+    /// Decompressed bytes inflated so far (this archive and its containers).
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Counts bytes inflated by an embedded document read from this one.
+    pub(crate) fn set_total(&mut self, total: u64) {
+        self.total = self.total.max(total);
+    }
+
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    pub(crate) fn limits(&self) -> &'a Limits {
+        self.limits
+    }
+
+    /// Marks an entry as dealt with although it was not read (an image, a
+    /// cache of text read elsewhere).
+    pub(crate) fn consume(&mut self, name: &str) {
+        self.consumed.insert(name.to_string());
+    }
+
+    /// Entries neither read nor marked, in archive order (directories left out).
+    pub(crate) fn unconsumed(&self) -> Vec<String> {
+        self.names
+            .iter()
+            .filter(|n| !n.ends_with('/') && !self.consumed.contains(n.as_str()))
+            .cloned()
+            .collect()
     }
 
     /// Names of all entries, in archive order.
@@ -68,6 +121,7 @@ impl<'a> Archive<'a> {
         let Some(index) = self.zip.index_for_name(name) else {
             return Ok(None);
         };
+        self.consumed.insert(name.to_string());
         let format = self.format;
         let limits = self.limits;
         let mut entry = self.zip.by_index(index).map_err(|e| zip_error(format, e))?;

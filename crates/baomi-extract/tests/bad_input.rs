@@ -155,7 +155,16 @@ fn entries_with_parent_paths_are_never_written_anywhere() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, &bytes).unwrap();
     let r = review_file(&path, &Scanner::shipped(), &Limits::default());
-    assert_eq!(r.verdict, Verdict::Review, "{r:#?}");
+    // The planted entries are parts baomi does not know: gaps that name
+    // them (so `error`, never `clear`), and nothing is written anywhere.
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.matched == "内部资料"), "{r:#?}");
+    for name in ["../../escaped.txt", "/abs/escaped.txt"] {
+        assert!(
+            r.coverage.notes.iter().any(|n| n.starts_with(name)),
+            "{name}: {r:#?}"
+        );
+    }
     let mut left: Vec<_> = walk(dir.path());
     left.sort();
     assert_eq!(left, [path]);
@@ -451,6 +460,111 @@ fn broken_workbooks_are_errors() {
     let r = review("missing.xlsx", &missing_sheet, &Limits::default());
     assert_eq!(r.verdict, Verdict::Error, "{r:?}");
     assert!(!r.coverage.complete);
+}
+
+/// A docx whose body says `text` and which embeds `inner` (each of them)
+/// as word/embeddings/docN.docx.
+fn docx_embedding(text: &str, inner: &[Vec<u8>]) -> Vec<u8> {
+    let xml = format!("{DOC_START}{}{DOC_END}", para(text));
+    let names: Vec<String> = (0..inner.len())
+        .map(|i| format!("word/embeddings/doc{i}.docx"))
+        .collect();
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", xml.as_bytes()),
+    ];
+    for (name, bytes) in names.iter().zip(inner) {
+        entries.push((name, bytes));
+    }
+    zip_of(&entries)
+}
+
+#[test]
+fn nested_embedded_documents_stop_at_the_depth_cap() {
+    // Ten documents each embedded in the next: levels 1–3 are read, the
+    // fourth is a gap that says why, nothing deeper is even opened.
+    let mut doc = docx_embedding("第10层：机密★1年", &[]);
+    for level in (0..10).rev() {
+        doc = docx_embedding(&format!("第{level}层：正文"), &[doc]);
+    }
+    let started = Instant::now();
+    let r = review("nested.docx", &doc, &Limits::default());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    let nested = "word/embeddings/doc0.docx: word/embeddings/doc0.docx: word/embeddings/doc0.docx: embedded object word/embeddings/doc0.docx is nested more than 3 documents deep";
+    assert!(
+        r.coverage.notes.iter().any(|n| n.starts_with(nested)),
+        "{:#?}",
+        r.coverage.notes
+    );
+    // A marking within the cap is found, in the embedded part, and the path
+    // of documents is its detail.
+    let mut doc = docx_embedding("第3层：机密★1年", &[]);
+    for level in (0..3).rev() {
+        doc = docx_embedding(&format!("第{level}层"), &[doc]);
+    }
+    let r = review("nested.docx", &doc, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete, "{:#?}", r.coverage);
+    let f = &r.findings[0];
+    assert_eq!(f.location.part, baomi_core::Part::Embedded);
+    assert_eq!(
+        f.location.detail.as_deref(),
+        Some("word/embeddings/doc0.docx: word/embeddings/doc0.docx: word/embeddings/doc0.docx")
+    );
+}
+
+#[test]
+fn a_fan_out_of_embedded_documents_is_bounded() {
+    // Every level embeds the next one eight times: 8^10 documents if
+    // nothing stopped it; the depth cap leaves 8^3.
+    let mut doc = docx_embedding("叶", &[]);
+    for _ in 0..10 {
+        doc = docx_embedding("层", &vec![doc; 8]);
+        if doc.len() > 8 << 20 {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let r = review("fan.docx", &doc, &Limits::default());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.verdict, Verdict::Error);
+    assert!(!r.coverage.complete);
+}
+
+#[test]
+fn an_embedded_bomb_counts_against_the_container_total() {
+    // Each archive alone stays under the total cap; together they do not.
+    let spaces = vec![b' '; 3 << 20];
+    let xml = [DOC_START.as_bytes(), &spaces, DOC_END.as_bytes()].concat();
+    let inner = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", &xml),
+    ]);
+    let outer_xml = [DOC_START.as_bytes(), &spaces, DOC_END.as_bytes()].concat();
+    let outer = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", &outer_xml),
+        ("word/embeddings/inner.docx", &inner),
+    ]);
+    let limits = Limits {
+        max_total_bytes: 5 << 20,
+        max_ratio: 100_000,
+        ..Limits::default()
+    };
+    assert_error(&review("bomb.docx", &outer, &limits), "decompressed total");
+    // With room for both, it is read.
+    let roomy = Limits {
+        max_ratio: 100_000,
+        ..Limits::default()
+    };
+    let r = review("bomb.docx", &outer, &roomy);
+    assert!(r.error.is_none(), "{r:#?}");
 }
 
 const OFD_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
@@ -815,4 +929,354 @@ fn ofd_is_found_by_its_directory_when_ofd_xml_is_not_the_first_entry() {
         &review("notice.ofd", b"not a zip at all", &Limits::default()),
         "named .ofd but its content is not a valid ofd file",
     );
+}
+
+/// The OLE2 layout of a committed .doc, for tests that break it in place.
+struct Ole {
+    bytes: Vec<u8>,
+    fat: Vec<u32>,
+    /// File offset of each FAT sector.
+    fat_sectors: Vec<usize>,
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+impl Ole {
+    fn legacy() -> Ole {
+        let bytes = std::fs::read(fixture("legacy.doc")).unwrap();
+        assert_eq!(bytes[0x1E], 9, "512-byte sectors");
+        let n_fat = le32(&bytes, 0x2C) as usize;
+        let fat_sectors: Vec<usize> = (0..n_fat)
+            .map(|i| (le32(&bytes, 0x4C + 4 * i) as usize + 1) * 512)
+            .collect();
+        let fat = fat_sectors
+            .iter()
+            .flat_map(|at| (0..128).map(move |k| *at + 4 * k))
+            .map(|at| le32(&bytes, at))
+            .collect();
+        Ole {
+            bytes,
+            fat,
+            fat_sectors,
+        }
+    }
+
+    fn set_fat(&mut self, sector: usize, next: u32) {
+        let at = self.fat_sectors[sector / 128] + 4 * (sector % 128);
+        self.bytes[at..at + 4].copy_from_slice(&next.to_le_bytes());
+    }
+
+    /// File offset of the first sector of a stream (in the regular FAT).
+    fn stream_start(&self, name: &str) -> usize {
+        // Directory entries are 128-byte aligned: the name, then its length.
+        let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let entry = (512..self.bytes.len() - 128)
+            .step_by(128)
+            .find(|e| {
+                self.bytes[*e..].starts_with(&utf16)
+                    && self.bytes[e + 0x40] as usize == utf16.len() + 2
+            })
+            .expect("a directory entry of that name");
+        assert!(
+            le32(&self.bytes, entry + 0x78) >= 4096,
+            "not in the mini stream"
+        );
+        (le32(&self.bytes, entry + 0x74) as usize + 1) * 512
+    }
+
+    /// Patches the WordDocument stream's FIB at `offset`.
+    fn patch_fib(&self, offset: usize, value: &[u8]) -> Vec<u8> {
+        let fib = self.stream_start("WordDocument");
+        assert_eq!(&self.bytes[fib..fib + 2], [0xEC, 0xA5], "FIB signature");
+        let mut b = self.bytes.clone();
+        b[fib + offset..fib + offset + value.len()].copy_from_slice(value);
+        b
+    }
+}
+
+#[test]
+fn truncated_doc_files_are_errors_at_every_length() {
+    let bytes = std::fs::read(fixture("legacy.doc")).unwrap();
+    for len in (1..bytes.len()).step_by(97) {
+        let r = review("cut.doc", &bytes[..len], &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "cut at {len}: {r:#?}");
+        let e = r.error.unwrap();
+        assert!(
+            e.contains("truncated") || e.contains("damaged") || e.contains("malformed"),
+            "cut at {len}: {e}"
+        );
+    }
+}
+
+#[test]
+fn doc_with_bogus_fib_offsets_and_huge_counts_is_an_error() {
+    let ole = Ole::legacy();
+    // fcClx (0x1A2) far outside the table stream.
+    let bad_clx = ole.patch_fib(0x1A2, &0x7FFF_FFF0u32.to_le_bytes());
+    assert_error(
+        &review("clx.doc", &bad_clx, &Limits::default()),
+        "piece table",
+    );
+    // lcbClx (0x1A6) huge.
+    let huge = ole.patch_fib(0x1A6, &u32::MAX.to_le_bytes());
+    assert_error(&review("lcb.doc", &huge, &Limits::default()), "piece table");
+    // ccpText (0x4C) of two billion characters.
+    let ccp = ole.patch_fib(0x4C, &0x7FFF_FFFFu32.to_le_bytes());
+    assert_error(
+        &review("ccp.doc", &ccp, &Limits::default()),
+        "more text than",
+    );
+    // ccpText claiming more text than the piece table describes: what is
+    // there is read, and the rest is a coverage gap, not silently dropped.
+    let fib = ole.stream_start("WordDocument");
+    let ccp_text = le32(&ole.bytes, fib + 0x4C);
+    let longer = ole.patch_fib(0x4C, &(ccp_text + 5000).to_le_bytes());
+    let r = review("longer.doc", &longer, &Limits::default());
+    assert!(!r.coverage.complete, "{r:#?}");
+    assert!(
+        r.coverage
+            .notes
+            .iter()
+            .any(|n| n.contains("character(s) of text could not be read")),
+        "{:?}",
+        r.coverage.notes
+    );
+    // Counts of the FIB's own arrays (csw at 32, cslw at 62) past the stream.
+    let csw = ole.patch_fib(32, &0xFFFFu16.to_le_bytes());
+    assert_error(
+        &review("csw.doc", &csw, &Limits::default()),
+        "file header (FIB)",
+    );
+    // Every FC/LCB pair pointing at garbage: no panic, and either an error
+    // or a reading that still finds the tracked deletion in the body.
+    let scanner = Scanner::shipped();
+    for pair in 0..93usize {
+        let at = 154 + 8 * pair;
+        for value in [0u32, 0x7FFF_FFFF, 0xFFFF_FFFF, 1] {
+            let b = ole.patch_fib(at, &value.to_le_bytes());
+            let r = review_bytes("pair.doc", &b, &scanner, &Limits::default());
+            assert!(
+                r.verdict == Verdict::Error || r.findings.iter().any(|f| f.matched == "机密★5年"),
+                "pair {pair} = {value:#x}: {r:#?}"
+            );
+        }
+    }
+    // Not a FIB at all.
+    let ident = ole.patch_fib(0, b"XX");
+    assert_error(
+        &review("ident.doc", &ident, &Limits::default()),
+        "Word file header",
+    );
+    // Word 6/95 files are named, not misread.
+    let old = ole.patch_fib(2, &0x0065u16.to_le_bytes());
+    assert_error(&review("old.doc", &old, &Limits::default()), "Word 6/95");
+}
+
+#[test]
+fn encrypted_and_obfuscated_doc_files_say_so() {
+    let ole = Ole::legacy();
+    let flags = {
+        let fib = ole.stream_start("WordDocument");
+        u16::from_le_bytes([ole.bytes[fib + 0x0A], ole.bytes[fib + 0x0B]])
+    };
+    for (bit, name, what) in [
+        (0x0100u16, "enc.doc", "Word 97-2003 document (.doc)"),
+        (0x8000, "xor.doc", "Word 97-2003 document (.doc)"),
+        (0x0100, "enc.wps", "WPS Writer document (.wps)"),
+    ] {
+        let b = ole.patch_fib(0x0A, &(flags | bit).to_le_bytes());
+        let r = review(name, &b, &Limits::default());
+        assert_error(&r, "encrypted or password-protected");
+        assert_error(&r, what);
+    }
+}
+
+#[test]
+fn cyclic_and_shared_fat_chains_are_errors_not_endless_loops() {
+    let base = Ole::legacy();
+    // The first chain of at least three sectors that is not FAT/DIFAT.
+    let pointed: std::collections::HashSet<u32> = base
+        .fat
+        .iter()
+        .copied()
+        .filter(|n| *n < 0xFFFF_FFFA)
+        .collect();
+    let (start, second, end) = (0..base.fat.len() as u32)
+        .filter(|s| !pointed.contains(s) && base.fat[*s as usize] < 0xFFFF_FFFA)
+        .find_map(|s| {
+            let mut chain = vec![s];
+            while let Some(&n) = base.fat.get(*chain.last().unwrap() as usize) {
+                if n >= 0xFFFF_FFFA || chain.len() > 1000 {
+                    break;
+                }
+                chain.push(n);
+            }
+            (chain.len() >= 3).then(|| (chain[0], chain[1], *chain.last().unwrap()))
+        })
+        .expect("a chain of three sectors");
+    for (target, what) in [(start, "loop to the start"), (second, "loop inside")] {
+        let mut ole = Ole::legacy();
+        ole.set_fat(end as usize, target);
+        let started = Instant::now();
+        let r = review("cycle.doc", &ole.bytes, &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "{what}: {r:#?}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}");
+    }
+}
+
+#[test]
+fn thousands_of_nested_fields_in_a_doc_are_read_without_blowing_up() {
+    // Overwrite the Latin paragraph's characters (UTF-16 in the fixture)
+    // with field-begin marks: nesting is capped, the text stays readable,
+    // and what follows the unterminated fields is read as hidden field code.
+    let mut bytes = std::fs::read(fixture("legacy.doc")).unwrap();
+    let needle: Vec<u8> = "Plain Latin paragraph: secret ref ABC-123."
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the paragraph is stored as UTF-16");
+    for k in 0..needle.len() / 2 {
+        bytes[at + 2 * k..at + 2 * k + 2].copy_from_slice(&0x13u16.to_le_bytes());
+    }
+    let r = review("fields.doc", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.matched == "机密★5年"));
+}
+
+/// A PDF of a few KB whose page content inflates without end: Flate
+/// streams of form XObjects that each draw the next level twenty times,
+/// eight levels deep (20^8 drawings of a leaf). Poppler would interpret it
+/// for hours.
+fn inflating_pdf() -> Vec<u8> {
+    use flate2::{write::ZlibEncoder, Compression};
+    let deflate = |data: &[u8]| {
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    const LEVELS: usize = 8;
+    // Objects: 1 catalog, 2 pages, 3 page, 4 page content, 5.. forms.
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /X 5 0 R >> >> >>".to_vec(),
+    ];
+    let stream = |dict: String, body: &[u8]| {
+        let z = deflate(body);
+        let mut o = format!(
+            "<< {dict} /Filter /FlateDecode /Length {} >>\nstream\n",
+            z.len()
+        )
+        .into_bytes();
+        o.extend_from_slice(&z);
+        o.extend_from_slice(b"\nendstream");
+        o
+    };
+    objects.push(stream(String::new(), "/X Do\n".repeat(20).as_bytes()));
+    for level in 0..LEVELS {
+        let form = "/Type /XObject /Subtype /Form /BBox [0 0 612 792]";
+        let body = if level + 1 == LEVELS {
+            "1 0 0 1 0 0 cm 0 0 m 1 1 l S\n".repeat(20)
+        } else {
+            "/X Do\n".repeat(20)
+        };
+        let res = if level + 1 == LEVELS {
+            String::new()
+        } else {
+            format!(" /Resources << /XObject << /X {} 0 R >> >>", 6 + level)
+        };
+        objects.push(stream(format!("{form}{res}"), body.as_bytes()));
+    }
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_small_pdf_that_inflates_without_end_is_an_error_in_seconds() {
+    let pdf = inflating_pdf();
+    assert!(pdf.len() < 8 << 10, "{} bytes", pdf.len());
+    // The default limits: the 120 s cap is not what stops it, the
+    // size-scaled limit (5 s + 1 s/MiB) and the child's CPU limit are.
+    let started = Instant::now();
+    let r = review("bomb.pdf", &pdf, &Limits::default());
+    let took = started.elapsed();
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.unwrap();
+    assert!(
+        e.contains("took longer than 5") || e.contains("stopped by its"),
+        "{e}"
+    );
+    // Generous margin against a loaded machine; far below the 120 s cap.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+#[test]
+fn an_ole2_file_that_is_not_a_word_document_names_itself() {
+    // A well-formed compound file holding only an Excel-style stream.
+    let mut comp = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    comp.create_stream("Workbook")
+        .unwrap()
+        .write_all(&[0u8; 5000])
+        .unwrap();
+    comp.flush().unwrap();
+    let bytes = comp.into_inner().into_inner();
+    for name in ["book.xls", "book.doc", "book"] {
+        let r = review(name, &bytes, &Limits::default());
+        assert_error(&r, "unsupported format: legacy OLE2 document");
+        assert_error(&r, "not a Word document: save it as .docx/.xlsx or PDF");
+    }
+}
+
+#[test]
+fn random_byte_flips_in_a_doc_never_panic() {
+    // A deterministic mini-fuzz (the cargo-fuzz target doc_streams goes
+    // further): flip a few bytes of legacy.doc past its header, 400 times.
+    let base = std::fs::read(fixture("legacy.doc")).unwrap();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut read = 0;
+    let scanner = Scanner::shipped();
+    for _ in 0..400 {
+        let mut b = base.clone();
+        for _ in 0..1 + next() % 8 {
+            let at = 512 + (next() as usize) % (b.len() - 512);
+            b[at] = next() as u8;
+        }
+        let r = review_bytes("flip.doc", &b, &scanner, &Limits::default());
+        if r.verdict != Verdict::Error {
+            read += 1;
+        }
+    }
+    assert!(read > 100, "most flips hit text, not structure: {read}");
 }

@@ -231,6 +231,21 @@ fn encrypted_files_are_errors_that_say_so() {
         let e = r.error.unwrap();
         assert!(e.contains("encrypted or password-protected"), "{name}: {e}");
     }
+    // LibreOffice's AES-encrypted OpenDocument (make_encrypted_odf.py): said
+    // to be encrypted, naming the kind, not "invalid UTF-8".
+    for (name, kind) in [
+        ("encrypted.odt", "OpenDocument text (.odt)"),
+        ("encrypted.ods", "OpenDocument spreadsheet (.ods)"),
+    ] {
+        let r = review(name);
+        assert_eq!(r.verdict, Verdict::Error, "{name}");
+        let e = r.error.unwrap();
+        assert!(
+            e.contains(&format!("encrypted or password-protected {kind}"))
+                && e.contains("remove the protection"),
+            "{name}: {e}"
+        );
+    }
 }
 
 #[test]
@@ -458,4 +473,100 @@ fn an_ofd_of_page_images_is_an_error_that_says_why() {
     let e = r.error.unwrap();
     assert!(e.contains("no text on any of its 2 page(s)"), "{e}");
     assert!(e.contains("needs OCR"), "{e}");
+}
+
+/// legacy.doc (LibreOffice's Word 97 export of legacy.fodt) and legacy.wps
+/// (the same bytes under WPS Writer's name): every planted marking is found
+/// in its part, with the locations a .docx gets.
+#[test]
+fn doc_and_wps_every_part_with_locations() {
+    for name in ["legacy.doc", "legacy.wps"] {
+        let r = review(name);
+        assert_eq!(r.verdict, Verdict::Withhold, "{name}: {r:#?}");
+        assert!(r.coverage.complete, "{name}: {:?}", r.coverage);
+        assert_eq!(
+            r.title.as_deref(),
+            Some("关于做好2024年度保密检查工作的通知")
+        );
+        assert_eq!(r.doc_number.as_deref(), Some("办发〔2024〕9号"));
+
+        let del = find(&r, Part::TrackedDeletion, "机密★5年");
+        assert_eq!(
+            (del.location.paragraph, del.location.column),
+            (Some(3), 4),
+            "{name}"
+        );
+        assert_eq!(del.location.author.as_deref(), Some("李四"));
+        let ins = find(&r, Part::TrackedInsertion, "仅供内部参考");
+        assert_eq!(ins.location.paragraph, Some(4));
+        assert_eq!(ins.location.author.as_deref(), Some("王五"));
+        let hidden = find(&r, Part::Hidden, "不得外传");
+        assert_eq!(hidden.location.paragraph, Some(5));
+        let comment = find(&r, Part::Comment, "绝密★长期");
+        assert_eq!(comment.location.author.as_deref(), Some("赵六"));
+        assert_eq!(comment.location.detail.as_deref(), Some("comment 1"));
+        let foot = find(&r, Part::Footnote, "请勿外传");
+        assert_eq!(foot.location.detail.as_deref(), Some("footnote 1"));
+        let end = find(&r, Part::Endnote, "秘密★6个月");
+        assert_eq!(end.location.detail.as_deref(), Some("endnote 1"));
+        let header = find(&r, Part::Header, "内部传阅");
+        assert_eq!(header.location.detail.as_deref(), Some("section 1, header"));
+        let id = find(&r, Part::Body, "11010519491231002X");
+        assert_eq!(id.location.cell.as_deref(), Some("table 1, row 2, cell 2"));
+        assert_eq!(id.location.paragraph, Some(10));
+        let text_box = r
+            .findings
+            .iter()
+            .find(|f| f.location.detail.as_deref() == Some("text box 1"))
+            .expect("text box finding");
+        assert_eq!(
+            (text_box.location.part, text_box.matched.as_str()),
+            (Part::Body, "内部资料")
+        );
+        // The hyperlink's field code is hidden text, like docx instrText.
+        let field = find(&r, Part::Hidden, "内部资料");
+        assert_eq!(field.location.paragraph, Some(11));
+        for (detail, matched) in [
+            ("SummaryInformation: Subject", "内部资料"),
+            ("SummaryInformation: Keywords", "机密★5年"),
+            ("SummaryInformation: Comments", "11010519491231002X"),
+            (
+                "DocumentSummaryInformation: property \"Company\"",
+                "内部资料",
+            ),
+        ] {
+            let hits = r
+                .findings
+                .iter()
+                .filter(|f| f.location.detail.as_deref() == Some(detail) && f.matched == matched)
+                .count();
+            assert_eq!(hits, 1, "{name}: {detail} {matched}: {:#?}", r.findings);
+        }
+        assert_eq!(
+            r.findings.len(),
+            14,
+            "{name}: nothing else: {:#?}",
+            r.findings
+        );
+    }
+    // Parts without a finding, straight from the segments.
+    let bytes = std::fs::read(fixture("legacy.doc")).unwrap();
+    let ex = baomi_extract::extract(&fixture("legacy.doc"), &bytes, &Limits::default()).unwrap();
+    let seg = |part: Part, text: &str| {
+        ex.segments
+            .iter()
+            .any(|s| s.info.part == Some(part) && s.text.contains(text))
+    };
+    assert!(seg(Part::Footer, "页脚：工作秘密"));
+    assert!(seg(
+        Part::Body,
+        "Plain Latin paragraph: secret ref ABC-123."
+    ));
+    assert!(seg(Part::Metadata, "张三"));
+    let body = &ex.segments[0];
+    assert!(
+        !body.text.contains("HYPERLINK") && body.text.contains("详见内网链接。"),
+        "the visible text has the field result, not its code: {:?}",
+        body.text
+    );
 }

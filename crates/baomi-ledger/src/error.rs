@@ -135,6 +135,17 @@ pub enum LedgerError {
     /// A checkpoint or inclusion proof that cannot be parsed.
     #[error("{0}")]
     Format(String),
+
+    /// An entry signed elsewhere (a reviewer's browser) no longer follows
+    /// the ledger's last entry: something else was appended after it was
+    /// prepared. Nothing was written; prepare and sign it again.
+    #[error("the ledger moved on since this entry was prepared (it was to be entry {expected}, the ledger now has {now} entries); nothing was written — prepare and sign it again")]
+    Moved { expected: u64, now: u64 },
+
+    /// An entry signed elsewhere whose signature does not verify with the
+    /// key it names. Nothing was written.
+    #[error("the signature by key {key_id} does not verify over the prepared entry; nothing was written")]
+    BadSignature { key_id: String },
 }
 
 // Not `#[from]`: that would also make the SQLite error the `source`, and

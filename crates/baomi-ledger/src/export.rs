@@ -173,6 +173,9 @@ pub fn part_zh(p: baomi_core::Part) -> &'static str {
         TextLayer => "文字层",
         HtmlComment => "网页注释",
         HtmlAttribute => "网页属性",
+        Hyperlink => "链接地址",
+        AltText => "替代文字",
+        Embedded => "嵌入对象",
     }
 }
 

@@ -383,6 +383,95 @@ impl Ledger {
         Ok(e)
     }
 
+    /// Prepares an entry for a signer outside this process (a reviewer's
+    /// browser, whose private key never leaves it): fixes its sequence
+    /// number, time and the previous entry's hash, and canonicalises the
+    /// payload. The signer signs [`Unsigned::signed_message`]; then
+    /// [`append_signed`](Self::append_signed) stores it, if nothing was
+    /// appended in between.
+    pub fn prepare_unsigned(
+        &self,
+        kind: &str,
+        doc_sha256: &str,
+        payload: serde_json::Value,
+    ) -> Result<Unsigned> {
+        check_names(kind, doc_sha256)?;
+        let p = prepare(payload)?;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        let (last, prev_hash) = checked_tail(&tx, &self.path)?;
+        drop(tx);
+        Ok(Unsigned {
+            seq: last + 1,
+            kind: kind.to_owned(),
+            doc_sha256: doc_sha256.to_owned(),
+            recorded_at: entry::now_rfc3339(),
+            payload: p.payload,
+            payload_bytes: p.bytes,
+            prev_hash,
+        })
+    }
+
+    /// Appends an entry prepared by [`prepare_unsigned`](Self::prepare_unsigned)
+    /// and signed elsewhere with `key`. Refused, with nothing written, when
+    /// the signature does not verify ([`LedgerError::BadSignature`]) or the
+    /// ledger moved on since ([`LedgerError::Moved`]: the signature covers
+    /// the sequence number and the previous hash, so it could never verify
+    /// in another place). `checkpoint_key` signs the automatic checkpoint
+    /// (the server's own key); without one none is written this time.
+    pub fn append_signed(
+        &self,
+        u: &Unsigned,
+        key: &PublicKey,
+        signature: &[u8; 64],
+        checkpoint_key: Option<&KeyPair>,
+    ) -> Result<Entry> {
+        if !key.verify(&u.signed_message(), signature) {
+            return Err(LedgerError::BadSignature {
+                key_id: key.key_id().to_owned(),
+            });
+        }
+        let e = self.write_with(checkpoint_key, |tx, link| {
+            if link.0 + 1 != u.seq || link.1 != u.prev_hash {
+                return Err(LedgerError::Moved {
+                    expected: u.seq,
+                    now: link.0,
+                });
+            }
+            let mut e = Entry {
+                seq: u.seq,
+                kind: u.kind.clone(),
+                doc_sha256: u.doc_sha256.clone(),
+                payload: u.payload.clone(),
+                payload_bytes: u.payload_bytes.clone(),
+                key_id: key.key_id().to_owned(),
+                public_key: key.to_bytes(),
+                signature: *signature,
+                prev_hash: u.prev_hash,
+                hash: [0; 32],
+                recorded_at: u.recorded_at.clone(),
+            };
+            e.hash = e.computed_hash();
+            insert_row(tx, &e)?;
+            *link = (e.seq, e.hash);
+            Ok(e)
+        })?;
+        tracing::debug!(seq = e.seq, kind = %e.kind, key = %e.key_id, "appended an entry signed elsewhere");
+        Ok(e)
+    }
+
+    /// Key id → the seq of the (verified) `revocation` entry that revoked
+    /// it first (`baomi key revoke`). Entries a key signs after that fail
+    /// [`Ledger::verify`].
+    pub fn revocations(&self) -> Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        for e in self.verified_entries_of("", crate::verify::KIND_REVOCATION)? {
+            if let Some(k) = e.payload_str("key_id") {
+                out.entry(k.to_ascii_lowercase()).or_insert(e.seq);
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs one append transaction: checks the tail it extends (and, the
     /// first time, the ledger against its checkpoints), lets `f` insert
     /// after it, brings the index up to date, commits, and writes a
@@ -390,6 +479,15 @@ impl Ledger {
     fn write<T>(
         &self,
         key: &KeyPair,
+        f: impl FnOnce(&Transaction<'_>, &mut (u64, [u8; 32])) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(Some(key), f)
+    }
+
+    /// [`write`](Self::write), with the checkpoint signed by `key` if any.
+    fn write_with<T>(
+        &self,
+        key: Option<&KeyPair>,
         f: impl FnOnce(&Transaction<'_>, &mut (u64, [u8; 32])) -> Result<T>,
     ) -> Result<T> {
         self.load_tail()?;
@@ -408,7 +506,7 @@ impl Ledger {
         let out = f(&tx, &mut link)?;
         index::catch_up(&tx)?;
         tx.commit()?;
-        if link.0 > before {
+        if let Some(key) = key.filter(|_| link.0 > before) {
             self.checkpoint_after_append(key);
         }
         Ok(out)
@@ -952,6 +1050,35 @@ impl RawRow {
         let seq = self.seq.max(0) as u64;
         self.parse()
             .map_err(|detail| LedgerError::Malformed { seq, detail })
+    }
+}
+
+/// An entry prepared for a signer outside this process
+/// ([`Ledger::prepare_unsigned`]): everything but the signer's key and
+/// signature, fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsigned {
+    pub seq: u64,
+    pub kind: String,
+    pub doc_sha256: String,
+    pub recorded_at: String,
+    pub payload: serde_json::Value,
+    /// The RFC 8785 canonical bytes that are signed and stored.
+    pub payload_bytes: Vec<u8>,
+    pub prev_hash: [u8; 32],
+}
+
+impl Unsigned {
+    /// The bytes to sign (see [`crate::entry`]).
+    pub fn signed_message(&self) -> Vec<u8> {
+        entry::signed_message(
+            self.seq,
+            &self.kind,
+            &self.doc_sha256,
+            &self.recorded_at,
+            &self.payload_bytes,
+            &self.prev_hash,
+        )
     }
 }
 

@@ -67,12 +67,13 @@ pub use index::{DocumentQuery, IndexedDocument, ReviewState};
 pub use keys::{
     default_scanner_key, load_private_key, write_key_pair, KeyPair, PublicKey, DEFAULT_SCANNER_KEY,
 };
-pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, APPLICATION_ID, DEFAULT_DB};
-pub use monitor::{spawn_monitor, Health, Integrity, MonitorTimes};
+pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, Unsigned, APPLICATION_ID, DEFAULT_DB};
+pub use monitor::{spawn_monitor, spawn_monitor_watching, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
-pub use trust::{Role, Signer, Trust};
+pub use trust::{Role, Signer, Trust, TrustWatch};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
+    KIND_REVOCATION, REVOKER_ROLES,
 };
 pub use witness::{AddCheckpoint, Cosignature, Vkey, Witness, WitnessError};
 
@@ -111,11 +112,14 @@ pub(crate) fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     Some(out)
 }
 
-pub(crate) fn b64_encode(bytes: &[u8]) -> String {
+/// Standard base64 (with padding): how public keys appear in trust files
+/// and how browsers hand keys and signatures to `baomi serve`.
+pub fn b64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-pub(crate) fn b64_decode(text: &str) -> Option<Vec<u8>> {
+/// Decodes [`b64_encode`]'s form (surrounding blanks ignored).
+pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .ok()

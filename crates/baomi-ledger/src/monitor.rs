@@ -101,13 +101,29 @@ pub fn spawn_monitor(
     trust: Option<Trust>,
     times: MonitorTimes,
 ) -> Arc<Integrity> {
+    spawn_monitor_watching(
+        db,
+        checkpoints,
+        Arc::new(crate::trust::TrustWatch::fixed(trust)),
+        times,
+    )
+}
+
+/// [`spawn_monitor`] with a trust file that may change while the process
+/// runs: when it does, the whole ledger is verified again under it.
+pub fn spawn_monitor_watching(
+    db: PathBuf,
+    checkpoints: Option<PathBuf>,
+    trust: Arc<crate::trust::TrustWatch>,
+    times: MonitorTimes,
+) -> Arc<Integrity> {
     let integrity = Integrity::fixed(Health::Checking);
     let shared = integrity.clone();
     let spawned = std::thread::Builder::new()
         .name("ledger-verify".into())
         .spawn(move || {
             lower_thread_priority();
-            monitor(&db, checkpoints, trust.as_ref(), times, &shared)
+            monitor(&db, checkpoints, &trust, times, &shared)
         });
     if let Err(e) = spawned {
         integrity.set(Health::Bad(format!(
@@ -120,7 +136,7 @@ pub fn spawn_monitor(
 fn monitor(
     db: &std::path::Path,
     checkpoints: Option<PathBuf>,
-    trust: Option<&Trust>,
+    watch: &crate::trust::TrustWatch,
     times: MonitorTimes,
     out: &Integrity,
 ) {
@@ -147,6 +163,8 @@ fn monitor(
     loop {
         // Full pass: every entry, and the checkpoint folder.
         let started = Instant::now();
+        let (generation, trust) = watch.current();
+        let trust = trust.as_deref();
         let mut cursor = match verify_all(&ledger, trust) {
             Ok(c) => c,
             Err(p) => {
@@ -162,7 +180,10 @@ fn monitor(
         // Then each new entry as it appears.
         while started.elapsed() < times.full {
             std::thread::sleep(times.poll);
-            match ledger.verify_after(trust, cursor) {
+            if watch.current().0 != generation {
+                break; // a new trust file: verify everything under it
+            }
+            match ledger.verify_after(trust, cursor.clone()) {
                 Ok(Ok(c)) => {
                     cursor = c;
                     out.set(Health::Good {
@@ -193,6 +214,11 @@ fn verify_all(ledger: &Ledger, trust: Option<&Trust>) -> Result<VerifyCursor, St
         Some(e) => VerifyCursor {
             verified: e.seq,
             prev_hash: e.hash,
+            revoked: if trust.is_some() {
+                ledger.revocations().map_err(|e| e.to_string())?
+            } else {
+                Default::default()
+            },
         },
         None => VerifyCursor::default(),
     })

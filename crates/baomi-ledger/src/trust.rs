@@ -222,6 +222,80 @@ impl Trust {
     }
 }
 
+/// A trust file re-read when it changes on disk, for long-running
+/// processes (`baomi serve`): the administrator registers a reviewer's key
+/// (`baomi key register --enrolment …`) while the server runs, and the
+/// server and its ledger monitor see it at their next look, without a
+/// restart. A file that no longer parses keeps the last good version (and
+/// says so in the log): a typo must not make every signer unknown.
+#[derive(Debug)]
+pub struct TrustWatch {
+    path: Option<std::path::PathBuf>,
+    state: std::sync::Mutex<WatchState>,
+}
+
+#[derive(Debug)]
+struct WatchState {
+    stamp: Option<(std::time::SystemTime, u64)>,
+    generation: u64,
+    trust: Option<std::sync::Arc<Trust>>,
+}
+
+impl TrustWatch {
+    /// Watches `path` (loaded now; an error if it cannot be read).
+    pub fn file(path: &Path) -> Result<TrustWatch> {
+        let trust = Trust::load(path)?;
+        Ok(TrustWatch {
+            path: Some(path.to_owned()),
+            state: std::sync::Mutex::new(WatchState {
+                stamp: Self::stamp(path),
+                generation: 1,
+                trust: Some(std::sync::Arc::new(trust)),
+            }),
+        })
+    }
+
+    /// A trust that never changes (or none at all).
+    pub fn fixed(trust: Option<Trust>) -> TrustWatch {
+        TrustWatch {
+            path: None,
+            state: std::sync::Mutex::new(WatchState {
+                stamp: None,
+                generation: 1,
+                trust: trust.map(std::sync::Arc::new),
+            }),
+        }
+    }
+
+    fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    }
+
+    /// The trust now, and a generation number that changes whenever it
+    /// does. Costs one `stat` of the file.
+    pub fn current(&self) -> (u64, Option<std::sync::Arc<Trust>>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = &self.path {
+            let now = Self::stamp(path);
+            if now != st.stamp {
+                st.stamp = now;
+                match Trust::load(path) {
+                    Ok(t) => {
+                        st.generation += 1;
+                        st.trust = Some(std::sync::Arc::new(t));
+                        tracing::info!(path = %path.display(), "trust file changed; re-read it");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the trust file changed but cannot be read; still using its last good version")
+                    }
+                }
+            }
+        }
+        (st.generation, st.trust.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

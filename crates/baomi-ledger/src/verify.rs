@@ -36,6 +36,9 @@ pub enum ProblemKind {
     UnknownKey,
     /// The signer's key may not sign for the role this entry needs.
     RoleNotAllowed,
+    /// The signing key was revoked (`baomi key revoke`) by an earlier
+    /// entry.
+    KeyRevoked,
     /// The ledger has fewer entries than a checkpoint it must extend.
     Truncated,
     /// The first N entries no longer hash to the checkpoint's root, or the
@@ -54,6 +57,7 @@ impl ProblemKind {
             ProblemKind::SignatureInvalid => "signature invalid",
             ProblemKind::UnknownKey => "unknown key",
             ProblemKind::RoleNotAllowed => "role not allowed",
+            ProblemKind::KeyRevoked => "key revoked",
             ProblemKind::Truncated => "truncated",
             ProblemKind::HeadMismatch => "does not extend checkpoint",
         }
@@ -120,6 +124,15 @@ impl VerifyReport {
         self.problem.is_none()
     }
 }
+
+/// The kind of entry that revokes a key (`baomi key revoke`): its payload
+/// names the `key_id`; entries that key signs after it fail verification.
+/// Signed by the office's scanner key or a secrecy-committee key (those
+/// who keep the server and the trust file).
+pub const KIND_REVOCATION: &str = "revocation";
+
+/// Who may sign a revocation.
+pub const REVOKER_ROLES: [Role; 2] = [Role::Scanner, Role::SecrecyCommittee];
 
 /// The role an entry's signer must hold: `scan` → scanner; `decision` →
 /// the payload's `role`; `waiver` → secrecy-committee; other kinds → any
@@ -208,6 +221,23 @@ fn authority(e: &Entry, trust: &Trust) -> Option<(ProblemKind, String)> {
             ));
         }
     }
+    if e.kind == KIND_REVOCATION {
+        if e.payload_str("key_id").is_none_or(|k| k.len() != 16) {
+            return Some((
+                ProblemKind::Malformed,
+                "a revocation must name the `key_id` it revokes".into(),
+            ));
+        }
+        return (!signer.roles.iter().any(|r| REVOKER_ROLES.contains(r))).then(|| {
+            (
+                ProblemKind::RoleNotAllowed,
+                format!(
+                    "a revocation must be signed by the scanner key or a secrecy-committee key, not by {} ({})",
+                    signer.name, e.key_id
+                ),
+            )
+        });
+    }
     match required_role(e) {
         Err(why) => Some((ProblemKind::RoleNotAllowed, why)),
         Ok(None) if signer.roles.is_empty() => Some((
@@ -270,7 +300,8 @@ fn check_chunk(rows: Vec<RawRow>, threads: usize) -> Vec<Checked> {
                         .map(|raw| {
                             let seq = raw.seq.max(0) as u64;
                             // Only decisions need their payload parsed (for the role).
-                            let entry = raw.parse_with(|kind| kind == "decision");
+                            let entry = raw
+                                .parse_with(|kind| kind == "decision" || kind == KIND_REVOCATION);
                             let (hash_ok, sig_ok) = match &entry {
                                 Ok(e) => {
                                     let key = keys
@@ -305,12 +336,14 @@ const CHUNK: usize = 8192;
 
 /// One checked row in its place in the chain: the entry, or the first
 /// problem with it (malformed, out of sequence, changed, unlinked, badly
-/// signed, or — with a trust file — not the signer's to sign).
+/// signed, or — with a trust file — not the signer's to sign, or signed
+/// by a key an earlier entry revoked, which `revoked` collects).
 fn in_chain(
     c: Checked,
     expected_seq: u64,
     prev: &[u8; 32],
     trust: Option<&Trust>,
+    revoked: &mut HashMap<String, u64>,
 ) -> Result<Entry, Problem> {
     let e = c.entry.map_err(|detail| Problem {
         seq: c.seq,
@@ -326,14 +359,30 @@ fn in_chain(
                 )
             })
         })
-        .or_else(|| trust.and_then(|t| authority(&e, t)));
+        .or_else(|| trust.and_then(|t| authority(&e, t)))
+        .or_else(|| {
+            let at = *revoked.get(&e.key_id)?;
+            (trust.is_some()).then(|| {
+                (
+                    ProblemKind::KeyRevoked,
+                    format!("signed by key {} after entry {at} revoked it", e.key_id),
+                )
+            })
+        });
     match found {
         Some((kind, detail)) => Err(Problem {
             seq: e.seq,
             kind,
             detail,
         }),
-        None => Ok(e),
+        None => {
+            if trust.is_some() && e.kind == KIND_REVOCATION {
+                if let Some(k) = e.payload_str("key_id") {
+                    revoked.entry(k.to_ascii_lowercase()).or_insert(e.seq);
+                }
+            }
+            Ok(e)
+        }
     }
 }
 
@@ -367,16 +416,17 @@ impl Ledger {
         let mut hashes: Vec<merkle::Hash> = Vec::new();
         let mut chunk: Vec<RawRow> = Vec::with_capacity(CHUNK);
         let mut problem: Option<Problem> = None;
+        let mut revoked: HashMap<String, u64> = HashMap::new();
 
         // Sequential part: order, chain links, key ids, trust — cheap.
-        let flush = |chunk: &mut Vec<RawRow>,
-                     prev: &mut [u8; 32],
-                     expected: &mut u64,
-                     hashes: &mut Vec<merkle::Hash>,
-                     report: &mut VerifyReport|
+        let mut flush = |chunk: &mut Vec<RawRow>,
+                         prev: &mut [u8; 32],
+                         expected: &mut u64,
+                         hashes: &mut Vec<merkle::Hash>,
+                         report: &mut VerifyReport|
          -> Option<Problem> {
             for c in check_chunk(std::mem::take(chunk), self.verify_threads()) {
-                let e = match in_chain(c, *expected, prev, trust) {
+                let e = match in_chain(c, *expected, prev, trust, &mut revoked) {
                     Ok(e) => e,
                     Err(p) => return Some(p),
                 };
@@ -516,10 +566,12 @@ impl Ledger {
 
 /// Where an incremental verification stands: entries `1..=verified` were
 /// found good, the last of them hashing to `prev_hash`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyCursor {
     pub verified: u64,
     pub prev_hash: [u8; 32],
+    /// Keys revoked by entries up to `verified`: key id → revoking entry.
+    pub revoked: HashMap<String, u64>,
 }
 
 impl Default for VerifyCursor {
@@ -527,6 +579,7 @@ impl Default for VerifyCursor {
         VerifyCursor {
             verified: 0,
             prev_hash: GENESIS_PREV_HASH,
+            revoked: HashMap::new(),
         }
     }
 }
@@ -699,29 +752,109 @@ impl Ledger {
         cursor: VerifyCursor,
     ) -> Result<Result<VerifyCursor, Problem>> {
         let rows = self.raw_rows_after(cursor.verified)?;
+        let start = cursor.verified;
         let mut cur = cursor;
         for c in check_chunk(rows, self.verify_threads()) {
-            let e = match in_chain(c, cur.verified + 1, &cur.prev_hash, trust) {
+            let e = match in_chain(c, cur.verified + 1, &cur.prev_hash, trust, &mut cur.revoked) {
                 Ok(e) => e,
                 Err(p) => return Ok(Err(p)),
             };
-            cur = VerifyCursor {
-                verified: e.seq,
-                prev_hash: e.hash,
-            };
+            cur.verified = e.seq;
+            cur.prev_hash = e.hash;
         }
         // Fewer entries than already verified: cut off under us.
-        if cur.verified == cursor.verified && self.len()? < cursor.verified {
+        if cur.verified == start && self.len()? < start {
             let have = self.len()?;
             return Ok(Err(Problem {
                 seq: have + 1,
                 kind: ProblemKind::Truncated,
                 detail: format!(
-                    "{} entries were verified earlier, the ledger now holds {have}: entries were removed",
-                    cursor.verified
+                    "{start} entries were verified earlier, the ledger now holds {have}: entries were removed"
                 ),
             }));
         }
         Ok(Ok(cur))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::trust::Signer;
+    use crate::{KeyPair, Ledger, LedgerError, ProblemKind, Role, Trust};
+
+    fn trust(keys: &[(&KeyPair, Role)]) -> Trust {
+        let mut t = Trust::default();
+        for (k, r) in keys {
+            t.insert(Signer {
+                key_id: k.key_id().into(),
+                name: format!("{r}"),
+                roles: vec![*r],
+                public_key: Some(k.public_key().to_base64()),
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn entries_signed_elsewhere_and_revocations() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::open(&dir.path().join("b.db")).unwrap();
+        let admin = KeyPair::generate().unwrap();
+        let reviewer = KeyPair::generate().unwrap();
+        let other = KeyPair::generate().unwrap();
+        let sha = "ab".repeat(32);
+        let d = serde_json::json!({"role": "department", "conclusion": "publish", "opinion": "好"});
+
+        // Signed "in the browser": over exactly the prepared message.
+        let u = l.prepare_unsigned("decision", &sha, d.clone()).unwrap();
+        let bad = other.sign(&u.signed_message());
+        assert!(matches!(
+            l.append_signed(&u, reviewer.public_key(), &bad, Some(&admin)),
+            Err(LedgerError::BadSignature { .. })
+        ));
+        assert_eq!(l.len().unwrap(), 0);
+        let sig = reviewer.sign(&u.signed_message());
+        let e = l
+            .append_signed(&u, reviewer.public_key(), &sig, Some(&admin))
+            .unwrap();
+        assert_eq!((e.seq, e.key_id.as_str()), (1, reviewer.key_id()));
+        // The same signature again: the ledger moved on, nothing written.
+        assert!(matches!(
+            l.append_signed(&u, reviewer.public_key(), &sig, Some(&admin)),
+            Err(LedgerError::Moved {
+                expected: 1,
+                now: 1
+            })
+        ));
+        assert_eq!(l.len().unwrap(), 1);
+
+        let t = trust(&[(&admin, Role::Scanner), (&reviewer, Role::Department)]);
+        assert!(l.verify(Some(&t)).unwrap().ok());
+        l.append(
+            super::KIND_REVOCATION,
+            "",
+            serde_json::json!({"key_id": reviewer.key_id(), "reason": "lost"}),
+            &admin,
+        )
+        .unwrap();
+        assert_eq!(l.revocations().unwrap().get(reviewer.key_id()), Some(&2));
+        assert!(
+            l.verify(Some(&t)).unwrap().ok(),
+            "earlier decisions stay good"
+        );
+        let u = l.prepare_unsigned("decision", &sha, d).unwrap();
+        let sig = reviewer.sign(&u.signed_message());
+        l.append_signed(&u, reviewer.public_key(), &sig, Some(&admin))
+            .unwrap();
+        let p = l.verify(Some(&t)).unwrap().problem.unwrap();
+        assert_eq!((p.seq, p.kind), (3, ProblemKind::KeyRevoked));
+        // The monitor's incremental check agrees.
+        let cur = crate::VerifyCursor::default();
+        let p = l.verify_after(Some(&t), cur).unwrap().unwrap_err();
+        assert_eq!(p.kind, ProblemKind::KeyRevoked);
+        // A reviewer may not revoke.
+        let t2 = trust(&[(&admin, Role::Department), (&reviewer, Role::Department)]);
+        let p = l.verify(Some(&t2)).unwrap().problem.unwrap();
+        assert_eq!((p.seq, p.kind), (2, ProblemKind::RoleNotAllowed));
     }
 }

@@ -44,6 +44,9 @@ fn message(m: &str) -> Markup {
     }
 }
 
+/// The signing script (browser-key mode), served at `/assets/baomi.js`.
+pub const SCRIPT: &str = include_str!("baomi.js");
+
 /// The stylesheet, served at `/assets/style.css` (not inline, so the CSP
 /// needs no `unsafe-inline`).
 pub const STYLE: &str = include_str!("style.css");
@@ -57,12 +60,20 @@ pub struct Me {
     /// The server's running verification of the ledger: every page shows
     /// a red banner while it has found a problem.
     pub integrity: Option<std::sync::Arc<baomi_ledger::Integrity>>,
+    /// Browser-key mode: pages load the signing script, and the header
+    /// offers log-in and enrolment.
+    pub browser: bool,
 }
 
 impl Me {
     fn ledger_problem(&self) -> Option<String> {
         self.integrity.as_ref().and_then(|i| i.problem())
     }
+}
+
+/// A page without the queue's links (log-in and enrolment).
+pub(crate) fn plain_layout(title: &str, me: &Me, body: Markup) -> Markup {
+    layout(title, me, body)
 }
 
 fn layout(title: &str, me: &Me, body: Markup) -> Markup {
@@ -74,6 +85,7 @@ fn layout(title: &str, me: &Me, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (v(title)) " — baomi 保密审查" }
                 link rel="stylesheet" href="/assets/style.css";
+                @if me.browser { script src="/assets/baomi.js" defer {} }
             }
             body {
                 header.top.no-print {
@@ -89,6 +101,9 @@ fn layout(title: &str, me: &Me, body: Markup) -> Markup {
                         " " code { (v(&me.key_id)) }
                         @if !me.roles.is_empty() {
                             " · 角色：" (me.roles.iter().map(|r| role_label(r)).collect::<Vec<_>>().join("、"))
+                        }
+                        @if me.browser {
+                            " · " a href="/login" { "登录" } " · " a href="/enrol" { "登记密钥" }
                         }
                     }
                 }
@@ -684,6 +699,7 @@ mod tests {
             integrity: Some(baomi_ledger::Integrity::fixed(baomi_ledger::Health::Bad(
                 EVIL.into(),
             ))),
+            browser: false,
         };
         let path = ReviewPath::default();
         let d = detail();
@@ -715,6 +731,7 @@ mod tests {
             name: None,
             roles: vec!["work-department".into()],
             integrity: None,
+            browser: false,
         };
         let page = document(&me, &ReviewPath::default(), &detail(), "tok", None).into_string();
         assert!(page.contains("section class=\"part hidden-part\""));
@@ -771,6 +788,7 @@ mod tests {
             name: Some("王\u{202e}五".into()),
             roles: vec!["secrecy-committee".into(), "department".into()],
             integrity: None,
+            browser: false,
         }
     }
 

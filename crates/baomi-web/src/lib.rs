@@ -10,6 +10,7 @@
 //! - [`server`]: `baomi serve`: the local web UI and the `/api/v1` scan API.
 
 pub mod context;
+pub mod enrol;
 mod html;
 pub mod review;
 pub mod server;

@@ -28,6 +28,10 @@
 //!   produced it (a handler, an extractor's rejection, 404/405, the limits
 //!   above); pages get HTML error pages.
 
+#[path = "browser.rs"]
+mod browser;
+pub use browser::{login_message, BrowserKeys, CHALLENGE_TTL, PREPARED_TTL, SESSION_TTL};
+
 use crate::html::{self, Me, Notice, QueueFilter};
 use crate::review::Conclusion;
 use crate::store::{DecisionInput, ListFilter, Store, StoreError};
@@ -38,7 +42,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
-use axum::{Form, Json, Router};
+use axum::{Extension, Form, Json, Router};
 use baomi_core::Scanner;
 use baomi_extract::{review_bytes, Limits};
 use baomi_ledger::KeyPair;
@@ -149,8 +153,12 @@ pub fn api_routes() -> Vec<(&'static str, &'static str)> {
 pub struct ServerConfig {
     pub store: Store,
     /// The reviewer key every decision and waiver made through the UI is
-    /// signed with.
+    /// signed with; with `browser` set, only the key that signs the head
+    /// shown on the ledger page (the scanner key, or a temporary one).
     pub key: KeyPair,
+    /// Reviewers sign in their own browsers with keys the server never
+    /// sees (see [`BrowserKeys`]); `key` signs no entry then.
+    pub browser: Option<BrowserKeys>,
     /// The key that signs scans recorded through the API (`?record=true`);
     /// the machine scan is a signer of its own (role `scanner`).
     pub scanner_key: Option<KeyPair>,
@@ -398,6 +406,11 @@ struct AppState {
     integrity: Arc<Integrity>,
     /// `Host` header values accepted and origins posts may come from.
     access: Access,
+    /// Browser-key mode (`baomi serve` without `--key`).
+    browser: Option<browser::Browser>,
+    /// The trust generation each store last took (browser-key mode
+    /// re-reads the trust file when the administrator registers a key).
+    store_trust: Vec<std::sync::atomic::AtomicU64>,
     body_timeout: Duration,
     handler_timeout: Duration,
 }
@@ -425,6 +438,16 @@ fn same(a: &str, b: &str) -> bool {
 /// app in-process.
 pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> {
     let mut me = cfg.store.me(cfg.key.key_id());
+    if cfg.browser.is_some() {
+        // Nobody logged in: no key, no roles.
+        me = Me {
+            key_id: "（未登录）".into(),
+            name: None,
+            roles: Vec::new(),
+            integrity: None,
+            browser: true,
+        };
+    }
     // At least 4: a connection waiting on an fsync (recording a scan) must
     // not leave readers queueing behind it on a 2-core machine.
     let workers = std::thread::available_parallelism().map_or(4, |n| n.get().clamp(4, 8));
@@ -472,6 +495,12 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         me,
         integrity: cfg.integrity,
         access,
+        store_trust: (0..workers)
+            .map(|_| std::sync::atomic::AtomicU64::new(0))
+            .collect(),
+        browser: cfg
+            .browser
+            .map(|b| browser::Browser::new(b, cfg.public_url.as_deref())),
         body_timeout: cfg.connections.body_timeout,
         handler_timeout: cfg.connections.handler_timeout,
     });
@@ -493,7 +522,27 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         )
         .route("/ledger", get(ledger_page))
         .route("/assets/style.css", get(style))
+        .route("/assets/baomi.js", get(script))
+        .route("/enrol", get(browser::enrol_page))
+        .route("/login", get(browser::login_page))
+        .route("/session/enrol", post(browser::enrol))
+        .route("/session/challenge", post(browser::challenge))
+        .route("/session/login", post(browser::login))
+        .route("/session/logout", post(browser::logout))
+        .route(
+            "/session/prepare/decide/{sha}",
+            post(browser::prepare_decide).layer(DefaultBodyLimit::max(MAX_FORM)),
+        )
+        .route(
+            "/session/prepare/waive/{sha}",
+            post(browser::prepare_waive).layer(DefaultBodyLimit::max(MAX_FORM)),
+        )
+        .route(
+            "/session/sign",
+            post(browser::sign).layer(DefaultBodyLimit::max(MAX_FORM)),
+        )
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), browser::auth))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_limits,
@@ -916,8 +965,10 @@ async fn shutdown() {
     let _ = ctrl_c.await;
 }
 
+/// Paths answered in JSON (errors too): the API, and the script's
+/// endpoints of browser-key mode.
 fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/session/")
 }
 
 /// Host check, cross-origin refusal, and security headers on every response.
@@ -984,7 +1035,7 @@ fn security_headers(h: &mut HeaderMap) {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ),
     );
     h.insert(
@@ -1225,13 +1276,21 @@ async fn with_store<T: Send + 'static>(
         let start = st
             .next_store
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut store = (0..n)
-            .find_map(|i| st.stores[(start + i) % n].try_lock().ok())
+        let (i, mut store) = (0..n)
+            .find_map(|i| {
+                let i = (start + i) % n;
+                st.stores[i].try_lock().ok().map(|s| (i, s))
+            })
             .unwrap_or_else(|| {
-                st.stores[start % n]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
+                let i = start % n;
+                (i, st.stores[i].lock().unwrap_or_else(|e| e.into_inner()))
             });
+        if let Some(b) = &st.browser {
+            let (generation, trust) = b.trust.current();
+            if st.store_trust[i].swap(generation, Ordering::Relaxed) != generation {
+                store.set_trust(trust.as_deref());
+            }
+        }
         f(&mut store, &st)
     })
     .await
@@ -1429,6 +1488,16 @@ fn page_error(st: &AppState, e: StoreError) -> Response {
     )
 }
 
+/// The one script: enrolment, login and signing in browser-key mode
+/// (served from here, so the CSP allows `'self'` scripts only).
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        html::SCRIPT,
+    )
+        .into_response()
+}
+
 async fn style() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
@@ -1437,7 +1506,11 @@ async fn style() -> Response {
         .into_response()
 }
 
-async fn queue_page(State(st): State<Shared>, Query(f): Query<QueueFilter>) -> Response {
+async fn queue_page(
+    State(st): State<Shared>,
+    Extension(me): Extension<Me>,
+    Query(f): Query<QueueFilter>,
+) -> Response {
     let filter = ListFilter {
         stage: f.stage.clone().filter(|s| !s.is_empty()),
         status: f.status.clone().filter(|s| !s.is_empty()),
@@ -1446,10 +1519,10 @@ async fn queue_page(State(st): State<Shared>, Query(f): Query<QueueFilter>) -> R
         before: f.before,
         limit: None,
     };
-    match with_store(&st, move |store, st| {
+    match with_store(&st, move |store, _| {
         store
             .summaries(&filter)
-            .map(|docs| html::queue(&st.me, store.review_path(), &docs, &f))
+            .map(|docs| html::queue(&me, store.review_path(), &docs, &f))
     })
     .await
     {
@@ -1465,6 +1538,7 @@ struct DocQuery {
 
 async fn document_page(
     State(st): State<Shared>,
+    Extension(me): Extension<Me>,
     UrlPath(sha): UrlPath<String>,
     Query(q): Query<DocQuery>,
 ) -> Response {
@@ -1474,11 +1548,12 @@ async fn document_page(
         Some("waived") => Some(Notice::Ok("豁免已签名并记入账本。".into())),
         _ => None,
     };
-    render_document(&st, sha, notice, StatusCode::OK).await
+    render_document(&st, me, sha, notice, StatusCode::OK).await
 }
 
 async fn render_document(
     st: &Shared,
+    me: Me,
     sha: String,
     notice: Option<Notice>,
     status: StatusCode,
@@ -1492,7 +1567,7 @@ async fn render_document(
     match with_store(st, move |store, st| {
         store
             .detail(&sha)
-            .map(|d| html::document(&st.me, store.review_path(), &d, &st.csrf, notice.as_ref()))
+            .map(|d| html::document(&me, store.review_path(), &d, &st.csrf, notice.as_ref()))
     })
     .await
     {
@@ -1525,7 +1600,7 @@ async fn form_page(State(st): State<Shared>, UrlPath(sha): UrlPath<String>) -> R
 /// than a bare deserialisation error.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct DecideForm {
+pub(crate) struct DecideForm {
     csrf: String,
     stage: String,
     conclusion: String,
@@ -1574,15 +1649,20 @@ fn refuse_post(st: &AppState, csrf: &str, sha: &str) -> Option<Response> {
 
 async fn decide(
     State(st): State<Shared>,
+    Extension(me): Extension<Me>,
     UrlPath(sha): UrlPath<String>,
     Form(f): Form<DecideForm>,
 ) -> Response {
     if let Some(refusal) = refuse_post(&st, &f.csrf, &sha) {
         return refusal;
     }
+    if st.browser.is_some() {
+        return needs_browser_key(&st, &me);
+    }
     let Some(conclusion) = Conclusion::parse(&f.conclusion) else {
         return render_document(
             &st,
+            me,
             sha,
             Some(Notice::Refused(format!(
                 "未知的审查结论 `{}`",
@@ -1607,11 +1687,24 @@ async fn decide(
     .await
     {
         Ok(Ok(_)) => Redirect::to(&format!("/documents/{sha}?done=decided")).into_response(),
-        Ok(Err(e)) | Err(e) => refused(&st, sha, e).await,
+        Ok(Err(e)) | Err(e) => refused(&st, me, sha, e).await,
     }
 }
 
-async fn refused(st: &Shared, sha: String, e: StoreError) -> Response {
+/// A form posted without the page's script in browser-key mode: the
+/// server has no key to sign with, and says so. Nothing is written.
+fn needs_browser_key(_st: &AppState, me: &Me) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        html::error_page(
+            me,
+            "需要在浏览器中签名",
+            "本服务不保存任何审查人的私钥：审查意见和豁免由本浏览器中的签名密钥签名，这需要启用 JavaScript。请启用后返回文档页面重新提交；没有记录任何内容。",
+        ),
+    )
+}
+
+async fn refused(st: &Shared, me: Me, sha: String, e: StoreError) -> Response {
     let status = match &e {
         StoreError::NotFound(_) => return page_error(st, e),
         StoreError::Review(crate::review::ReviewError::MissingRole { .. }) => StatusCode::FORBIDDEN,
@@ -1620,6 +1713,7 @@ async fn refused(st: &Shared, sha: String, e: StoreError) -> Response {
     };
     render_document(
         st,
+        me,
         sha,
         Some(Notice::Refused(crate::view::message_zh(&e))),
         status,
@@ -1632,7 +1726,7 @@ async fn refused(st: &Shared, sha: String, e: StoreError) -> Response {
 /// than a bare deserialisation error.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct WaiveForm {
+pub(crate) struct WaiveForm {
     csrf: String,
     rule: String,
     matched_sha256: String,
@@ -1641,11 +1735,15 @@ struct WaiveForm {
 
 async fn waive(
     State(st): State<Shared>,
+    Extension(me): Extension<Me>,
     UrlPath(sha): UrlPath<String>,
     Form(f): Form<WaiveForm>,
 ) -> Response {
     if let Some(refusal) = refuse_post(&st, &f.csrf, &sha) {
         return refusal;
+    }
+    if st.browser.is_some() {
+        return needs_browser_key(&st, &me);
     }
     let sha2 = sha.clone();
     match with_store(&st, move |store, st| {
@@ -1655,15 +1753,15 @@ async fn waive(
     .await
     {
         Ok(Ok(_)) => Redirect::to(&format!("/documents/{sha}?done=waived")).into_response(),
-        Ok(Err(e)) | Err(e) => refused(&st, sha, e).await,
+        Ok(Err(e)) | Err(e) => refused(&st, me, sha, e).await,
     }
 }
 
-async fn ledger_page(State(st): State<Shared>) -> Response {
-    match with_store(&st, |store, st| {
+async fn ledger_page(State(st): State<Shared>, Extension(me): Extension<Me>) -> Response {
+    match with_store(&st, move |store, st| {
         store
             .ledger_status_with(&st.key)
-            .map(|s| html::ledger(&st.me, &s.db, s.entries, s.verify, s.checkpoint.as_deref()))
+            .map(|s| html::ledger(&me, &s.db, s.entries, s.verify, s.checkpoint.as_deref()))
     })
     .await
     {

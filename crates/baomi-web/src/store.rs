@@ -295,6 +295,21 @@ impl Store {
         })
     }
 
+    /// Replaces the trust file's contents (re-read by a running server
+    /// after the administrator registered a key), and the review context
+    /// computed from it.
+    pub fn set_trust(&mut self, trust: Option<&Trust>) {
+        self.ctx = review_context(trust, &self.path);
+        self.trust_given = trust.is_some();
+        self.trust = trust.cloned().unwrap_or_default();
+        self.states_complete_at = None;
+    }
+
+    /// The trust in use (empty without a trust file).
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
     pub fn review_path(&self) -> &ReviewPath {
         &self.path
     }
@@ -315,6 +330,7 @@ impl Store {
                 .map(|r| r.as_str().to_string())
                 .collect(),
             integrity: None,
+            browser: false,
         }
     }
 
@@ -820,6 +836,22 @@ impl Store {
         input: DecisionInput,
         key: &KeyPair,
     ) -> Result<DecisionView, StoreError> {
+        let (decision, payload) = self.check_decide(sha, input, key.key_id())?;
+        let e = self.ledger.append(KIND_DECISION, sha, payload, key)?;
+        tracing::info!(seq = e.seq, stage = %decision.stage, conclusion = %decision.conclusion, "decision recorded");
+        Ok(self.decision_view(&e, decision))
+    }
+
+    /// The checks of [`decide`](Self::decide) for a decision that `key_id`
+    /// is to sign, and the payload it signs; nothing is written. For a
+    /// signer outside this process (a reviewer's browser), which signs the
+    /// entry [`Ledger::prepare_unsigned`] makes of it.
+    pub fn check_decide(
+        &mut self,
+        sha: &str,
+        input: DecisionInput,
+        key_id: &str,
+    ) -> Result<(Decision, Value), StoreError> {
         let doc = self.load(sha)?;
         let d = self.detail_of(&doc)?;
         if let Some(newer) = &d.summary.superseded_by {
@@ -846,15 +878,13 @@ impl Store {
             &self.path,
             &existing,
             &TrustRoles(&self.trust),
-            key.key_id(),
+            key_id,
             decision,
             d.summary.open_block,
         )?;
         let payload =
             serde_json::to_value(&decision).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let e = self.ledger.append(KIND_DECISION, sha, payload, key)?;
-        tracing::info!(seq = e.seq, stage = %decision.stage, conclusion = %decision.conclusion, "decision recorded");
-        Ok(self.decision_view(&e, decision))
+        Ok((decision, payload))
     }
 
     /// Signs a waiver of one finding (by rule and the ledger's hash of its
@@ -868,6 +898,23 @@ impl Store {
         reason: &str,
         key: &KeyPair,
     ) -> Result<WaiverView, StoreError> {
+        let (waiver, payload) =
+            self.check_waive(sha, rule, matched_sha256, reason, key.key_id())?;
+        let e = self.ledger.append(KIND_WAIVER, sha, payload, key)?;
+        Ok(self.waiver_view(&WaiverEntry { entry: e, waiver }))
+    }
+
+    /// The checks of [`waive`](Self::waive) for a waiver that `key_id` is
+    /// to sign, and its payload; nothing is written (see
+    /// [`check_decide`](Self::check_decide)).
+    pub fn check_waive(
+        &mut self,
+        sha: &str,
+        rule: &str,
+        matched_sha256: &str,
+        reason: &str,
+        key_id: &str,
+    ) -> Result<(Waiver, Value), StoreError> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(ReviewError::Incomplete(
@@ -875,10 +922,10 @@ impl Store {
             )
             .into());
         }
-        if !self.trust.roles_of(key.key_id()).contains(&WAIVER_ROLE) {
+        if !self.trust.roles_of(key_id).contains(&WAIVER_ROLE) {
             return Err(StoreError::Review(ReviewError::MissingRole {
-                key: key.key_id().into(),
-                name: TrustRoles(&self.trust).name(key.key_id()),
+                key: key_id.into(),
+                name: TrustRoles(&self.trust).name(key_id),
                 role: WAIVER_ROLE.as_str().into(),
                 stage: "waiver (豁免)".into(),
             }));
@@ -909,8 +956,7 @@ impl Store {
         };
         let payload =
             serde_json::to_value(&waiver).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let e = self.ledger.append(KIND_WAIVER, sha, payload, key)?;
-        Ok(self.waiver_view(&WaiverEntry { entry: e, waiver }))
+        Ok((waiver, payload))
     }
 
     /// Waivers that cover no finding of any current document (the text was
