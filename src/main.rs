@@ -44,6 +44,10 @@ enum Command {
     /// The archive of scanned drafts kept for reviewers.
     #[command(subcommand)]
     Archive(cli::archive::ArchiveCommand),
+    /// Run a witness: cosign ledger checkpoints (C2SP tlog-cosignature)
+    /// after checking each extends the last one it cosigned.
+    #[command(subcommand)]
+    Witness(cli::witness::WitnessCommand),
 }
 
 /// The exit code after standard output was closed under us (`baomi scan …
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => cli::watch::run(args),
         Command::Review(args) => cli::review::run(args),
         Command::Serve(args) => cli::serve::run(args),
+        Command::Witness(cmd) => cli::witness::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -45,6 +45,45 @@ pub enum LedgerCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Witness list: one verifier key per line (`baomi witness vkey`).
+        /// With --min-cosignatures, a checkpoint in the checkpoint folder
+        /// must carry that many valid cosignatures from these witnesses.
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "min_cosignatures",
+            conflicts_with = "json"
+        )]
+        witnesses: Option<PathBuf>,
+        /// How many witnesses of --witnesses must have cosigned.
+        #[arg(long, value_name = "N", requires = "witnesses")]
+        min_cosignatures: Option<usize>,
+    },
+    /// Sign a checkpoint of the whole ledger and print a tlog-witness
+    /// add-checkpoint request for it: `old OLD_SIZE`, the RFC 6962
+    /// consistency proof from OLD_SIZE entries, an empty line, the
+    /// checkpoint. OLD_SIZE is the size the witness last cosigned (0 the
+    /// first time; `baomi witness status` shows it).
+    Consistency {
+        old_size: u64,
+        #[command(flatten)]
+        db: DbArg,
+        /// Signing key (default: ./baomi-scanner.key).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Attach the cosignature lines a witness printed to the request's
+    /// checkpoint and save it in the checkpoint folder, where `verify
+    /// --witnesses` finds it.
+    AddCosignatures {
+        #[command(flatten)]
+        db: DbArg,
+        /// The request given to the witness (`baomi ledger consistency`).
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+        /// Files of cosignature lines (`baomi witness cosign`'s output).
+        #[arg(required = true, value_name = "COSIGNATURES")]
+        cosignatures: Vec<PathBuf>,
     },
     /// Print a signed checkpoint (C2SP format) of the whole ledger; keep it
     /// where the database's writers cannot reach, for `verify --expect-head`.
@@ -120,7 +159,9 @@ pub fn run(mut cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
     | LedgerCommand::Head { db, .. }
     | LedgerCommand::Reindex { db }
     | LedgerCommand::Prove { db, .. }
-    | LedgerCommand::Export { db, .. } = &mut cmd
+    | LedgerCommand::Export { db, .. }
+    | LedgerCommand::Consistency { db, .. }
+    | LedgerCommand::AddCosignatures { db, .. } = &mut cmd
     {
         db.db = office.db(db.given.as_deref());
     }
@@ -130,7 +171,37 @@ pub fn run(mut cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
             trust,
             expect_head,
             json,
-        } => verify(&db.db, trust.trust.as_deref(), expect_head.as_deref(), json),
+            witnesses,
+            min_cosignatures,
+        } => {
+            let code = verify(&db.db, trust.trust.as_deref(), expect_head.as_deref(), json)?;
+            match (witnesses, min_cosignatures) {
+                (Some(w), Some(n)) if code == ExitCode::SUCCESS => {
+                    super::witness_verify::require_cosignatures(&db.db, &w, n)
+                }
+                _ => Ok(code),
+            }
+        }
+        LedgerCommand::Consistency { old_size, db, key } => {
+            let ledger = open_existing(&db.db)?;
+            let key = scanner_key(key.as_deref())?;
+            let (req, saved) = baomi_ledger::witness::consistency_request(&ledger, old_size, &key)
+                .with_context(|| {
+                    format!("cannot make a consistency request for {}", db.db.display())
+                })?;
+            eprintln!(
+                "checkpoint of {} entries saved in {}; give the request below to the witness (`baomi witness cosign DIR --request FILE`)",
+                req.checkpoint.size,
+                saved.display()
+            );
+            emit(&req.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::AddCosignatures {
+            db,
+            request,
+            cosignatures,
+        } => super::witness_verify::add_cosignatures(&db.db, &request, &cosignatures),
         LedgerCommand::Head { db, key } => {
             let ledger = open_existing(&db.db)?;
             let key = scanner_key(key.as_deref())?;

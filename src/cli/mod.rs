@@ -11,6 +11,8 @@ pub mod rules;
 pub mod scan;
 pub mod serve;
 pub mod watch;
+pub mod witness;
+mod witness_verify;
 
 use anyhow::Context;
 use baomi_core::Scanner;

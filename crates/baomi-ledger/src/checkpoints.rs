@@ -27,6 +27,8 @@ pub const KEEP_RECENT: usize = 48;
 
 /// File name suffix of checkpoint files.
 const SUFFIX: &str = ".checkpoint";
+/// Name tag of checkpoints that carry cosignatures (kept: see `prune`).
+const COSIGNED: &str = ".cosigned";
 
 /// The default checkpoint folder of a database: `<db>.checkpoints`.
 pub fn default_dir(db: &Path) -> PathBuf {
@@ -61,9 +63,20 @@ impl CheckpointDir {
     /// Writes `cp` (atomically: a temporary file renamed into place) and
     /// prunes old files. Creates the folder if needed.
     pub fn write(&self, cp: &Checkpoint, unix_time: u64) -> Result<PathBuf> {
+        self.write_as(cp, unix_time, "")
+    }
+
+    /// Writes a checkpoint carrying witness cosignatures
+    /// (`<size>-<time>.cosigned.checkpoint`): never pruned, and never
+    /// overwritten by an automatic checkpoint of the same size and second.
+    pub fn write_cosigned(&self, cp: &Checkpoint, unix_time: u64) -> Result<PathBuf> {
+        self.write_as(cp, unix_time, COSIGNED)
+    }
+
+    fn write_as(&self, cp: &Checkpoint, unix_time: u64, tag: &str) -> Result<PathBuf> {
         std::fs::create_dir_all(&self.dir).map_err(|e| LedgerError::io(&self.dir, e))?;
         let stamp = crate::entry::rfc3339_from_unix(unix_time).replace([':', '-'], "");
-        let name = format!("{:012}-{stamp}{SUFFIX}", cp.size);
+        let name = format!("{:012}-{stamp}{tag}{SUFFIX}", cp.size);
         let path = self.dir.join(&name);
         let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
         // Not fsynced: a checkpoint lost in a power cut only makes the
@@ -114,6 +127,11 @@ impl CheckpointDir {
         let day = |n: &str| n.get(13..21).unwrap_or("").to_string();
         let mut seen_days = BTreeSet::new();
         for n in old.iter().rev() {
+            // Witnessed checkpoints are evidence that took another office's
+            // work to get: they are never pruned.
+            if n.ends_with(&format!("{COSIGNED}{SUFFIX}")) {
+                continue;
+            }
             if !seen_days.insert(day(n)) {
                 let p = self.dir.join(n);
                 if let Err(e) = std::fs::remove_file(&p) {
@@ -186,6 +204,10 @@ mod tests {
                 size += 1;
                 let cp = Checkpoint::sign("o".into(), size, [0; 32], &key);
                 dir.write(&cp, start + d * day + i * 60).unwrap();
+                if d == 0 && i == 3 {
+                    // Same size and second as an automatic one: both kept.
+                    dir.write_cosigned(&cp, start + d * day + i * 60).unwrap();
+                }
             }
         }
         for i in 0..60 {
@@ -194,6 +216,16 @@ mod tests {
             dir.write(&cp, start + 10 * day + i).unwrap();
         }
         let found = dir.list().unwrap();
+        assert!(
+            found
+                .iter()
+                .any(|f| f.path.to_string_lossy().contains(".cosigned.")),
+            "a cosigned checkpoint was pruned"
+        );
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|f| !f.path.to_string_lossy().contains(".cosigned."))
+            .collect();
         // The newest 48, plus one per earlier day (10 days; the last day's
         // older files are all older than the 48 newest).
         assert_eq!(found.len(), KEEP_RECENT + 11, "{found:#?}");

@@ -9,7 +9,9 @@
 //!   for ([`trust`]).
 //! * [`Ledger::verify`] recomputes every hash and signature and names the
 //!   first bad entry; [`Checkpoint`]s and [`InclusionProof`]s (RFC 6962) let
-//!   an auditor prove later that nothing was rewritten or removed.
+//!   an auditor prove later that nothing was rewritten or removed;
+//!   a [`Witness`] cosigns checkpoints (C2SP tlog-cosignature) after
+//!   checking each extends the last it saw ([`witness`]).
 //! * [`export`] writes JSON Lines, CSV, and a printable HTML review form
 //!   per document.
 //!
@@ -54,6 +56,7 @@ pub mod monitor;
 mod netfs;
 pub mod trust;
 mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, InclusionProof};
 pub use checkpoints::CheckpointDir;
@@ -72,6 +75,7 @@ pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
     KIND_REVOCATION, REVOKER_ROLES,
 };
+pub use witness::{AddCheckpoint, Cosignature, Vkey, Witness, WitnessError};
 
 use base64::Engine as _;
 
