@@ -23,6 +23,7 @@
 mod docx;
 mod html;
 mod meta;
+pub mod ocr;
 mod odt;
 mod pdf;
 mod props;
@@ -35,6 +36,7 @@ mod xml;
 mod zipread;
 
 pub use meta::{find_doc_number, guess_title};
+pub use ocr::{OcrEngine, OcrOptions, Tesseract};
 pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
@@ -63,6 +65,9 @@ pub struct Limits {
     /// Longest a helper program (poppler's pdftotext) may run before it is
     /// killed and the document reported as an error.
     pub subprocess_timeout: std::time::Duration,
+    /// Reading text in images (scanned pages, image files, pictures in
+    /// office files): on/off, engine, resolution, pages and time per file.
+    pub ocr: OcrOptions,
 }
 
 impl Default for Limits {
@@ -76,6 +81,7 @@ impl Default for Limits {
             max_ratio: 200,
             max_xml_depth: 256,
             subprocess_timeout: std::time::Duration::from_secs(120),
+            ocr: OcrOptions::default(),
         }
     }
 }
@@ -90,6 +96,8 @@ pub enum Format {
     Pdf,
     Html,
     Xlsx,
+    /// A raster image (PNG, JPEG, TIFF, BMP), read by OCR.
+    Image,
 }
 
 impl Format {
@@ -102,6 +110,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Image => "image",
         }
     }
 }
@@ -129,6 +138,9 @@ pub struct Segment {
     pub regions_only: bool,
     /// Each line of `text` is one paragraph: findings get `paragraph = line`.
     pub paragraph_lines: bool,
+    /// Text read by OCR: where each character sits on the scan, so that a
+    /// finding gets the OCR line, column and box (see [`ocr`]).
+    pub ocr: Option<std::sync::Arc<ocr::OcrMap>>,
 }
 
 impl Segment {
@@ -140,6 +152,7 @@ impl Segment {
             regions: Vec::new(),
             regions_only: false,
             paragraph_lines: false,
+            ocr: None,
         }
     }
 }
@@ -262,12 +275,16 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
                 .into(),
         ));
     }
+    if head.starts_with(b"\x89PNG")
+        || head.starts_with(b"\xFF\xD8\xFF")
+        || head.starts_with(b"II*\x00")
+        || head.starts_with(b"MM\x00*")
+        || head.starts_with(b"BM") && matches!(ext.as_str(), "bmp" | "dib")
+    {
+        return Ok(Format::Image);
+    }
     for (magic, what) in [
-        (&b"\x89PNG"[..], "PNG image"),
-        (b"\xFF\xD8\xFF", "JPEG image"),
-        (b"GIF8", "GIF image"),
-        (b"II*\x00", "TIFF image"),
-        (b"MM\x00*", "TIFF image"),
+        (&b"GIF8"[..], "GIF image"),
         (b"{\\rtf", "RTF document"),
         (b"Rar!", "RAR archive"),
         (b"7z\xBC\xAF", "7z archive"),
@@ -290,7 +307,8 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
-        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" => {
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "png" | "jpg" | "jpeg"
+        | "tif" | "tiff" | "bmp" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -389,12 +407,16 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
         }
         Format::Docx | Format::Odt | Format::Xlsx => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
-            match zip_kind(&mut archive)? {
+            let mut ex = match zip_kind(&mut archive)? {
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
-            }
+            }?;
+            // Pictures in the container, whatever the format: one pass.
+            ocr::archive_images(&mut archive, &mut ex, limits);
+            Ok(ex)
         }
+        Format::Image => ocr::extract_image(bytes, limits),
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
     }

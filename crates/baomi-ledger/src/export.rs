@@ -173,6 +173,7 @@ pub fn part_zh(p: baomi_core::Part) -> &'static str {
         TextLayer => "文字层",
         HtmlComment => "网页注释",
         HtmlAttribute => "网页属性",
+        Ocr => "图像识别文字",
     }
 }
 
@@ -197,6 +198,16 @@ pub fn location_zh(l: &Location) -> String {
     }
     if let Some(d) = &l.detail {
         parts.push(visible(d));
+    }
+    if let Some(b) = &l.bbox {
+        let unit = match b.unit {
+            baomi_core::BoxUnit::Pt => "磅",
+            baomi_core::BoxUnit::Px => "像素",
+        };
+        parts.push(format!(
+            "位置 左 {} 上 {} 宽 {} 高 {}（{unit}）",
+            b.x, b.y, b.w, b.h
+        ));
     }
     parts.push(format!("第 {} 行第 {} 列", l.line, l.column));
     parts.join(" · ")
