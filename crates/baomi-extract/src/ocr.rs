@@ -1256,3 +1256,176 @@ fn capped_read<R: Read>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
     }
     (buf, truncated)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tesseract TSV for words given as (block, par, line, left, text).
+    fn tsv(words: &[(u32, u32, u32, u32, &str)]) -> String {
+        let mut s = String::from("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n");
+        s.push_str("1\t1\t0\t0\t0\t0\t0\t0\t1000\t1400\t-1\t\n");
+        for (i, (b, p, l, x, t)) in words.iter().enumerate() {
+            let top = 100 + 40 * l;
+            s.push_str(&format!(
+                "5\t1\t{b}\t{p}\t{l}\t{i}\t{x}\t{top}\t{}\t30\t91.5\t{t}\n",
+                30 * t.chars().count()
+            ));
+        }
+        s
+    }
+
+    fn segment(words: &[(u32, u32, u32, u32, &str)]) -> Segment {
+        let (text, map) = layout(&parse_tsv(&tsv(words)), (1, 1), BoxUnit::Px);
+        let mut seg = Segment::new(SegmentInfo::new(Part::Ocr), text);
+        seg.ocr = Some(Arc::new(map));
+        seg
+    }
+
+    #[test]
+    fn words_are_joined_as_typed_text_and_lines_of_a_paragraph_are_one_line() {
+        let seg = segment(&[
+            (1, 1, 1, 10, "本"),
+            (1, 1, 1, 45, "件"),
+            (1, 1, 1, 80, "机密"),
+            (1, 1, 2, 10, "★5"),
+            (1, 1, 2, 80, "年"),
+            (2, 1, 3, 10, "Top"),
+            (2, 1, 3, 120, "secret"),
+            (2, 1, 4, 10, "110105"),
+            (2, 1, 4, 200, "19491231002X"),
+        ]);
+        assert_eq!(seg.text, "本件机密★5年\nTop secret110105 19491231002X");
+        let map = seg.ocr.as_ref().unwrap();
+        assert_eq!(map.lines, "本件机密\n★5年\nTopsecret\n11010519491231002X");
+        assert_eq!(
+            parse_tsv(&tsv(&[(1, 1, 1, 0, "字")])).mean_confidence(),
+            Some(91.5)
+        );
+    }
+
+    #[test]
+    fn a_finding_across_two_ocr_lines_gets_the_first_line_and_both_boxes() {
+        let scanner = Scanner::shipped();
+        let seg = segment(&[
+            (1, 1, 1, 10, "本"),
+            (1, 1, 1, 45, "件"),
+            (1, 1, 1, 80, "机密"),
+            (1, 1, 2, 10, "★5"),
+            (1, 1, 2, 80, "年"),
+        ]);
+        let f = crate::scan_segment(&seg, &scanner);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let l = &f[0].location;
+        assert_eq!(f[0].matched, "机密★5年");
+        assert_eq!(
+            (l.part, l.line, l.column, l.paragraph),
+            (Part::Ocr, 1, 3, Some(1))
+        );
+        // 机密 at x 80..140 on line 1 (y 140), 年 ends at 110 on line 2 (y 180..210).
+        assert_eq!(
+            l.bbox,
+            Some(BBox {
+                x: 10,
+                y: 140,
+                w: 130,
+                h: 70,
+                unit: BoxUnit::Px
+            })
+        );
+    }
+
+    #[test]
+    fn misread_digits_count_only_where_a_validator_passes() {
+        let scanner = Scanner::shipped();
+        // O for 0 and l for 1 inside a valid ID number: found, shown as read.
+        let seg = segment(&[(1, 1, 1, 10, "身份证号:11O1O5l9491231002X")]);
+        let f = crate::scan_segment(&seg, &scanner);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(&*f[0].rule, "personal.id-card");
+        assert_eq!(f[0].matched, "11O1O5l9491231002X");
+        assert_eq!(f[0].location.column, 6);
+        // The check character read as 又.
+        let seg = segment(&[(1, 1, 1, 10, "身份证号:11010519491231002又")]);
+        let f = crate::scan_segment(&seg, &scanner);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].matched, "11010519491231002又");
+        // The same letters where the checksum fails: nothing.
+        let seg = segment(&[(1, 1, 1, 10, "编号:11O1O5l9491231003X")]);
+        assert!(crate::scan_segment(&seg, &scanner).is_empty());
+    }
+
+    #[test]
+    fn a_misread_or_lost_star_counts_between_a_level_and_a_period() {
+        let scanner = Scanner::shipped();
+        for read in ["机密赤5年", "秘密女6个月", "绝密夫长期", "机密5年"] {
+            let seg = segment(&[(1, 1, 1, 10, read)]);
+            let f: Vec<Finding> = crate::scan_segment(&seg, &scanner)
+                .into_iter()
+                .filter(|f| &*f.rule == "marking.classification")
+                .collect();
+            assert_eq!(f.len(), 1, "{read}: {f:#?}");
+            assert_eq!(f[0].matched, read);
+            assert_eq!(f[0].location.column, 1);
+        }
+        // Without a period the odd character is not taken for a star.
+        for read in ["机密赤色的封面", "保密大5年", "机密去年的事"] {
+            let seg = segment(&[(1, 1, 1, 10, read)]);
+            let f = crate::scan_segment(&seg, &scanner);
+            assert!(
+                f.iter().all(|f| &*f.rule != "marking.classification"),
+                "{read}: {f:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_cache_returns_a_result_by_image_hash() {
+        let opts = OcrOptions::default();
+        let key = cache_key(b"image bytes", Some(300), &opts);
+        assert_ne!(key, cache_key(b"image bytes", Some(150), &opts));
+        assert!(cached(&key).is_none());
+        remember(
+            key,
+            Arc::new(OcrPage {
+                width: 7,
+                ..Default::default()
+            }),
+        );
+        assert_eq!(cached(&key).unwrap().width, 7);
+    }
+
+    #[test]
+    fn a_slow_child_is_killed_and_a_greedy_one_limited() {
+        let opts = OcrOptions::default();
+        let started = Instant::now();
+        let mut sleep = Command::new("sleep");
+        sleep.arg("10");
+        let r = run_limited(sleep, "sleep", b"", Duration::from_millis(200), 10, &opts);
+        assert!(matches!(r, Err(RunError::TimedOut)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // RLIMIT_AS is set in the child: it sees the limit.
+        let small = OcrOptions {
+            memory_bytes: 256 << 20,
+            ..OcrOptions::default()
+        };
+        let mut sh = Command::new("sh");
+        sh.args(["-c", "ulimit -v"]);
+        let out = run_limited(sh, "sh", b"", Duration::from_secs(5), 100, &small)
+            .ok()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            (256 << 10).to_string()
+        );
+        let missing = run_limited(
+            Command::new("/nonexistent/x"),
+            "x",
+            b"",
+            Duration::from_secs(1),
+            10,
+            &opts,
+        );
+        assert!(matches!(missing, Err(RunError::NotFound)));
+    }
+}
