@@ -82,6 +82,9 @@ pub struct OcrOptions {
     /// A page whose mean word confidence (0–100) is below this is a gap: its
     /// text is still scanned, but a person must read it.
     pub min_confidence: f32,
+    /// Reuse OCR results by image SHA-256 within the process (off only to
+    /// measure the engine, in the benchmark).
+    pub cache: bool,
 }
 
 impl Default for OcrOptions {
@@ -99,6 +102,7 @@ impl Default for OcrOptions {
             max_pixels: 60_000_000,
             memory_bytes: 2 << 30,
             min_confidence: 60.0,
+            cache: true,
         }
     }
 }
@@ -698,7 +702,7 @@ impl<'a> Run<'a> {
             .saturating_sub(self.started.elapsed());
         self.done += 1;
         let key = cache_key(image, dpi, self.opts);
-        let page = match cached(&key) {
+        let page = match cached(&key).filter(|_| self.opts.cache) {
             Some(p) => Ok(p),
             None => {
                 let timeout = self.opts.page_timeout.min(left);
