@@ -52,8 +52,8 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
     pages_to_extracted(&out, declared_pages, &info_text, |empty, ex| {
         // Pages without a text layer, and typed pages showing a large image
         // (a scanned attachment), are read by OCR.
-        let with_images = crate::ocr::pdf_image_pages(bytes, page_area(&info_text), limits);
-        let cannot = crate::ocr::pdf_pages(bytes, empty, &with_images, limits, ex);
+        let images = crate::ocr::pdf_image_pages(bytes, page_area(&info_text), limits);
+        let cannot = crate::ocr::pdf_pages(bytes, empty, &images, limits, ex);
         crate::ocr::finish(ex);
         cannot
     })

@@ -105,23 +105,21 @@ fn a_docx_whose_body_is_a_pasted_page_image_is_read() {
 }
 
 #[test]
-fn a_rotated_noisy_scan_still_finds_the_numbers_and_says_it_is_unsure() {
+fn a_rotated_noisy_scan_is_read_too() {
+    // Turned 1.2° with speckles, JPEG: read at its own 150 dpi (upscaled to
+    // 300 dpi the speckles cost the marking and the ID number).
     let r = review("scan-rotated.pdf");
-    assert_ne!(r.verdict, Verdict::Clear);
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert_eq!(by_rule(&r, "marking.classification").len(), 1);
     assert_eq!(
         by_rule(&r, "personal.id-card")[0].matched,
         "11010519491231002X"
     );
-    assert!(by_rule(&r, "personal.mobile")
+    let mobiles: Vec<&str> = by_rule(&r, "personal.mobile")
         .iter()
-        .any(|f| f.matched == "13812345678"));
-    // Its mean confidence is below the threshold: a gap, never clear.
-    assert!(!r.coverage.complete);
-    assert!(r
-        .coverage
-        .notes
-        .iter()
-        .any(|n| n.contains("OCR confidence is low")));
+        .map(|f| f.matched.as_str())
+        .collect();
+    assert_eq!(mobiles, ["13812345678", "13912345678"]);
 }
 
 #[test]
