@@ -180,3 +180,46 @@ fn unreadable_documents_fail_closed() {
         .unwrap()
         .contains("password-protected"));
 }
+
+#[test]
+fn ofd_parts_are_reported_with_pages_authors_and_gaps() {
+    let (code, docs) = scan(&[&fixture("notice.ofd")]);
+    assert_eq!(code, 1);
+    let doc = &docs[0];
+    assert_eq!(doc["verdict"], "withhold");
+    assert_eq!(doc["title"], "关于加强档案管理的通知");
+    // One TextCode whose glyphs cannot be mapped back to Unicode.
+    assert_eq!(doc["coverage"]["complete"], false);
+    let notes = doc["coverage"]["notes"].as_array().unwrap();
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .contains("cannot be mapped back to Unicode"),
+        "{notes:?}"
+    );
+    let all = findings(doc);
+    // easyofd keeps the PDF's space: "机密★5 年", split over three TextObjects.
+    assert_eq!(location(&all, "body", "机密★5 年")["page"], 1);
+    assert_eq!(location(&all, "body", "11010519491231002X")["page"], 2);
+    assert_eq!(location(&all, "body", "绝密★长期")["page"], 2);
+    assert_eq!(location(&all, "body", "内部掌握")["page"], 2);
+    let template = location(&all, "body", "内部传阅");
+    assert!(template["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("template page 100"));
+    let annot = location(&all, "comment", "严禁外传");
+    assert_eq!(
+        (annot["author"].as_str(), annot["page"].as_u64()),
+        (Some("李四"), Some(1))
+    );
+    assert_eq!(
+        location(&all, "body", "秘密★6个月")["detail"],
+        "attachment 附件说明.txt"
+    );
+    assert_eq!(
+        location(&all, "metadata", "秘密★1年")["detail"],
+        "OFD.xml: CustomData \"密级\""
+    );
+}

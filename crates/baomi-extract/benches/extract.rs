@@ -168,6 +168,53 @@ fn big_pdf(pages: usize) -> Vec<u8> {
     out
 }
 
+/// An OFD of `pages` pages, 40 lines each; every line is two TextObjects
+/// (the second written first, as writers may), with DeltaX advances.
+fn big_ofd(pages: usize) -> Vec<u8> {
+    let mut gen = Text(13);
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut add = |name: &str, data: &str| {
+        w.start_file(name, opts).expect("zip entry");
+        w.write_all(data.as_bytes()).expect("zip write");
+    };
+    add("OFD.xml", &format!("<ofd:OFD {ns}><ofd:DocBody><ofd:DocInfo><ofd:Title>基准</ofd:Title></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"));
+    let list: String = (0..pages)
+        .map(|p| {
+            format!(
+                "<ofd:Page ID=\"{}\" BaseLoc=\"Pages/Page_{p}/Content.xml\"/>",
+                p + 1
+            )
+        })
+        .collect();
+    add(
+        "Doc_0/Document.xml",
+        &format!(
+            "<ofd:Document {ns}><ofd:CommonData/><ofd:Pages>{list}</ofd:Pages></ofd:Document>"
+        ),
+    );
+    for p in 0..pages {
+        let mut xml = format!("<ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"1\">");
+        for line in 0..40 {
+            let y = 20 + line * 6;
+            let (a, b) = if line == 20 && p % 10 == 0 {
+                ("本件密级：机密".to_string(), format!("★{}年", p % 9 + 1))
+            } else {
+                (gen.sentence(15), gen.sentence(14))
+            };
+            for (x, text) in [(20 + 4 * a.chars().count(), &b), (20, &a)] {
+                let n = text.chars().count();
+                xml.push_str(&format!("<ofd:TextObject ID=\"2\" Font=\"1\" Size=\"4\" Boundary=\"{x} {y} 200 5\"><ofd:TextCode X=\"0\" Y=\"4\" DeltaX=\"g {} 4\">{text}</ofd:TextCode></ofd:TextObject>", n - 1));
+            }
+        }
+        xml.push_str("</ofd:Layer></ofd:Content></ofd:Page>");
+        add(&format!("Doc_0/Pages/Page_{p}/Content.xml"), &xml);
+    }
+    w.finish().expect("zip").into_inner()
+}
+
 fn time(label: &str, name: &str, bytes: &[u8], scanner: &Scanner, runs: usize) {
     let limits = Limits::default();
     let mut times: Vec<Duration> = Vec::new();
@@ -207,4 +254,5 @@ fn main() {
         &scanner,
         10,
     );
+    time("ofd (200 pages)", "big.ofd", &big_ofd(200), &scanner, 10);
 }

@@ -3,6 +3,8 @@
 //! metadata, …), and reviews whole files with a [`baomi_core::Scanner`].
 //!
 //! Formats: plain text and Markdown, docx and odt (zip + XML, read here),
+//! OFD (GB/T 33190: zip + XML read here, embedded fonts' cmaps with
+//! ttf-parser to map glyph indices back to text; see the `ofd` module),
 //! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
 //! subprocess (see the `pdf` module for why). The format is detected from
 //! the content first, the name second ([`detect`]).
@@ -25,6 +27,7 @@ mod html;
 mod meta;
 pub mod ocr;
 mod odt;
+mod ofd;
 mod pdf;
 mod props;
 mod review;
@@ -96,6 +99,7 @@ pub enum Format {
     Pdf,
     Html,
     Xlsx,
+    Ofd,
     /// A raster image (PNG, JPEG, TIFF, BMP), read by OCR.
     Image,
 }
@@ -110,6 +114,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Ofd => "ofd",
             Format::Image => "image",
         }
     }
@@ -246,6 +251,9 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if ofd::is_ofd_head(head) {
+            return Ok(Format::Ofd);
+        }
         if has(b"mimetypeapplication/vnd.oasis.opendocument.text") {
             return Ok(Format::Odt);
         }
@@ -265,6 +273,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             "docx" | "docm" | "dotx" => Ok(Format::Docx),
             "xlsx" | "xlsm" => Ok(Format::Xlsx),
             "odt" | "ott" => Ok(Format::Odt),
+            "ofd" => Ok(Format::Ofd),
             // The directory decides in `extract`.
             _ => Ok(Format::Docx),
         };
@@ -307,8 +316,8 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
     Ok(match ext.as_str() {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
-        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "png" | "jpg" | "jpeg"
-        | "tif" | "tiff" | "bmp" => {
+        "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "ofd" | "png" | "jpg"
+        | "jpeg" | "tif" | "tiff" | "bmp" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -405,9 +414,10 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             let (text, encoding) = decode_text(bytes)?;
             Ok(plain_text(text, encoding, format))
         }
-        Format::Docx | Format::Odt | Format::Xlsx => {
+        Format::Docx | Format::Odt | Format::Xlsx | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
             let mut ex = match zip_kind(&mut archive)? {
+                Format::Ofd => ofd::extract(&mut archive, limits),
                 Format::Odt => odt::extract(&mut archive, limits),
                 Format::Xlsx => xlsx::extract(&mut archive, limits),
                 _ => docx::extract(&mut archive, limits),
@@ -424,6 +434,9 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
 
 /// Tells a docx from an odt (or an unsupported container) by its directory.
 fn zip_kind(archive: &mut zipread::Archive<'_>) -> Result<Format, ExtractError> {
+    if archive.contains("OFD.xml") {
+        return Ok(Format::Ofd);
+    }
     if archive.contains("mimetype") {
         let m = archive.read("mimetype")?.unwrap_or_default();
         let m = String::from_utf8_lossy(&m).trim().to_string();

@@ -452,3 +452,367 @@ fn broken_workbooks_are_errors() {
     assert_eq!(r.verdict, Verdict::Error, "{r:?}");
     assert!(!r.coverage.complete);
 }
+
+const OFD_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
+
+/// A Document.xml with `pages` (BaseLoc per page) and `extra` after Pages.
+fn ofd_document(pages: &[&str], extra: &str) -> String {
+    let pages: String = pages
+        .iter()
+        .enumerate()
+        .map(|(i, loc)| format!(r#"<ofd:Page ID="{}" BaseLoc="{loc}"/>"#, i + 1))
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>9</ofd:MaxUnitID></ofd:CommonData><ofd:Pages>{pages}</ofd:Pages>{extra}</ofd:Document>"#
+    )
+}
+
+fn ofd_page(text: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"><ofd:TextObject ID="3" Font="1" Size="4" Boundary="10 10 100 5"><ofd:TextCode X="0" Y="4">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#
+    )
+}
+
+/// An OFD with one page holding `text`, plus `more` entries.
+fn ofd_with(document_xml: &str, more: &[(&str, &[u8])]) -> Vec<u8> {
+    let page = ofd_page("本件机密★1年");
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("OFD.xml", OFD_XML.as_bytes()),
+        ("Doc_0/Document.xml", document_xml.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page.as_bytes()),
+    ];
+    entries.extend_from_slice(more);
+    zip_of(&entries)
+}
+
+fn attachments_xml(loc: &str) -> String {
+    format!(
+        r#"<ofd:Attachments xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Attachment ID="5" Name="附件" Format="ofd"><ofd:FileLoc>{loc}</ofd:FileLoc></ofd:Attachment></ofd:Attachments>"#
+    )
+}
+
+#[test]
+fn a_plain_ofd_built_here_is_read() {
+    let doc = ofd_document(&["Pages/Page_0/Content.xml"], "");
+    let r = review("ok.ofd", &ofd_with(&doc, &[]), &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(r.coverage.complete, "{r:#?}");
+    assert_eq!(r.findings[0].location.page, Some(1));
+}
+
+#[test]
+fn ofd_bombs_truncation_and_missing_parts_are_errors() {
+    // A page that inflates past the per-entry limit.
+    let doc = ofd_document(&["Pages/Page_1/Content.xml"], "");
+    let zeros = vec![b' '; 4 << 20];
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", &zeros)]);
+    let limits = Limits {
+        max_entry_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    assert_error(&review("bomb.ofd", &bytes, &limits), "decompression bomb");
+
+    // One page listed 5000 times is read once, not 5000 times.
+    let locs = vec!["Pages/Page_0/Content.xml"; 5000];
+    let doc = ofd_document(&locs, "");
+    let r = review("amplified.ofd", &ofd_with(&doc, &[]), &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_eq!(r.findings.len(), 1, "{r:#?}");
+    assert_eq!(
+        r.coverage.notes,
+        ["4999 page(s) (the first: page 2) use the content file of an earlier page (page 1); it was read once"]
+    );
+    // Distinct pages still count toward the archive's decompressed total.
+    let page = ofd_page(&"文".repeat(100_000));
+    let names: Vec<String> = (0..4)
+        .map(|i| format!("Pages/Page_{i}/Content.xml"))
+        .collect();
+    let doc = ofd_document(&names.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    let full: Vec<String> = names.iter().map(|n| format!("Doc_0/{n}")).collect();
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("OFD.xml", OFD_XML.as_bytes()),
+        ("Doc_0/Document.xml", doc.as_bytes()),
+    ];
+    entries.extend(full.iter().map(|n| (n.as_str(), page.as_bytes())));
+    let limits = Limits {
+        max_total_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    assert_error(
+        &review("total.ofd", &zip_of(&entries), &limits),
+        "decompressed total",
+    );
+
+    // One document listed 100,000 times in OFD.xml.
+    let body = "<ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody>";
+    let many = OFD_XML.replace("</ofd:OFD>", &format!("{}</ofd:OFD>", body.repeat(9_999)));
+    let doc = ofd_document(&["Pages/Page_0/Content.xml"], "");
+    let page = ofd_page("本件机密★1年");
+    let bytes = zip_of(&[
+        ("OFD.xml", many.as_bytes()),
+        ("Doc_0/Document.xml", doc.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page.as_bytes()),
+    ]);
+    let r = review("bodies.ofd", &bytes, &Limits::default());
+    assert_eq!(r.findings.len(), 1, "read once: {r:#?}");
+    let many = OFD_XML.replace("</ofd:OFD>", &format!("{}</ofd:OFD>", body.repeat(10_000)));
+    let bytes = zip_of(&[("OFD.xml", many.as_bytes())]);
+    assert_error(
+        &review("bodies.ofd", &bytes, &Limits::default()),
+        "10001 documents",
+    );
+
+    // More pages than entries allowed.
+    let locs = vec!["Pages/Page_0/Content.xml"; 20_001];
+    let doc = ofd_document(&locs, "");
+    assert_error(
+        &review("pages.ofd", &ofd_with(&doc, &[]), &Limits::default()),
+        "20001 pages",
+    );
+
+    let good = ofd_with(&ofd_document(&["Pages/Page_0/Content.xml"], ""), &[]);
+    for cut in [10, 100, good.len() / 2, good.len() - 30] {
+        let r = review("cut.ofd", &good[..cut], &Limits::default());
+        assert_eq!(r.verdict, Verdict::Error, "cut at {cut}: {r:#?}");
+    }
+    let fixture_bytes = std::fs::read(fixture("notice.ofd")).unwrap();
+    let r = review(
+        "cut.ofd",
+        &fixture_bytes[..fixture_bytes.len() / 2],
+        &Limits::default(),
+    );
+    assert_eq!(r.verdict, Verdict::Error);
+
+    // DocRoot pointing nowhere; a page missing is a gap, not silence.
+    let r = review(
+        "noroot.ofd",
+        &zip_of(&[("OFD.xml", OFD_XML.as_bytes())]),
+        &Limits::default(),
+    );
+    assert_error(&r, "Doc_0/Document.xml is missing");
+    let doc = ofd_document(
+        &["Pages/Page_0/Content.xml", "Pages/Page_9/Content.xml"],
+        "",
+    );
+    let r = review("gap.ofd", &ofd_with(&doc, &[]), &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert!(!r.coverage.complete);
+    assert!(r.coverage.notes[0].contains("page 2 (Doc_0/Pages/Page_9/Content.xml) is missing"));
+}
+
+#[test]
+fn ofd_paths_that_leave_the_container_are_refused() {
+    for (doc, what) in [
+        (ofd_document(&["../../etc/passwd"], ""), "page"),
+        (
+            ofd_document(
+                &["Pages/Page_0/Content.xml"],
+                "<ofd:Attachments>../../../etc/passwd</ofd:Attachments>",
+            ),
+            "attachment list",
+        ),
+        (
+            ofd_document(
+                &["Pages/Page_0/Content.xml"],
+                "<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>",
+            ),
+            "attachment",
+        ),
+    ] {
+        let att = attachments_xml("../../../../etc/passwd");
+        let bytes = ofd_with(&doc, &[("Doc_0/Attachs/Attachments.xml", att.as_bytes())]);
+        let r = review("escape.ofd", &bytes, &Limits::default());
+        assert_error(&r, "a path outside the container: refused");
+        assert!(r.error.unwrap().contains("etc/passwd"), "{what}");
+    }
+}
+
+#[test]
+fn ofd_attachments_nest_only_so_deep() {
+    // An OFD whose attachment is itself, as often as anyone likes: each level
+    // is the same bytes, so without a cap this would never end.
+    let doc = ofd_document(
+        &["Pages/Page_0/Content.xml"],
+        "<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>",
+    );
+    let att = attachments_xml("self.ofd");
+    let mut inner = ofd_with(&doc, &[("Doc_0/Attachs/Attachments.xml", att.as_bytes())]);
+    for _ in 0..6 {
+        inner = ofd_with(
+            &doc,
+            &[
+                ("Doc_0/Attachs/Attachments.xml", att.as_bytes()),
+                ("Doc_0/Attachs/self.ofd", &inner),
+            ],
+        );
+    }
+    let r = review("nested.ofd", &inner, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(!r.coverage.complete);
+    assert!(
+        r.coverage
+            .notes
+            .iter()
+            .any(|n| n.contains("nested more than 3 attachments deep")),
+        "{:?}",
+        r.coverage.notes
+    );
+    // Levels 0..=3 are read: the marking of each page is found.
+    let attached = r
+        .findings
+        .iter()
+        .filter(|f| {
+            f.location
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.contains("attachment 附件.ofd"))
+        })
+        .count();
+    assert_eq!(attached, 3, "{:#?}", r.findings);
+
+    // An attachment pointing at the document's own Attachments.xml is read
+    // as what it is (XML text), once.
+    let att = attachments_xml("Attachments.xml");
+    let bytes = ofd_with(&doc, &[("Doc_0/Attachs/Attachments.xml", att.as_bytes())]);
+    let r = review("selfref.ofd", &bytes, &Limits::default());
+    assert_ne!(r.verdict, Verdict::Error, "{r:#?}");
+}
+
+#[test]
+fn ofd_hostile_xml_and_huge_counts_are_bounded() {
+    let deep = format!(
+        r#"<ofd:Page xmlns:ofd="x"><ofd:Content>{}{}</ofd:Content></ofd:Page>"#,
+        "<ofd:PageBlock>".repeat(100_000),
+        "</ofd:PageBlock>".repeat(100_000)
+    );
+    let doc = ofd_document(&["Pages/Page_1/Content.xml"], "");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", deep.as_bytes())]);
+    assert_error(
+        &review("deep.ofd", &bytes, &Limits::default()),
+        "nested deeper than 256",
+    );
+
+    let laughs =
+        r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><ofd:Page xmlns:ofd="x"/>"#;
+    let bytes = ofd_with(
+        &doc,
+        &[("Doc_0/Pages/Page_1/Content.xml", laughs.as_bytes())],
+    );
+    assert_error(&review("lol.ofd", &bytes, &Limits::default()), "DOCTYPE");
+
+    // DeltaX claiming four billion advances, a CGTransform far past the text,
+    // glyph indices past u16, a Boundary of NaNs: bounded and still read.
+    let page = r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer>
+<ofd:TextObject Font="9" Size="NaN" Boundary="NaN inf 1 1" CTM="1 0 0 1 1e308 1e308"><ofd:CGTransform CodePosition="4000000000" CodeCount="4000000000" GlyphCount="2"><ofd:Glyphs>99999999 70000</ofd:Glyphs></ofd:CGTransform><ofd:TextCode X="0" Y="0" DeltaX="g 4000000000 1">机密★1年</ofd:TextCode></ofd:TextObject>
+</ofd:Layer></ofd:Content></ofd:Page>"#;
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let started = Instant::now();
+    let r = review("counts.ofd", &bytes, &Limits::default());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(!r.coverage.complete, "unmappable glyphs are a gap");
+
+    // A font file that is garbage: its glyphs are a gap, not a panic.
+    let res = r#"<ofd:Res xmlns:ofd="x" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="9" FontName="F"><ofd:FontFile>f.ttf</ofd:FontFile></ofd:Font></ofd:Fonts></ofd:Res>"#;
+    let doc = r#"<ofd:Document xmlns:ofd="x"><ofd:CommonData><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>"#;
+    let bytes = ofd_with(
+        doc,
+        &[
+            ("Doc_0/Pages/Page_1/Content.xml", page.as_bytes()),
+            ("Doc_0/PublicRes.xml", res.as_bytes()),
+            (
+                "Doc_0/Res/f.ttf",
+                b"\x00\x01\x00\x00\xff\xff\xff\xff garbage",
+            ),
+        ],
+    );
+    let r = review("font.ofd", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert!(
+        r.coverage.notes.iter().any(|n| n.contains("font 9 (F)")),
+        "{:?}",
+        r.coverage.notes
+    );
+}
+
+#[test]
+fn an_image_only_ofd_is_an_error_not_clear() {
+    let page = r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer><ofd:ImageObject ID="4" ResourceID="5" Boundary="0 0 210 297"/></ofd:Layer></ofd:Content></ofd:Page>"#;
+    let doc = ofd_document(&["Pages/Page_1/Content.xml"], "");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    assert_error(
+        &review("scan.ofd", &bytes, &Limits::default()),
+        "no text on any of its 1 page(s)",
+    );
+}
+
+#[test]
+fn ofd_private_use_text_is_a_gap_but_symbol_font_bullets_are_not() {
+    let doc = ofd_document(&["Pages/Page_1/Content.xml"], "");
+    let page = ofd_page("\u{F06C} 机密★1年");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("bullet.ofd", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert!(r.coverage.complete, "{:?}", r.coverage.notes);
+
+    let page = ofd_page("\u{E123}\u{E124}机密★1年");
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("pua.ofd", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert_eq!(
+        r.coverage.notes,
+        ["page 1: 2 private-use character(s) without a glyph mapping cannot be read as text: read that text by eye"]
+    );
+}
+
+#[test]
+fn ofd_link_targets_and_bookmarks_are_metadata() {
+    // Not hostile: built here because the parts are small (the fixture has none).
+    let doc = ofd_document(
+        &["Pages/Page_1/Content.xml"],
+        r#"<ofd:Bookmarks><ofd:Bookmark Name="内部传阅稿"><ofd:Dest Type="XYZ" PageID="1"/></ofd:Bookmark></ofd:Bookmarks>"#,
+    );
+    let page = r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer><ofd:TextObject Boundary="0 0 9 9" Size="4"><ofd:TextCode X="0" Y="4">正文</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content><ofd:Actions><ofd:Action Event="CLICK"><ofd:URI URI="http://oa.example/内部资料/1.doc"/></ofd:Action></ofd:Actions></ofd:Page>"#;
+    let bytes = ofd_with(&doc, &[("Doc_0/Pages/Page_1/Content.xml", page.as_bytes())]);
+    let r = review("links.ofd", &bytes, &Limits::default());
+    let details: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.matched.as_str(),
+                f.location.page,
+                f.location.detail.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("内部传阅", None, Some("Doc_0/Document.xml: bookmark")),
+            (
+                "内部资料",
+                Some(1),
+                Some("link target (Doc_0/Pages/Page_1/Content.xml)")
+            ),
+        ],
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn ofd_is_found_by_its_directory_when_ofd_xml_is_not_the_first_entry() {
+    let doc = ofd_document(&["Pages/Page_0/Content.xml"], "");
+    let page = ofd_page("本件机密★1年");
+    let bytes = zip_of(&[
+        ("Doc_0/Document.xml", doc.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page.as_bytes()),
+        ("OFD.xml", OFD_XML.as_bytes()),
+    ]);
+    let r = review("download", &bytes, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_error(
+        &review("notice.ofd", b"not a zip at all", &Limits::default()),
+        "named .ofd but its content is not a valid ofd file",
+    );
+}

@@ -348,3 +348,116 @@ fn a_pdf_that_only_forbids_copying_is_still_read() {
     assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
     assert!(r.findings.iter().any(|f| f.matched == "11010519491231002X"));
 }
+
+/// The findings of `rule`-independent text `matched` in `part`, ignoring
+/// spaces (easyofd keeps the PDF's space in "机密★5 年").
+fn find_ofd<'a>(r: &'a DocumentReport, part: Part, matched: &str) -> &'a Finding {
+    let hits: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.location.part == part && f.matched.replace(' ', "") == matched)
+        .collect();
+    assert_eq!(hits.len(), 1, "{part} {matched:?} in {:#?}", r.findings);
+    hits[0]
+}
+
+#[test]
+fn ofd_is_read_part_by_part() {
+    // notice.ofd: easyofd's OFD of a LibreOffice PDF, plus the parts easyofd
+    // cannot write (see tests/fixtures/make_ofd.py).
+    let r = review("notice.ofd");
+    assert_eq!(r.verdict, Verdict::Withhold, "{r:#?}");
+    assert_eq!(r.title.as_deref(), Some("关于加强档案管理的通知"));
+
+    // Split by the writer into three TextObjects sharing one Boundary.
+    let split = find_ofd(&r, Part::Body, "机密★5年");
+    assert_eq!(split.rule.as_ref(), "marking.classification");
+    assert_eq!((split.location.page, split.location.line), (Some(1), 2));
+    let internal = find_ofd(&r, Part::Body, "内部资料");
+    assert_eq!(internal.location.page, Some(2));
+    let id = find_ofd(&r, Part::Body, "11010519491231002X");
+    assert_eq!((id.location.page, id.location.line), (Some(2), 2));
+    // Written 长期, ★, 绝密 in the file; read left to right by position.
+    let reordered = find_ofd(&r, Part::Body, "绝密★长期");
+    assert_eq!(reordered.location.page, Some(2));
+    // Stored only as glyph indices, mapped back through the embedded font.
+    let glyphs = find_ofd(&r, Part::Body, "内部掌握");
+    assert_eq!(glyphs.location.page, Some(2));
+    // The glyphs of a font without a file are a gap naming the page.
+    assert!(!r.coverage.complete);
+    assert_eq!(r.coverage.notes.len(), 1, "{:?}", r.coverage.notes);
+    assert!(r.coverage.notes[0].starts_with("page 2: 2 glyph(s) of font 201 (MissingSubset)"));
+
+    let template = find_ofd(&r, Part::Body, "内部传阅");
+    assert_eq!(template.location.page, Some(1));
+    assert_eq!(
+        template.location.detail.as_deref(),
+        Some("template page 100 (Doc_0/Tpls/Tpl_0/Content.xml), used on pages 1, 2")
+    );
+
+    let annot = find_ofd(&r, Part::Comment, "严禁外传");
+    assert_eq!(annot.location.author.as_deref(), Some("李四"));
+    assert_eq!(annot.location.page, Some(1));
+    assert_eq!(
+        annot.location.detail.as_deref(),
+        Some("annotation 120 Highlight (Doc_0/Annots/Page_0/Annotation.xml)")
+    );
+
+    let attached = find_ofd(&r, Part::Body, "秘密★6个月");
+    assert_eq!(
+        attached.location.detail.as_deref(),
+        Some("attachment 附件说明.txt")
+    );
+    assert_eq!(attached.location.page, None);
+
+    for (matched, detail) in [
+        ("内部资料", "OFD.xml: DocInfo/Subject"),
+        ("仅供内部参考", "OFD.xml: DocInfo/Abstract"),
+        ("秘密★1年", "OFD.xml: CustomData \"密级\""),
+        (
+            "内部参考资料",
+            "custom tag Doc_0/Tags/CustomTag.xml: gw:密级标注",
+        ),
+        ("内部文件", "Doc_0/Document.xml: outline (level 1)"),
+    ] {
+        let f = find_ofd(&r, Part::Metadata, matched);
+        assert_eq!(f.location.detail.as_deref(), Some(detail), "{matched}");
+    }
+    assert_eq!(
+        r.coverage.parts,
+        [Part::Body, Part::Metadata, Part::Comment],
+        "{:?}",
+        r.coverage.parts
+    );
+}
+
+#[test]
+fn ofd_is_detected_by_its_root_entry_whatever_its_name() {
+    let bytes = std::fs::read(fixture("notice.ofd")).unwrap();
+    assert_eq!(
+        baomi_extract::detect(
+            std::path::Path::new("download.bin"),
+            &bytes[..4096.min(bytes.len())]
+        )
+        .unwrap(),
+        baomi_extract::Format::Ofd
+    );
+    let r = review_bytes(
+        "download.zip",
+        &bytes,
+        &Scanner::shipped(),
+        &Limits::default(),
+    );
+    assert_eq!(r.verdict, Verdict::Withhold);
+    assert!(r.findings.iter().any(|f| f.matched == "内部掌握"));
+}
+
+#[test]
+fn an_ofd_of_page_images_is_an_error_that_says_why() {
+    // easyofd's image-only conversion: two pages, one ImageObject each.
+    let r = review("scanned.ofd");
+    assert_eq!(r.verdict, Verdict::Error, "{r:#?}");
+    let e = r.error.unwrap();
+    assert!(e.contains("no text on any of its 2 page(s)"), "{e}");
+    assert!(e.contains("needs OCR"), "{e}");
+}
