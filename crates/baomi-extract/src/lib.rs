@@ -6,8 +6,10 @@
 //! OFD (GB/T 33190: zip + XML read here, embedded fonts' cmaps with
 //! ttf-parser to map glyph indices back to text; see the `ofd` module),
 //! HTML (html5gum tokenizer), and PDF through poppler's `pdftotext` run as a
-//! subprocess (see the `pdf` module for why). The format is detected from
-//! the content first, the name second ([`detect`]).
+//! subprocess (see the `pdf` module for why). Text in images — scanned PDF
+//! pages, image files, pictures inside zip formats — is read by Tesseract
+//! (the [`ocr`] module) into part `ocr`. The format is detected from the
+//! content first, the name second ([`detect`]).
 //!
 //! Extraction happens in memory and never writes anything to disk (a PDF is
 //! piped to poppler); every size is capped (see [`Limits`]) so hostile files

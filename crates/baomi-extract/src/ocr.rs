@@ -854,11 +854,6 @@ pub(crate) fn check_dimensions(bytes: &[u8], opts: &OcrOptions) -> Result<(u32, 
 pub(crate) fn extract_image(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     let kind = image_kind(bytes).unwrap_or("image");
     let opts = &limits.ocr;
-    if !opts.enabled {
-        return Err(ExtractError::Unsupported(format!(
-            "{kind} image and OCR is off (--no-ocr): text in images needs OCR or manual review"
-        )));
-    }
     check_dimensions(bytes, opts).map_err(|r| match r {
         Refused::TooLarge(m) => ExtractError::Bomb(format!("{kind} image: {m}")),
         Refused::Damaged(m) => ExtractError::Malformed {
@@ -866,6 +861,11 @@ pub(crate) fn extract_image(bytes: &[u8], limits: &Limits) -> Result<Extracted, 
             message: format!("{kind} image: {m}"),
         },
     })?;
+    if !opts.enabled {
+        return Err(ExtractError::Unsupported(format!(
+            "{kind} image and OCR is off (--no-ocr): text in images needs OCR or manual review"
+        )));
+    }
     let mut ex = Extracted::default();
     let mut run = Run::new(limits);
     match run.read(
