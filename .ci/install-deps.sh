@@ -10,6 +10,9 @@ packages=(
   openjdk-17-jdk-headless # crates/baomi-ffi/tests/languages.rs: javac/java for the JNA example
   libjna-java    # the same: JNA (/usr/share/java/jna.jar)
   poppler-utils  # pdftotext/pdfinfo: baomi-extract reads PDF text layers through them
+  tesseract-ocr  # OCR engine: scanned PDF pages, image files and pictures in office files (baomi-extract's ocr module, tests/fixtures/scan-*)
+  tesseract-ocr-chi-sim # Simplified Chinese model for Tesseract (the default OCR language, chi_sim)
+  img2pdf        # tests/fixtures/make_scans.py and the OCR benchmark (benches/ocr.rs): image-only PDFs from page images
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
   fonts-noto-cjk # Chinese glyphs in the browser tests' screenshots and printed review form

@@ -159,13 +159,18 @@ fn unreadable_documents_fail_closed() {
     for doc in &docs {
         assert_eq!(doc["verdict"], "error", "{doc}");
     }
-    assert!(docs[0]["error"].as_str().unwrap().contains("no text layer"));
+    // OCR looked at the image-only pages and found nothing: gaps.
+    assert!(docs[0]["error"].is_null());
+    assert!(docs[0]["coverage"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("OCR found no text"));
     assert!(docs[1]["error"].is_null());
     assert_eq!(docs[1]["coverage"]["complete"], false);
     assert!(docs[1]["coverage"]["notes"][0]
         .as_str()
         .unwrap()
-        .starts_with("page 2 has no text layer"));
+        .starts_with("page 2 (no text layer)"));
     assert!(docs[2]["error"]
         .as_str()
         .unwrap()

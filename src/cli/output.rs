@@ -162,6 +162,9 @@ fn finding_line(
     if let Some(d) = &loc.detail {
         extra.push(d.clone());
     }
+    if let Some(b) = &loc.bbox {
+        extra.push(b.to_string());
+    }
     if loc.part.is_hidden() {
         extra[0] = p.wrap("35;1", &format!("{} (hidden part)", loc.part));
     }

@@ -31,11 +31,17 @@ pub struct ScanArgs {
     /// on first use).
     #[arg(long, value_name = "FILE", requires = "db")]
     pub key: Option<PathBuf>,
+    /// Do not read text in images (OCR): image-only PDF pages and pictures
+    /// in documents become coverage gaps, image files errors. Faster, never
+    /// `clear` for a scan.
+    #[arg(long)]
+    pub no_ocr: bool,
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let files = collect(&args.paths);
-    let limits = Limits::default();
+    let mut limits = Limits::default();
+    limits.ocr.enabled = !args.no_ocr;
     // Building the scanner and reading the first file need nothing from
     // each other: do both at once (for one large draft that is most of the
     // time before scanning starts).

@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// Largest draft the scan API accepts, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Do not read text in images (OCR) in uploaded drafts; see `baomi scan --no-ocr`.
+    #[arg(long)]
+    pub no_ocr: bool,
     /// Also answer requests whose Host header is NAME:PORT (e.g. behind a
     /// reverse proxy). Other Host values are refused (DNS rebinding).
     #[arg(long = "allow-host", value_name = "NAME:PORT")]
@@ -220,7 +223,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         browser,
         scanner_key,
         scanner,
-        limits: baomi_extract::Limits::default(),
+        limits: {
+            let mut l = baomi_extract::Limits::default();
+            l.ocr.enabled = !args.no_ocr;
+            l
+        },
         max_body: args.max_body,
         allow_hosts: args.allow_hosts,
         public_url: args.public_url,

@@ -46,6 +46,10 @@ pub struct WatchArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j')]
     pub workers: Option<usize>,
+    /// Do not read text in images (OCR); see `baomi scan --no-ocr`
+    /// [default: baomi.toml's `ocr`, else OCR on].
+    #[arg(long)]
+    pub no_ocr: bool,
     /// Seconds between full listings of inbox/, a safety net against lost events [default: 60].
     #[arg(long, value_name = "SECONDS")]
     pub rescan_interval: Option<f64>,
@@ -212,6 +216,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     if let Some(w) = args.workers.or(fc.workers) {
         cfg.workers = w;
     }
+    cfg.limits.ocr.enabled = !args.no_ocr && fc.ocr.unwrap_or(true);
     if let Some(r) = args.rescan_interval.or(fc.rescan_interval) {
         cfg.rescan_interval = seconds("rescan-interval", r)?.max(Duration::from_secs(1));
     }

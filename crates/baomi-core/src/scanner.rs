@@ -627,6 +627,7 @@ impl Scanner {
                 cell: info.cell.clone(),
                 author: info.author.clone(),
                 detail: info.detail.clone(),
+                bbox: None,
             },
             context: printable(&text[before..after]),
             span: Span {

@@ -35,6 +35,11 @@ pub enum Part {
     /// chart, an embedded document or object): only partly visible, if at
     /// all, but anyone who opens the object reads all of it.
     Embedded,
+    /// Text read by OCR from an image: a scanned PDF page, a standalone
+    /// image file, or a picture inside an office file. Its own part so that
+    /// a reviewer knows the text was recognised (and may be misread) and
+    /// where on the image to look (`Location::bbox`).
+    Ocr,
 }
 
 impl Part {
@@ -57,6 +62,7 @@ impl Part {
             Part::Hyperlink => "hyperlink",
             Part::AltText => "alt-text",
             Part::Embedded => "embedded",
+            Part::Ocr => "ocr",
         }
     }
 
@@ -136,6 +142,62 @@ pub struct Location {
     pub author: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub detail: Option<String>,
+    /// Where on the page or image the matched text is (OCR findings only):
+    /// absent from the JSON otherwise, so reports without OCR are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bbox: Option<BBox>,
+}
+
+/// A rectangle on a page or image, from its top-left corner: the union of
+/// the boxes of the OCR words a finding covers. For a PDF page the unit is
+/// the PDF point (1/72 inch, whatever resolution the page was read at), for
+/// an image file or a picture inside a document it is the image's pixel.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BBox {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    pub unit: BoxUnit,
+}
+
+/// The unit of a [`BBox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum BoxUnit {
+    /// PDF point, 1/72 inch.
+    Pt,
+    /// Image pixel.
+    Px,
+}
+
+impl BBox {
+    /// The smallest box holding both.
+    pub fn union(self, other: BBox) -> BBox {
+        let x = self.x.min(other.x);
+        let y = self.y.min(other.y);
+        let r = (self.x + self.w).max(other.x + other.w);
+        let b = (self.y + self.h).max(other.y + other.h);
+        BBox {
+            x,
+            y,
+            w: r - x,
+            h: b - y,
+            unit: self.unit,
+        }
+    }
+}
+
+impl fmt::Display for BBox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = match self.unit {
+            BoxUnit::Pt => "pt",
+            BoxUnit::Px => "px",
+        };
+        write!(f, "at {},{} {}x{} {u}", self.x, self.y, self.w, self.h)
+    }
 }
 
 impl fmt::Display for Location {
@@ -155,6 +217,9 @@ impl fmt::Display for Location {
         }
         if let Some(d) = &self.detail {
             write!(f, " ({d})")?;
+        }
+        if let Some(b) = &self.bbox {
+            write!(f, " [{b}]")?;
         }
         write!(f, " {}:{}", self.line, self.column)
     }

@@ -15,6 +15,8 @@
 //! why). The format is detected from the content first, the name second
 //! ([`detect`]); an OLE2 file is dispatched by its directory (`ole`), so a
 //! .doc renamed .bin is still read and an .xls named .doc is not misread.
+//! Text in images — scanned PDF pages, image files, pictures inside zip
+//! formats — is read by Tesseract (the [`ocr`] module) into part `ocr`.
 //!
 //! Spreadsheets of every format share one layout (one segment per sheet,
 //! one line per row, tab-separated cells, `cell` = `Sheet!B3`, hidden rows,
@@ -43,6 +45,7 @@ mod html;
 mod markup;
 mod odp;
 mod ods;
+pub mod ocr;
 mod odt;
 mod ofd;
 mod ole;
@@ -62,6 +65,7 @@ mod xml;
 mod zipread;
 
 pub use baomi_core::meta::{find_doc_number, guess_title};
+pub use ocr::{OcrEngine, OcrOptions, Tesseract};
 pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
@@ -103,6 +107,9 @@ pub struct Limits {
     /// that allocates without end fails inside the child, not by taking the
     /// machine's memory from the scanner and the daemon's other files.
     pub subprocess_memory_bytes: u64,
+    /// Reading text in images (scanned pages, image files, pictures in
+    /// office files): on/off, engine, resolution, pages and time per file.
+    pub ocr: OcrOptions,
 }
 
 impl Limits {
@@ -132,6 +139,7 @@ impl Default for Limits {
             subprocess_time_base: std::time::Duration::from_secs(5),
             subprocess_time_per_mib: std::time::Duration::from_secs(1),
             subprocess_memory_bytes: 1 << 30,
+            ocr: OcrOptions::default(),
         }
     }
 }
@@ -158,6 +166,8 @@ pub enum Format {
     /// OpenDocument presentation.
     Odp,
     Ofd,
+    /// A raster image (PNG, JPEG, TIFF, BMP), read by OCR.
+    Image,
 }
 
 impl Format {
@@ -176,6 +186,7 @@ impl Format {
             Format::Pptx => "pptx",
             Format::Odp => "odp",
             Format::Ofd => "ofd",
+            Format::Image => "image",
         }
     }
 }
@@ -203,6 +214,9 @@ pub struct Segment {
     pub regions_only: bool,
     /// Each line of `text` is one paragraph: findings get `paragraph = line`.
     pub paragraph_lines: bool,
+    /// Text read by OCR: where each character sits on the scan, so that a
+    /// finding gets the OCR line, column and box (see [`ocr`]).
+    pub ocr: Option<std::sync::Arc<ocr::OcrMap>>,
 }
 
 impl Segment {
@@ -214,6 +228,7 @@ impl Segment {
             regions: Vec::new(),
             regions_only: false,
             paragraph_lines: false,
+            ocr: None,
         }
     }
 }
@@ -354,12 +369,16 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
             )),
         };
     }
+    if head.starts_with(b"\x89PNG")
+        || head.starts_with(b"\xFF\xD8\xFF")
+        || head.starts_with(b"II*\x00")
+        || head.starts_with(b"MM\x00*")
+        || head.starts_with(b"BM") && matches!(ext.as_str(), "bmp" | "dib")
+    {
+        return Ok(Format::Image);
+    }
     for (magic, what) in [
-        (&b"\x89PNG"[..], "PNG image"),
-        (b"\xFF\xD8\xFF", "JPEG image"),
-        (b"GIF8", "GIF image"),
-        (b"II*\x00", "TIFF image"),
-        (b"MM\x00*", "TIFF image"),
+        (&b"GIF8"[..], "GIF image"),
         (b"{\\rtf", "RTF document"),
         (b"Rar!", "RAR archive"),
         (b"7z\xBC\xAF", "7z archive"),
@@ -383,7 +402,7 @@ pub fn detect(path: &Path, head: &[u8]) -> Result<Format, ExtractError> {
         "md" | "markdown" => Format::Markdown,
         "html" | "htm" | "xhtml" | "shtml" => Format::Html,
         "docx" | "odt" | "pdf" | "doc" | "wps" | "xlsx" | "pptx" | "xls" | "et" | "ods" | "ppt"
-        | "dps" | "odp" | "ofd" => {
+        | "dps" | "odp" | "ofd" | "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" => {
             return Err(ExtractError::Unsupported(format!(
                 "the file is named .{ext} but its content is not a valid {ext} file (damaged or renamed)"
             )))
@@ -485,8 +504,12 @@ pub fn extract(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Extracted, 
         | Format::Odp
         | Format::Ofd => {
             let mut archive = zipread::Archive::open(bytes, format.name(), limits)?;
-            extract_zip(&mut archive, limits)
+            let mut ex = extract_zip(&mut archive, limits)?;
+            // Pictures in the container, whatever the format: one pass.
+            ocr::archive_images(&mut archive, &mut ex, limits);
+            Ok(ex)
         }
+        Format::Image => ocr::extract_image(bytes, limits),
         Format::Pdf => pdf::extract(bytes, limits),
         Format::Html => html::extract(bytes, limits),
         // Reached only for OLE2 content, handled above.

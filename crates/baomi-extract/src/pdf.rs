@@ -60,15 +60,35 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
     }
     let out = String::from_utf8_lossy(&text.stdout);
     let declared_pages = field(&info_text, "Pages").and_then(|p| p.parse::<u32>().ok());
-    pages_to_extracted(&out, declared_pages, &info_text)
+    pages_to_extracted(&out, declared_pages, &info_text, |empty, ex| {
+        // Pages without a text layer, and typed pages showing a large image
+        // (a scanned attachment), are read by OCR.
+        let images = crate::ocr::pdf_image_pages(bytes, page_area(&info_text), limits);
+        let cannot = crate::ocr::pdf_pages(bytes, empty, &images, limits, ex);
+        crate::ocr::finish(ex);
+        cannot
+    })
 }
 
-/// Splits pdftotext output into pages (form feed after each page) and
-/// notes pages without a text layer.
+/// The area of the first page in square points (`Page size: W x H pts`).
+fn page_area(info: &str) -> f64 {
+    let Some(size) = field(info, "Page size") else {
+        return 0.0;
+    };
+    let mut it = size.split_whitespace();
+    let w = it.next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let h = it.nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    w * h
+}
+
+/// Splits pdftotext output into pages (form feed after each page) and hands
+/// pages without a text layer to `read_images` (OCR), which adds their
+/// segments or records them as gaps.
 fn pages_to_extracted(
     out: &str,
     declared_pages: Option<u32>,
     info_text: &str,
+    read_images: impl FnOnce(&[u32], &mut Extracted) -> Option<String>,
 ) -> Result<Extracted, ExtractError> {
     let mut ex = Extracted::default();
     let mut pages: Vec<&str> = out.split('\u{c}').collect();
@@ -116,11 +136,19 @@ fn pages_to_extracted(
         }
     }
     let with_text = pages.len() - empty.len();
+    let cannot_ocr = read_images(&empty, &mut ex);
     if with_text == 0 {
-        return Err(ExtractError::Other(format!(
-            "no text layer on any of its {} page(s) (scanned images?): needs OCR or manual review",
-            pages.len()
-        )));
+        if let Some(why) =
+            cannot_ocr.filter(|_| !ex.segments.iter().any(|s| s.info.part == Some(Part::Ocr)))
+        {
+            // Nothing could be read at all (OCR off or not installed): an
+            // error saying what to do. A blank or unreadable scan that OCR
+            // did look at is a gap instead (recorded by `read_images`).
+            return Err(ExtractError::Other(format!(
+                "no text layer on any of its {} page(s) (scanned images?): {why}",
+                pages.len()
+            )));
+        }
     }
     ex.coverage.saw(Part::Body);
     if ex
@@ -129,11 +157,6 @@ fn pages_to_extracted(
         .any(|s| s.info.part == Some(Part::Metadata))
     {
         ex.coverage.saw(Part::Metadata);
-    }
-    for p in empty {
-        ex.coverage.gap(format!(
-            "page {p} has no text layer (scanned image?): needs OCR or manual review"
-        ));
     }
     if let Some(n) = declared_pages {
         if (pages.len() as u32) < n {
@@ -443,10 +466,18 @@ mod tests {
 
     #[test]
     fn pages_without_text_are_gaps() {
+        let not_read = |empty: &[u32], ex: &mut Extracted| {
+            for p in empty {
+                ex.coverage
+                    .gap(format!("page {p} has no text layer: OCR is off"));
+            }
+            Some("OCR is off".to_string())
+        };
         let ex = pages_to_extracted(
             "第一页\u{c}\u{c}第三页\u{c}",
             Some(3),
             "Pages: 3\nTitle: 关于…的通知\n",
+            not_read,
         )
         .unwrap();
         assert!(!ex.coverage.complete);
@@ -455,7 +486,9 @@ mod tests {
         let pages: Vec<_> = ex.segments.iter().filter_map(|s| s.info.page).collect();
         assert_eq!(pages, [1, 3]);
         assert_eq!(ex.title.as_deref(), Some("关于…的通知"));
-        let none = pages_to_extracted("\u{c}\u{c}", Some(2), "Pages: 2\n");
-        assert!(matches!(none, Err(ExtractError::Other(m)) if m.contains("no text layer")));
+        let none = pages_to_extracted("\u{c}\u{c}", Some(2), "Pages: 2\n", not_read);
+        assert!(
+            matches!(none, Err(ExtractError::Other(m)) if m.contains("no text layer") && m.contains("OCR is off"))
+        );
     }
 }

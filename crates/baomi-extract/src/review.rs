@@ -148,13 +148,24 @@ fn assemble(name: &str, sha256: String, ex: Extracted, scanner: &Scanner) -> Doc
             .iter()
             .filter(|s| s.info.part == Some(Part::Body))
     };
+    // OCR text is searched line by line as on the page (its segment text
+    // joins the lines of a paragraph).
+    let ocr_lines = || {
+        ex.segments
+            .iter()
+            .filter_map(|s| s.ocr.as_ref())
+            .map(|m| m.lines.as_str())
+    };
     let doc_number = body()
-        .chain(ex.segments.iter())
-        .find_map(|s| find_doc_number(&s.text));
+        .chain(ex.segments.iter().filter(|s| s.ocr.is_none()))
+        .map(|s| s.text.as_str())
+        .chain(ocr_lines())
+        .find_map(find_doc_number);
     let title = ex
         .title
         .clone()
-        .or_else(|| body().find_map(|s| guess_title(&s.text, false)));
+        .or_else(|| body().find_map(|s| guess_title(&s.text, false)))
+        .or_else(|| ocr_lines().find_map(|t| guess_title(t, false)));
     let mut report = DocumentReport {
         path: name.to_string(),
         sha256,

@@ -11,11 +11,15 @@ pub fn scan_extracted(ex: &Extracted, scanner: &Scanner) -> Vec<Finding> {
     for seg in &ex.segments {
         out.extend(scan_segment(seg, scanner));
     }
+    crate::ocr::drop_repeats(&mut out);
     out
 }
 
 /// Scans one segment, applying its regions (see [`Segment`]).
 pub fn scan_segment(seg: &Segment, scanner: &Scanner) -> Vec<Finding> {
+    if let Some(map) = &seg.ocr {
+        return crate::ocr::scan(seg, map, scanner);
+    }
     let mut findings = scanner.scan_segment(&seg.text, &seg.info);
     if seg.regions.is_empty() && !seg.regions_only && !seg.paragraph_lines {
         return findings;
@@ -108,6 +112,7 @@ mod tests {
             text,
             regions_only: false,
             paragraph_lines: true,
+            ocr: None,
         };
         let f = scan_segment(&seg, &scanner);
         assert_eq!(f.len(), 2);

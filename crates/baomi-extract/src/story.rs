@@ -184,6 +184,7 @@ impl Story {
             regions: self.visible_regions,
             regions_only: false,
             paragraph_lines: true,
+            ocr: None,
         });
         if hidden {
             out.push(Segment {
@@ -192,6 +193,7 @@ impl Story {
                 regions: self.full_regions,
                 regions_only: true,
                 paragraph_lines: true,
+                ocr: None,
             });
         }
     }

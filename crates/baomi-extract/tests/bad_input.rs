@@ -292,7 +292,7 @@ fn unsupported_formats_name_themselves_and_say_what_to_do() {
         (
             "a.png",
             b"\x89PNG\r\n\x1a\n\0\0".to_vec(),
-            "PNG image: text in images needs OCR",
+            "PNG image: its header cannot be read",
         ),
         (
             "a.jpg",

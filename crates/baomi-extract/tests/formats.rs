@@ -213,14 +213,16 @@ fn pdf_pages_without_text_are_coverage_gaps() {
     assert_eq!(r.verdict, Verdict::Error);
     assert!(r.error.is_none());
     assert!(!r.coverage.complete);
+    // Page 2 holds only a drawn box: OCR looked and found nothing.
     assert_eq!(
         r.coverage.notes,
-        ["page 2 has no text layer (scanned image?): needs OCR or manual review"]
+        ["page 2 (no text layer): OCR found no text (blank page, or a scan too faint or noisy to read); review it by eye"]
     );
 
     let r = review("image-only.pdf");
     assert_eq!(r.verdict, Verdict::Error);
-    assert!(r.error.unwrap().contains("no text layer"));
+    assert!(r.error.is_none());
+    assert!(r.coverage.notes[0].contains("OCR found no text"));
 }
 
 #[test]

@@ -176,6 +176,7 @@ pub fn part_zh(p: baomi_core::Part) -> &'static str {
         Hyperlink => "链接地址",
         AltText => "替代文字",
         Embedded => "嵌入对象",
+        Ocr => "图像识别文字",
     }
 }
 
@@ -200,6 +201,16 @@ pub fn location_zh(l: &Location) -> String {
     }
     if let Some(d) = &l.detail {
         parts.push(visible(d));
+    }
+    if let Some(b) = &l.bbox {
+        let unit = match b.unit {
+            baomi_core::BoxUnit::Pt => "磅",
+            baomi_core::BoxUnit::Px => "像素",
+        };
+        parts.push(format!(
+            "位置 左 {} 上 {} 宽 {} 高 {}（{unit}）",
+            b.x, b.y, b.w, b.h
+        ));
     }
     parts.push(format!("第 {} 行第 {} 列", l.line, l.column));
     parts.join(" · ")
@@ -378,6 +389,20 @@ pub fn html_forms(
                         }
                         shown(&notes.join("；"))
                     }
+                );
+            }
+            if f.coverage.parts.contains(&baomi_core::Part::Ocr) {
+                // Recognised text can be misread: the reviewer compares it
+                // with the scan itself.
+                let only = f
+                    .coverage
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with("all text of this file comes from OCR"));
+                let _ = writeln!(
+                    h,
+                    "<p class=\"bad\">注意：本文档{}文字由图像识别（OCR）得出，可能误读或漏读，请对照原件核对。</p>",
+                    if only { "全部" } else { "部分" }
                 );
             }
         }
@@ -659,5 +684,69 @@ mod tests {
             "stored time stays UTC: {row}"
         );
         assert!(row.contains("drafts/rtl-⟨U+202E⟩txt.exe") && row.contains("张⟨U+202E⟩三"));
+    }
+
+    #[test]
+    fn a_form_says_when_the_text_came_from_ocr_and_where_on_the_page() {
+        let key = crate::KeyPair::generate().unwrap();
+        let at = "2026-12-01T10:00:00Z".to_string();
+        let scan = serde_json::json!({
+            "path": "scans/notice.pdf",
+            "title": "通知",
+            "summary": "通知",
+            "verdict": "withhold",
+            "conclusion": "不予公开",
+            "coverage": {"complete": true, "parts": ["body", "ocr"], "notes": [
+                "all text of this file comes from OCR (1 image(s)): recognition can misread or miss words; check the scan by eye"
+            ]},
+            "reasons": [{
+                "rule": "marking.classification",
+                "title": "密级和保密期限标志",
+                "category": "state-secret",
+                "severity": "block",
+                "basis": "《保密法》",
+                "confidence": "high",
+                "location": {"part": "ocr", "line": 1, "column": 1, "page": 1, "paragraph": 1,
+                             "bbox": {"x": 491, "y": 27, "w": 74, "h": 28, "unit": "pt"}},
+                "matched_sha256": "b".repeat(64),
+                "matched_preview": "机*★*年"
+            }],
+            "rules_fingerprint": "f".repeat(64),
+            "signer": key.key_id(),
+            "role": "scanner",
+            "time": at,
+        });
+        let bytes = crate::entry::canonical_bytes(&scan).unwrap();
+        let sha = "a".repeat(64);
+        let e = crate::entry::seal(
+            1,
+            "scan",
+            &sha,
+            at.clone(),
+            scan,
+            bytes,
+            crate::entry::GENESIS_PREV_HASH,
+            &key,
+        );
+        let report = VerifyReport {
+            total: 1,
+            verified: 1,
+            problem: None,
+            trust_checked: false,
+            signers: BTreeMap::new(),
+            warnings: vec![],
+            root: None,
+            checkpoints: None,
+        };
+        let forms = html_forms(&[e], &report, None, "baomi.ledger/x");
+        let form = &forms[0].html;
+        assert!(
+            form.contains("本文档全部文字由图像识别（OCR）得出"),
+            "{form}"
+        );
+        assert!(
+            form.contains("图像识别文字 · 第 1 页 · 第 1 段 · 位置 左 491 上 27 宽 74 高 28（磅）"),
+            "{form}"
+        );
     }
 }

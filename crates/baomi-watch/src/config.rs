@@ -92,9 +92,11 @@ pub struct FileConfig {
     pub rescan_interval: Option<f64>,
     /// `human` or `json`.
     pub log_format: Option<String>,
+    /// Read text in images (OCR); `false` is `--no-ocr`.
+    pub ocr: Option<bool>,
 }
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "root",
     "rules",
     "db",
@@ -105,6 +107,7 @@ const KEYS: [&str; 10] = [
     "workers",
     "rescan_interval",
     "log_format",
+    "ocr",
 ];
 
 /// A byte count written as a number or as `"256 MiB"`.

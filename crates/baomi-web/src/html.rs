@@ -637,6 +637,7 @@ mod tests {
                 cell: None,
                 author: Some(EVIL.into()),
                 detail: None,
+                bbox: None,
             },
             matched_sha256: "b".repeat(64),
             text_key: None,
