@@ -26,9 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# crates/baomi-wasm/tests/js.rs builds the WebAssembly module; the target
-# comes with the machine's toolchain (rustup cannot download here, so this
-# only helps where it can).
+# crates/baomi-wasm/tests/js.rs builds the WebAssembly module. rustup
+# fetches the target's standard library from static.rust-lang.org (reachable
+# from the machines seen here); where it cannot, the test fails under CI
+# (CI set) and is skipped with a message elsewhere.
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown || echo "warning: cannot add the wasm32-unknown-unknown target; crates/baomi-wasm/tests/js.rs will fail under CI" >&2
 fi
