@@ -38,6 +38,7 @@
 //! assert_eq!(report.title.as_deref(), Some("关于…的通知"));
 //! ```
 
+mod child;
 mod doc;
 mod docx;
 mod grid;

@@ -34,14 +34,13 @@
 //! image SHA-256 within a process, and [`OcrOptions`] bounds pages and time
 //! per file.
 
+use crate::child::{self, ChildLimits, ChildOutput, RunError};
 use crate::{ExtractError, Extracted, Limits, Segment};
 use baomi_core::{BBox, BoxUnit, Finding, Matcher, Part, Scanner, SegmentInfo, Span};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::{ErrorKind, Read, Write};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -1177,19 +1176,6 @@ pub(crate) fn drop_repeats(findings: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------
 // Children with resource limits.
 
-pub(crate) struct ChildOutput {
-    pub(crate) success: bool,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-    pub(crate) truncated: bool,
-}
-
-pub(crate) enum RunError {
-    NotFound,
-    TimedOut,
-    Other(String),
-}
-
 /// Runs `cmd` with `input` on standard input, `RLIMIT_AS` and `RLIMIT_CPU`
 /// set in the child, killed after `timeout`, at most `cap` bytes of output
 /// kept. OpenMP is limited to one thread: files are already read in
@@ -1202,87 +1188,13 @@ fn run_limited(
     cap: usize,
     opts: &OcrOptions,
 ) -> Result<ChildOutput, RunError> {
-    let mem = opts.memory_bytes as libc::rlim_t;
-    let cpu = timeout.as_secs().max(1).saturating_add(1) as libc::rlim_t;
-    cmd.env("OMP_THREAD_LIMIT", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // SAFETY: the closure runs in the forked child before exec and only
-    // calls setrlimit, which is async-signal-safe; it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            for (resource, value) in [(libc::RLIMIT_AS, mem), (libc::RLIMIT_CPU, cpu)] {
-                let lim = libc::rlimit {
-                    rlim_cur: value,
-                    rlim_max: value,
-                };
-                if libc::setrlimit(resource, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().map_err(|e| {
-        if e.kind() == ErrorKind::NotFound {
-            RunError::NotFound
-        } else {
-            RunError::Other(format!("cannot run {what}: {e}"))
-        }
-    })?;
-    let mut stdin = child.stdin.take();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let started = Instant::now();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            if let Some(mut w) = stdin.take() {
-                let _ = w.write_all(input);
-            }
-        });
-        let out = s.spawn(move || capped_read(stdout.take(), cap));
-        let err = s.spawn(move || capped_read(stderr.take(), 64 << 10));
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) if started.elapsed() >= timeout => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break Err(RunError::TimedOut);
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break Err(RunError::Other(format!("waiting for {what}: {e}")));
-                }
-            }
-        };
-        let (stdout, truncated) = out.join().unwrap_or_default();
-        let (stderr, _) = err.join().unwrap_or_default();
-        let status = status?;
-        Ok(ChildOutput {
-            success: status.success(),
-            stdout,
-            stderr,
-            truncated,
-        })
-    })
-}
-
-fn capped_read<R: Read>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
-    let Some(mut r) = r else {
-        return (Vec::new(), false);
+    cmd.env("OMP_THREAD_LIMIT", "1");
+    let limits = ChildLimits {
+        timeout,
+        cpu_seconds: timeout.as_secs().max(1).saturating_add(1),
+        memory_bytes: opts.memory_bytes,
     };
-    let mut buf = Vec::new();
-    let _ = (&mut r).take(cap as u64 + 1).read_to_end(&mut buf);
-    let truncated = buf.len() > cap;
-    if truncated {
-        buf.truncate(cap);
-        let _ = std::io::copy(&mut r, &mut std::io::sink());
-    }
-    (buf, truncated)
+    child::run(cmd, what, input, &limits, cap)
 }
 
 #[cfg(test)]

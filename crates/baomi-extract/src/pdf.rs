@@ -11,20 +11,17 @@
 //! output is capped.
 //!
 //! Every child runs with `RLIMIT_AS` (memory) and `RLIMIT_CPU` (CPU time)
-//! set in the child before `exec` ([`ChildLimits`]), and its wall-clock
+//! set in the child before `exec` (the `child` module), and its wall-clock
 //! limit scales with the input's size ([`Limits::subprocess_time_for`]): a
 //! small hostile PDF (a content stream that inflates without end) is an
 //! error within seconds and at most about 1 GiB, while the daemon keeps
-//! reading other files. The limits are set with `libc::setrlimit` in a
-//! `pre_exec` hook rather than through a crate such as `rlimit`: libc is
-//! already in the dependency tree, and the hook makes only that one
-//! async-signal-safe call.
+//! reading other files.
 
+pub(crate) use crate::child::ChildLimits;
+use crate::child::{self, ChildOutput, RunError};
 use crate::{ExtractError, Extracted, Limits, Segment};
 use baomi_core::{Part, SegmentInfo};
-use std::io::{ErrorKind, Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 const FORMAT: &str = "pdf";
 
@@ -199,91 +196,21 @@ fn tool_failure(out: &ToolOutput) -> ExtractError {
     }
 }
 
+/// A poppler program's output, with its name for messages.
 pub(crate) struct ToolOutput {
     tool: &'static str,
-    pub(crate) success: bool,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-    /// More output than the cap: the rest was not read.
-    pub(crate) truncated: bool,
-    /// Which resource limit ended the child, when a signal did.
-    pub(crate) killed_by: Option<&'static str>,
+    out: ChildOutput,
 }
 
-/// Resource limits of one helper program.
-#[derive(Debug, Clone)]
-pub(crate) struct ChildLimits {
-    /// Wall-clock time; the child is killed past it.
-    pub(crate) timeout: Duration,
-    /// `RLIMIT_CPU` in seconds (the kernel sends SIGXCPU, then SIGKILL).
-    pub(crate) cpu_seconds: u64,
-    /// `RLIMIT_AS` in bytes.
-    pub(crate) memory_bytes: u64,
-}
-
-impl ChildLimits {
-    pub(crate) fn for_input(limits: &Limits, input_len: usize) -> Self {
-        let timeout = limits.subprocess_time_for(input_len);
-        ChildLimits {
-            timeout,
-            cpu_seconds: timeout.as_secs_f64().ceil().max(1.0) as u64,
-            memory_bytes: limits.subprocess_memory_bytes,
-        }
+impl std::ops::Deref for ToolOutput {
+    type Target = ChildOutput;
+    fn deref(&self) -> &ChildOutput {
+        &self.out
     }
 }
 
-/// Sets the child's limits; runs between `fork` and `exec`.
-#[cfg(unix)]
-fn limit_child(cmd: &mut Command, limits: &ChildLimits) {
-    use std::os::unix::process::CommandExt;
-    let (cpu, mem) = (limits.cpu_seconds, limits.memory_bytes);
-    // SAFETY: the hook runs in the forked child before exec and only calls
-    // setrlimit, which is async-signal-safe; it touches no memory shared
-    // with the parent and allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            let set = |resource, value: u64| {
-                let lim = libc::rlimit {
-                    rlim_cur: value as libc::rlim_t,
-                    rlim_max: value as libc::rlim_t,
-                };
-                if libc::setrlimit(resource, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            };
-            set(libc::RLIMIT_CPU, cpu)?;
-            set(libc::RLIMIT_AS, mem)?;
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(unix))]
-fn limit_child(_cmd: &mut Command, _limits: &ChildLimits) {}
-
-/// The limit behind a child's death by signal, for the message.
-#[cfg(unix)]
-fn killed_by(status: &std::process::ExitStatus) -> Option<&'static str> {
-    use std::os::unix::process::ExitStatusExt;
-    match status.signal()? {
-        libc::SIGXCPU => Some("CPU time limit"),
-        libc::SIGKILL => Some("CPU time limit (killed)"),
-        libc::SIGSEGV | libc::SIGABRT | libc::SIGBUS => {
-            Some("memory limit or a crash (signal while parsing)")
-        }
-        _ => None,
-    }
-}
-
-#[cfg(not(unix))]
-fn killed_by(_status: &std::process::ExitStatus) -> Option<&'static str> {
-    None
-}
-
-/// Runs `tool args`, feeding `input` on standard input, with a time limit
-/// (the child is killed on overrun), CPU and memory limits, and at most
-/// `cap` bytes of output kept.
+/// Runs `tool args` as a limited child ([`child::run`]), with poppler's
+/// install hint when it is missing.
 pub(crate) fn run_tool(
     tool: &'static str,
     args: &[&str],
@@ -291,92 +218,25 @@ pub(crate) fn run_tool(
     limits: &ChildLimits,
     cap: usize,
 ) -> Result<ToolOutput, ExtractError> {
-    let timeout = limits.timeout;
     let mut cmd = Command::new(tool);
-    limit_child(&mut cmd, limits);
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            if e.kind() == ErrorKind::NotFound {
-                ExtractError::Other(format!(
-                    "PDF text extraction needs poppler's `{tool}`, which is not installed: install poppler-utils and poppler-data (apt-get install poppler-utils poppler-data)"
-                ))
-            } else {
-                ExtractError::Other(format!("cannot run {tool}: {e}"))
-            }
-        })?;
-    let mut stdin = child.stdin.take();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let started = Instant::now();
-    std::thread::scope(|s| {
-        // Writing and reading run in their own threads: a child that writes
-        // before it has read all its input must not deadlock us.
-        s.spawn(move || {
-            if let Some(mut w) = stdin.take() {
-                // A child that stops reading (error, killed) closes the pipe:
-                // that is not our failure to report.
-                let _ = w.write_all(input);
-            }
-        });
-        let out = s.spawn(move || capped_read(stdout.take(), cap));
-        let err = s.spawn(move || capped_read(stderr.take(), 64 << 10));
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) if started.elapsed() >= timeout => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break Err(ExtractError::Other(format!(
-                        "{tool} took longer than {} s and was stopped; the PDF may be very large or malformed",
-                        timeout.as_secs_f32()
-                    )));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break Err(ExtractError::Other(format!("waiting for {tool}: {e}")));
-                }
-            }
-        };
-        let (stdout, truncated) = out.join().unwrap_or_default();
-        let (stderr, _) = err.join().unwrap_or_default();
-        let status = status?;
-        Ok(ToolOutput {
-            tool,
-            success: status.success(),
-            killed_by: killed_by(&status),
-            stdout,
-            stderr,
-            truncated,
-        })
-    })
-}
-
-/// Reads at most `cap` bytes; reports whether there was more. The rest is
-/// drained so the child is not blocked on a full pipe.
-fn capped_read<R: Read>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
-    let Some(mut r) = r else {
-        return (Vec::new(), false);
-    };
-    let mut buf = Vec::new();
-    let _ = (&mut r).take(cap as u64 + 1).read_to_end(&mut buf);
-    let truncated = buf.len() > cap;
-    if truncated {
-        buf.truncate(cap);
-        let _ = std::io::copy(&mut r, &mut std::io::sink());
-    }
-    (buf, truncated)
+    cmd.args(args);
+    let out = child::run(cmd, tool, input, limits, cap).map_err(|e| match e {
+        RunError::NotFound => ExtractError::Other(format!(
+            "PDF text extraction needs poppler's `{tool}`, which is not installed: install poppler-utils and poppler-data (apt-get install poppler-utils poppler-data)"
+        )),
+        RunError::TimedOut => ExtractError::Other(format!(
+            "{tool} took longer than {} s and was stopped; the PDF may be very large or malformed",
+            limits.timeout.as_secs_f32()
+        )),
+        RunError::Other(m) => ExtractError::Other(m),
+    })?;
+    Ok(ToolOutput { tool, out })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
 
     fn lim(timeout: Duration) -> ChildLimits {
         ChildLimits {
