@@ -252,7 +252,24 @@ pub struct Extracted {
     pub coverage: Coverage,
 }
 
+/// The note a format reader leaves for the pictures it holds: the OCR
+/// pass that runs after every zip reader (`ocr::archive_images`) replaces
+/// it with what it read, so the wording lives here, once.
+const UNREAD_IMAGES: &str = "image(s) not read: text inside images is not scanned";
+
+/// Whether `note` is a reader's [`Extracted::note_unread_images`] note.
+pub(crate) fn is_unread_images_note(note: &str) -> bool {
+    note.contains(UNREAD_IMAGES)
+}
+
 impl Extracted {
+    /// Notes `count` pictures that this reader did not read (none: no note).
+    pub(crate) fn note_unread_images(&mut self, count: usize) {
+        if count > 0 {
+            self.coverage.notes.push(format!("{count} {UNREAD_IMAGES}"));
+        }
+    }
+
     /// Records in the coverage that the body and every part that occurs
     /// (in a segment or in a region of one) were read.
     pub(crate) fn record_parts(&mut self) {

@@ -259,11 +259,7 @@ pub(crate) fn sweep(
         }
         push(ex, &name, Part::Hidden, " (unrecognised part)", pt);
     }
-    if images > 0 {
-        ex.coverage.notes.push(format!(
-            "{images} image(s) not read: text inside images is not scanned"
-        ));
-    }
+    ex.note_unread_images(images);
     Ok(())
 }
 

@@ -916,7 +916,7 @@ pub(crate) fn archive_images(
     // The format readers' own "not read" note is replaced by what happened.
     ex.coverage
         .notes
-        .retain(|n| !n.contains("image(s) not read"));
+        .retain(|n| !crate::is_unread_images_note(n));
     let names: Vec<String> = archive
         .names()
         .iter()

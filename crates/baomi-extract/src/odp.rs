@@ -31,7 +31,14 @@ pub(crate) fn extract(
             message: "content.xml is missing; open and re-save the presentation".into(),
         });
     };
-    let hidden = hidden_page_styles(&content, limits)?;
+    let hidden = crate::ods::hidden_styles(
+        &content,
+        FORMAT,
+        limits,
+        b"drawing-page-properties",
+        b"visibility",
+        "hidden",
+    )?;
     pages(&content, "content.xml", &hidden, limits, &mut ex.segments)?;
     declared_headers_footers(&content, limits, &mut ex.segments)?;
     if let Some(xml) = archive.read("styles.xml")? {
@@ -40,52 +47,9 @@ pub(crate) fn extract(
     if let Some(xml) = archive.read("meta.xml")? {
         ex.title = crate::props::collect(&xml, FORMAT, "meta.xml", limits, &mut ex.segments)?;
     }
-    for name in archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
-    {
-        ex.coverage.gap(format!(
-            "embedded object or chart {name} was not read: open it and scan it separately"
-        ));
-    }
-    let images = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Pictures/"))
-        .count();
-    if images > 0 {
-        ex.coverage.notes.push(format!(
-            "{images} image(s) not read: text inside images is not scanned"
-        ));
-    }
+    crate::ods::note_objects_and_pictures(archive.names(), &mut ex);
     ex.record_parts();
     Ok(ex)
-}
-
-/// Drawing-page styles that hide their slide.
-fn hidden_page_styles(xml: &[u8], limits: &Limits) -> Result<HashSet<String>, ExtractError> {
-    let mut out = HashSet::new();
-    let mut current: Option<String> = None;
-    walk(xml, FORMAT, "content.xml", limits, |ev| {
-        match ev {
-            Ev::Start(e) => match local(e).as_slice() {
-                b"style" => current = attr(e, b"name"),
-                b"drawing-page-properties"
-                    if attr(e, b"visibility").as_deref() == Some("hidden") =>
-                {
-                    if let Some(name) = &current {
-                        out.insert(name.clone());
-                    }
-                }
-                _ => {}
-            },
-            Ev::End(b"style") => current = None,
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(out)
 }
 
 /// Where text being read goes.

@@ -41,7 +41,14 @@ pub(crate) fn extract(
             message: "content.xml is missing; open and re-save the spreadsheet".into(),
         });
     };
-    let hidden_tables = hidden_table_styles(&content, limits)?;
+    let hidden_tables = hidden_styles(
+        &content,
+        FORMAT,
+        limits,
+        b"table-properties",
+        b"display",
+        "false",
+    )?;
     sheets(&content, &hidden_tables, limits, &mut ex.segments)?;
     if let Some(xml) = archive.read("styles.xml")? {
         headers_footers(&xml, limits, &mut ex.segments)?;
@@ -49,40 +56,30 @@ pub(crate) fn extract(
     if let Some(xml) = archive.read("meta.xml")? {
         ex.title = crate::props::collect(&xml, FORMAT, "meta.xml", limits, &mut ex.segments)?;
     }
-    let objects: Vec<String> = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
-        .cloned()
-        .collect();
-    for name in objects {
-        ex.coverage.gap(format!(
-            "embedded object or chart {name} was not read: open it and scan it separately"
-        ));
-    }
-    let images = archive
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("Pictures/"))
-        .count();
-    if images > 0 {
-        ex.coverage.notes.push(format!(
-            "{images} image(s) not read: text inside images is not scanned"
-        ));
-    }
+    note_objects_and_pictures(archive.names(), &mut ex);
     ex.record_parts();
     Ok(ex)
 }
 
-/// Names of table styles that hide their sheet (`table:display="false"`).
-fn hidden_table_styles(xml: &[u8], limits: &Limits) -> Result<HashSet<String>, ExtractError> {
+/// Names of the automatic styles in `xml` that hide what uses them: a
+/// style whose `element` child has `attribute` = `value` (`table-properties`
+/// `display="false"` hides a sheet, `drawing-page-properties`
+/// `visibility="hidden"` a slide).
+pub(crate) fn hidden_styles(
+    xml: &[u8],
+    format: &'static str,
+    limits: &Limits,
+    element: &[u8],
+    attribute: &[u8],
+    value: &str,
+) -> Result<HashSet<String>, ExtractError> {
     let mut out = HashSet::new();
     let mut current: Option<String> = None;
-    walk(xml, FORMAT, "content.xml", limits, |ev| {
+    walk(xml, format, "content.xml", limits, |ev| {
         match ev {
             Ev::Start(e) => match local(e).as_slice() {
                 b"style" => current = attr(e, b"name"),
-                b"table-properties" if attr(e, b"display").as_deref() == Some("false") => {
+                l if l == element && attr(e, attribute).as_deref() == Some(value) => {
                     if let Some(name) = &current {
                         out.insert(name.clone());
                     }
@@ -95,6 +92,21 @@ fn hidden_table_styles(xml: &[u8], limits: &Limits) -> Result<HashSet<String>, E
         Ok(())
     })?;
     Ok(out)
+}
+
+/// OpenDocument spreadsheets and presentations do not read their embedded
+/// objects and charts (`Object N/content.xml`: gaps) nor their pictures
+/// (`Pictures/`: a note, replaced by the OCR pass).
+pub(crate) fn note_objects_and_pictures(names: &[String], ex: &mut Extracted) {
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
+    {
+        ex.coverage.gap(format!(
+            "embedded object or chart {name} was not read: open it and scan it separately"
+        ));
+    }
+    ex.note_unread_images(names.iter().filter(|n| n.starts_with("Pictures/")).count());
 }
 
 fn collapsed(e: &quick_xml::events::BytesStart<'_>) -> bool {

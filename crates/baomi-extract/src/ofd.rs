@@ -126,12 +126,8 @@ pub(crate) fn extract(
         let label = many.then(|| format!("document {}", i + 1));
         r.document(body, label.as_deref())?;
     }
-    if r.images > 0 {
-        r.ex.coverage.notes.push(format!(
-            "{} image(s) not read: text inside images is not scanned",
-            r.images
-        ));
-    }
+    let images = r.images;
+    r.ex.note_unread_images(images);
     if r.pages_total > 0 && r.pages_with_text == 0 && r.ex.segments.iter().all(is_meta) {
         return Err(ExtractError::Other(format!(
             "no text on any of its {} page(s) (scanned images?): needs OCR or manual review",
