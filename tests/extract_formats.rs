@@ -290,3 +290,44 @@ fn encrypted_opendocument_says_encrypted() {
         assert!(!e.contains("UTF-8"), "{e}");
     }
 }
+
+/// A 公示 list is a table: the name in one cell, the illness in another.
+/// Each format's reader gives the scanner the row as one line (cells
+/// separated by tabs), so the person-scoped health rule sees the name, while
+/// a masked name's row, a row without an illness and policy prose stay clear.
+#[test]
+fn table_rows_are_one_person_in_every_format() {
+    for name in [
+        "roster-table.docx",
+        "roster-table.odt",
+        "roster-table.doc",
+        "roster-table.html",
+    ] {
+        let (code, docs) = scan(&[&fixture(name)]);
+        let doc = &docs[0];
+        assert_eq!(code, 1, "{name}: {doc:#}");
+        assert_eq!(doc["verdict"], "review", "{name}");
+        let personal: Vec<&Value> = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["category"] == "personal-info")
+            .collect();
+        let mut matched: Vec<&str> = personal
+            .iter()
+            .map(|f| f["matched"].as_str().unwrap_or_default())
+            .collect();
+        matched.sort_unstable();
+        assert_eq!(matched, ["尿毒症", "透析"], "{name}: {personal:#?}");
+        for f in &personal {
+            assert_eq!(f["rule"], "personal.health-condition", "{name}");
+            assert_eq!(
+                f["location"]["cell"], "table 1, row 2, cell 5",
+                "{name}: {f:#}"
+            );
+            // The context is the row: the reviewer sees whose illness it is.
+            let context = f["context"].as_str().unwrap_or_default();
+            assert!(context.contains("李建国"), "{name}: {context}");
+        }
+    }
+}

@@ -144,6 +144,8 @@ struct RawRule {
     #[serde(default)]
     person: bool,
     #[serde(default)]
+    supersedes: Vec<String>,
+    #[serde(default)]
     tests: RuleExamples,
 }
 
@@ -214,6 +216,11 @@ pub struct Rule {
     /// (see [`crate::person`]): for diseases, religions, records and other
     /// words that are policy vocabulary unless said of someone.
     pub person: bool,
+    /// Rules whose findings this rule's finding replaces where both match
+    /// overlapping text, so that one item is one finding (a stated
+    /// diagnosis, 患有尿毒症, is not also reported as the disease name). Ids
+    /// not in the rule set are ignored: a folder may leave a file out.
+    pub supersedes: Vec<Arc<str>>,
     pub hit_examples: Vec<String>,
     pub miss_examples: Vec<String>,
     /// File and line the rule was defined at, for messages.
@@ -470,6 +477,9 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
     if raw.require_hotword && raw.hotwords.is_empty() {
         return Err("`require_hotword = true` but no `hotwords` are listed".into());
     }
+    if raw.supersedes.iter().any(|s| *s == id) {
+        return Err("`supersedes` names the rule itself".into());
+    }
     for a in &raw.allow {
         if crate::normalize::fold_keyword(a, true, false).is_empty() {
             return Err(format!("allow phrase {a:?} is empty after normalisation"));
@@ -495,6 +505,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
         require_hotword: raw.require_hotword,
         whole_line: raw.whole_line,
         person: raw.person,
+        supersedes: raw.supersedes.into_iter().map(Into::into).collect(),
         hit_examples: raw.tests.hit,
         miss_examples: raw.tests.miss,
         origin,

@@ -86,6 +86,9 @@ pub struct Scanner {
     /// Hotwords folded like the scanned views, to skip `require_hotword`
     /// patterns outright in texts that contain none of their hotwords.
     gate_hotwords: Vec<Vec<String>>,
+    /// Per rule, the rules whose overlapping finding replaces its own
+    /// (`supersedes` in the rule file, read from the other side).
+    superseded_by: Vec<Vec<u32>>,
     fingerprint: String,
 }
 
@@ -218,8 +221,17 @@ impl Scanner {
                     .collect()
             })
             .collect();
+        let mut superseded_by = vec![Vec::new(); rules.len()];
+        for (i, r) in rules.iter().enumerate() {
+            for id in &r.supersedes {
+                if let Some(j) = rules.iter().position(|o| o.id == *id) {
+                    superseded_by[j].push(i as u32);
+                }
+            }
+        }
         Ok(Scanner {
             gate_hotwords,
+            superseded_by,
             rules,
             automaton,
             targets,
@@ -399,6 +411,7 @@ impl Scanner {
                 }
             }
         }
+        self.drop_superseded(&mut kept);
         if kept.is_empty() {
             return Vec::new();
         }
@@ -429,6 +442,39 @@ impl Scanner {
             ));
         }
         findings
+    }
+
+    /// Removes candidates that an overlapping candidate of a rule which
+    /// supersedes theirs replaces.
+    fn drop_superseded(&self, kept: &mut Vec<(Candidate, Confidence)>) {
+        if kept.len() < 2 || self.superseded_by.iter().all(Vec::is_empty) {
+            return;
+        }
+        // The superseding candidates by start; spans are short, so a
+        // candidate is compared with those starting before its end and
+        // ending after its start.
+        let mut by_start: Vec<(usize, usize, u32)> = kept
+            .iter()
+            .filter(|(c, _)| self.superseded_by.iter().any(|s| s.contains(&c.rule)))
+            .map(|(c, _)| (c.start, c.end, c.rule))
+            .collect();
+        if by_start.is_empty() {
+            return;
+        }
+        by_start.sort_unstable();
+        let longest = by_start.iter().map(|(s, e, _)| e - s).max().unwrap_or(0);
+        kept.retain(|(c, _)| {
+            let over = &self.superseded_by[c.rule as usize];
+            if over.is_empty() {
+                return true;
+            }
+            let until = by_start.partition_point(|(s, _, _)| *s < c.end);
+            !by_start[..until]
+                .iter()
+                .rev()
+                .take_while(|(s, _, _)| s + longest > c.start)
+                .any(|(_, e, r)| *e > c.start && over.contains(r))
+        });
     }
 
     /// Matches every rule on `text` and keeps the candidates that start in
@@ -877,6 +923,55 @@ tests.miss = ["11010519491231002Y"]
             s.scan("9911010519491231002X").findings.is_empty(),
             "inside a longer number"
         );
+    }
+
+    #[test]
+    fn a_superseding_rule_replaces_an_overlapping_finding_only() {
+        let s = rules(
+            r#"
+[[rule]]
+id = "stated"
+title = "t"
+category = "personal-info"
+severity = "review"
+basis = "b"
+pattern = '患有尿毒症'
+supersedes = ["term", "absent.rule"]
+tests.hit = ["患有尿毒症"]
+tests.miss = ["尿毒症"]
+
+[[rule]]
+id = "term"
+title = "t"
+category = "personal-info"
+severity = "review"
+basis = "b"
+keywords = ["尿毒症", "透析"]
+tests.hit = ["尿毒症"]
+tests.miss = ["肾病"]
+"#,
+        );
+        let r = s.scan("张三患有尿毒症，长期透析；李四尿毒症");
+        let got: Vec<(&str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (&*f.rule, f.matched.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("stated", "患有尿毒症"),
+                ("term", "透析"),
+                ("term", "尿毒症")
+            ]
+        );
+        let err = Scanner::from_str(
+            "t.toml",
+            &KW.replace("noise = true", "noise = true\nsupersedes = [\"k\"]"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("names the rule itself"), "{err}");
     }
 
     #[test]

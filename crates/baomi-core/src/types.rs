@@ -99,7 +99,8 @@ pub struct SegmentInfo {
     /// 1-based page number (PDF).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub page: Option<u32>,
-    /// 1-based paragraph number in the part (docx, odt).
+    /// 1-based paragraph number in the part (docx, odt, doc, html); a table
+    /// row counts as one paragraph (its cells are one line, see `cell`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub paragraph: Option<u32>,
     /// Table cell, e.g. `table 2, row 3, cell 1`.

@@ -813,6 +813,7 @@ impl<'a> Doc<'a> {
                         story.end_cell();
                         cell_open = false;
                     }
+                    story.end_row();
                     in_table = para.in_table;
                     if in_table {
                         table += 1;
@@ -823,6 +824,11 @@ impl<'a> Doc<'a> {
                 if in_table && para.row_end {
                     // The row-end mark (and its paragraph) carries no text.
                     if ch == 0x07 {
+                        if cell_open {
+                            story.end_cell();
+                            cell_open = false;
+                        }
+                        story.end_row();
                         row += 1;
                         cell = 0;
                     }

@@ -487,6 +487,13 @@ fn parse_stories(
                             }
                         }
                     }
+                    b"tr" => {
+                        if let Some(o) = open.last_mut() {
+                            if !o.tables.is_empty() {
+                                o.story.end_row();
+                            }
+                        }
+                    }
                     b"tbl" => {
                         if let Some(o) = open.last_mut() {
                             o.tables.pop();

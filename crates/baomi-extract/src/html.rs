@@ -189,6 +189,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
                     "tr" => {
                         if let Some(t) = tables.last_mut() {
                             t.close_cell(&mut body);
+                            body.end_row();
                             t.row += 1;
                             t.cell = 0;
                         }
@@ -245,9 +246,16 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
                     "table" => {
                         if let Some(mut t) = tables.pop() {
                             t.close_cell(&mut body);
+                            body.end_row();
                         }
                     }
-                    "tr" | "td" | "th" => {
+                    "tr" => {
+                        if let Some(t) = tables.last_mut() {
+                            t.close_cell(&mut body);
+                            body.end_row();
+                        }
+                    }
+                    "td" | "th" => {
                         if let Some(t) = tables.last_mut() {
                             t.close_cell(&mut body);
                         }

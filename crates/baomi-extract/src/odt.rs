@@ -421,6 +421,13 @@ fn parse(
                             }
                         }
                     }
+                    b"table-row" if !in_tracked => {
+                        if let Some(o) = open.last_mut() {
+                            if !o.tables.is_empty() {
+                                o.story.end_row();
+                            }
+                        }
+                    }
                     b"table" if !in_tracked => {
                         if let Some(o) = open.last_mut() {
                             o.tables.pop();

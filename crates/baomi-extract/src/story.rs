@@ -10,6 +10,13 @@
 //! holds something hidden, and only findings touching hidden runs are kept.
 //! So a marking Word split into a normal run and a deleted run is still
 //! found, and nothing is reported twice.
+//!
+//! A table row is one line, its cells separated by tabs (paragraphs within a
+//! cell by a space), as a spreadsheet row is: a 公示 list is a Word table, and
+//! a name in one cell and a disease in the next are one person's row. The
+//! scanner keeps hotwords within their cell, and each cell is a region, so a
+//! finding still names its table, row and cell; the row counts as one
+//! paragraph.
 
 use crate::{Region, Segment};
 use baomi_core::{Part, SegmentInfo};
@@ -31,6 +38,11 @@ pub(crate) struct Story {
     full_regions: Vec<Region>,
     cell_start: Option<(usize, usize, String)>,
     cell_depth: usize,
+    /// Cells begun in the table row being read (0 outside a row).
+    row_cells: usize,
+    /// A paragraph ended inside a cell: a space goes before the cell's next
+    /// text, so its paragraphs do not run together.
+    cell_break: bool,
     hidden: bool,
     /// Text since the last paragraph end (so an unterminated paragraph still
     /// ends with a line).
@@ -47,6 +59,8 @@ impl Story {
             full_regions: Vec::new(),
             cell_start: None,
             cell_depth: 0,
+            row_cells: 0,
+            cell_break: false,
             hidden: false,
             open: false,
         }
@@ -75,6 +89,13 @@ impl Story {
         } else {
             text.into()
         };
+        if self.cell_depth == 0 && self.row_cells > 0 {
+            // Text after a row that was never ended: the row is over.
+            self.end_row();
+        }
+        if std::mem::take(&mut self.cell_break) {
+            self.push_both(" ");
+        }
         self.open = true;
         let (vs, fs) = (self.visible.len(), self.full.len());
         match run {
@@ -125,18 +146,63 @@ impl Story {
         }
     }
 
-    /// Ends the current paragraph.
+    /// Ends the current paragraph (inside a table cell: a space).
     pub(crate) fn end_paragraph(&mut self) {
-        self.visible.push('\n');
-        self.full.push('\n');
+        if self.cell_depth > 0 {
+            self.cell_break = self.cell_has_text();
+            return;
+        }
+        if self.row_cells > 0 {
+            // Between two cells of a row (HTML ends a line at every <td>):
+            // the row's line goes on until the row ends.
+            return;
+        }
+        self.push_both("\n");
         self.open = false;
+    }
+
+    fn push_both(&mut self, s: &str) {
+        self.visible.push_str(s);
+        self.full.push_str(s);
     }
 
     /// Starts a table cell; nested tables stay inside their outer cell.
     pub(crate) fn begin_cell(&mut self, label: String) {
         self.cell_depth += 1;
         if self.cell_depth == 1 {
+            self.cell_break = false;
+            if self.row_cells > 0 {
+                self.push_both("\t");
+            } else if self.open {
+                // Text before the table in the same line ends there.
+                self.push_both("\n");
+            }
+            self.row_cells += 1;
+            self.open = true;
             self.cell_start = Some((self.visible.len(), self.full.len(), label));
+        } else {
+            self.cell_break = self.cell_has_text();
+        }
+    }
+
+    fn cell_has_text(&self) -> bool {
+        self.cell_start
+            .as_ref()
+            .is_some_and(|(_, fs, _)| self.full.len() > *fs)
+    }
+
+    /// Ends a table row: the row's line ends (a nested table's row only
+    /// separates text inside the outer cell).
+    pub(crate) fn end_row(&mut self) {
+        if self.cell_depth > 0 {
+            self.cell_break = self.cell_has_text();
+            return;
+        }
+        if self.row_cells > 0 {
+            self.push_both("\n");
+            self.row_cells = 0;
+            self.open = false;
+            self.cell_break = false;
         }
     }
 
@@ -168,7 +234,10 @@ impl Story {
     /// The segments of this story: the visible text, and the full text when
     /// anything is hidden. Empty stories give nothing.
     pub(crate) fn finish(mut self, out: &mut Vec<Segment>) {
-        if self.open {
+        self.cell_depth = 0;
+        if self.row_cells > 0 {
+            self.end_row();
+        } else if self.open {
             self.end_paragraph();
         }
         if self.is_empty() {

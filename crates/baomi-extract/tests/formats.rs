@@ -71,11 +71,12 @@ fn office_expectations(
 
     let id = find(r, Part::Body, "11010519491231002X");
     assert_eq!(id.location.cell.as_deref(), Some("table 1, row 2, cell 2"));
-    assert_eq!(id.location.paragraph, Some(10));
+    // Paragraphs 1–6, then the table's two rows as one paragraph each.
+    assert_eq!(id.location.paragraph, Some(8));
 
     // 秘 is bold, 密★6个月 is not: two runs, one finding.
     let split = find(r, Part::Body, "秘密★6个月");
-    assert_eq!(split.location.paragraph, Some(11));
+    assert_eq!(split.location.paragraph, Some(9));
 
     let text_box = r
         .findings
@@ -515,7 +516,7 @@ fn doc_and_wps_every_part_with_locations() {
         assert_eq!(header.location.detail.as_deref(), Some("section 1, header"));
         let id = find(&r, Part::Body, "11010519491231002X");
         assert_eq!(id.location.cell.as_deref(), Some("table 1, row 2, cell 2"));
-        assert_eq!(id.location.paragraph, Some(10));
+        assert_eq!(id.location.paragraph, Some(8));
         let text_box = r
             .findings
             .iter()
@@ -527,7 +528,7 @@ fn doc_and_wps_every_part_with_locations() {
         );
         // The hyperlink's field code is hidden text, like docx instrText.
         let field = find(&r, Part::Hidden, "内部资料");
-        assert_eq!(field.location.paragraph, Some(11));
+        assert_eq!(field.location.paragraph, Some(9));
         for (detail, matched) in [
             ("SummaryInformation: Subject", "内部资料"),
             ("SummaryInformation: Keywords", "机密★5年"),
