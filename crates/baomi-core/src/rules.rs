@@ -477,7 +477,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
     if raw.require_hotword && raw.hotwords.is_empty() {
         return Err("`require_hotword = true` but no `hotwords` are listed".into());
     }
-    if raw.supersedes.iter().any(|s| *s == id) {
+    if raw.supersedes.contains(&id) {
         return Err("`supersedes` names the rule itself".into());
     }
     for a in &raw.allow {
