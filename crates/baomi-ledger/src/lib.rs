@@ -54,6 +54,8 @@ mod ledger;
 pub mod merkle;
 pub mod monitor;
 mod netfs;
+mod pg;
+pub mod store;
 pub mod trust;
 mod verify;
 pub mod witness;
@@ -70,6 +72,7 @@ pub use keys::{
 pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, Unsigned, APPLICATION_ID, DEFAULT_DB};
 pub use monitor::{spawn_monitor, spawn_monitor_watching, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
+pub use store::{is_postgres_url, local_base, Backend};
 pub use trust::{Role, Signer, Trust, TrustWatch};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,
