@@ -261,7 +261,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         open.busy_timeout = seconds("ledger-busy-timeout", t)?;
     }
     let ledger = Ledger::open_with(&db, &open)
-        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     let reopen = baomi_ledger::OpenOptions {
         create: false,
         ..open.clone()

@@ -75,7 +75,7 @@ pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, Unsigned, APPLICATION_
 pub use monitor::{spawn_monitor, spawn_monitor_watching, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
 pub use pg::redact as redact_url;
-pub use store::{is_postgres_url, local_base, Backend};
+pub use store::{is_postgres_url, local_base, shown, Backend};
 pub use trust::{Role, Signer, Trust, TrustWatch};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,

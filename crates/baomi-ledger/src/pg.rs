@@ -19,6 +19,9 @@
 //!   `statement_timeout` (the busy timeout, default 60 s: also bounds the
 //!   wait for the head lock) and `idle_in_transaction_session_timeout`, so
 //!   that a hung writer cannot hold the head forever.
+//! * Durable commits whatever the server's default: each session sets
+//!   `synchronous_commit = on` (an append acknowledged and then lost in a
+//!   crash would show as a rolled-back ledger against the checkpoints).
 //! * A connection that drops is replaced at the next transaction; one that
 //!   drops inside a transaction fails that transaction (nothing of it is
 //!   written) and the caller retries.
@@ -291,7 +294,8 @@ impl PgStore {
         let ms = self.timeout.as_millis().max(1);
         client
             .batch_execute(&format!(
-                "SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {}; SET client_min_messages = warning",
+                "SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {}; \
+                 SET client_min_messages = warning; SET synchronous_commit = on",
                 ms * 2
             ))
             .map_err(|e| self.error(e))?;

@@ -304,3 +304,12 @@ pub fn local_base(db: &std::path::Path) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}@{}", clean(dbname), clean(hostport)))
 }
 
+
+/// A `--db` value as messages show it: the path, or the URL without its
+/// password.
+pub fn shown(db: &std::path::Path) -> String {
+    match db.to_str() {
+        Some(s) if is_postgres_url(db) => crate::pg::redact(s),
+        _ => db.display().to_string(),
+    }
+}

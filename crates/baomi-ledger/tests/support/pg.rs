@@ -21,6 +21,8 @@ pub struct PgServer {
     pub port: u16,
     bin: PathBuf,
     run_as: Option<&'static str>,
+    /// fsync on (benchmarks); tests run with fsync off.
+    durable: bool,
 }
 
 fn bin_dir() -> PathBuf {
@@ -62,6 +64,15 @@ fn free_port() -> u16 {
 impl PgServer {
     /// A new cluster, started.
     pub fn start() -> PgServer {
+        PgServer::start_as(false)
+    }
+
+    /// A new cluster with the default, durable settings (benchmarks).
+    pub fn start_durable() -> PgServer {
+        PgServer::start_as(true)
+    }
+
+    fn start_as(durable: bool) -> PgServer {
         let bin = bin_dir();
         let run_as = is_root().then_some("postgres");
         let base = std::env::temp_dir().join(format!(
@@ -76,6 +87,7 @@ impl PgServer {
             port: free_port(),
             bin,
             run_as,
+            durable,
         };
         if let Some(user) = run_as {
             let ok = Command::new("chown")
@@ -142,10 +154,19 @@ impl PgServer {
             .expect("cannot start the cluster watchdog");
     }
 
+    /// Fast and unsafe settings for a throwaway server — including
+    /// `synchronous_commit=off`, which the ledger's sessions override (the
+    /// restart test proves it: without that, commits acknowledged before a
+    /// crash are lost, and the checkpoints report a rolled-back ledger).
     fn pg_ctl_start(&self) {
+        let fast = if self.durable {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
         let opts = format!(
             "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+             {fast} -c max_connections=200",
             self.port,
             self.dir.display()
         );
