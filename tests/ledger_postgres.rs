@@ -67,6 +67,17 @@ fn files_in(dir: &Path) -> usize {
     })
 }
 
+/// A daemon that is stopped (SIGTERM, then waited for) however the test
+/// ends.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
 fn watch(root: &Path, url: &str, local: &Path, once: bool) -> Command {
     std::fs::create_dir_all(local).unwrap();
     let mut c = Command::new(BIN);
@@ -74,7 +85,13 @@ fn watch(root: &Path, url: &str, local: &Path, once: bool) -> Command {
         .arg(root)
         .arg("--db")
         .arg(url)
-        .args(["--quiet-period", "0.2", "--rescan-interval", "1", "--no-ocr"])
+        .args([
+            "--quiet-period",
+            "0.2",
+            "--rescan-interval",
+            "1",
+            "--no-ocr",
+        ])
         .current_dir(local)
         .env("BAOMI_LOG", "info")
         .env_remove("BAOMI_CHECKPOINTS")
@@ -96,10 +113,18 @@ fn many_writers_on_one_database_make_one_chain_with_every_draft_once() {
     for d in 0..4 {
         let root = tmp.path().join(format!("share{d}"));
         for i in 0..6 {
-            draft(&root.join("inbox"), &format!("own{i}.txt"), &format!("share{d}-{i}"));
+            draft(
+                &root.join("inbox"),
+                &format!("own{i}.txt"),
+                &format!("share{d}-{i}"),
+            );
         }
         for i in 0..5 {
-            draft(&root.join("inbox"), &format!("common{i}.txt"), &format!("common-{i}"));
+            draft(
+                &root.join("inbox"),
+                &format!("common{i}.txt"),
+                &format!("common-{i}"),
+            );
         }
     }
     // Two more writers: `baomi scan --db` over the common drafts and some
@@ -107,8 +132,16 @@ fn many_writers_on_one_database_make_one_chain_with_every_draft_once() {
     for w in 0..2 {
         let dir = tmp.path().join(format!("scan{w}"));
         for i in 0..5 {
-            draft(&dir.join("drafts"), &format!("common{i}.txt"), &format!("common-{i}"));
-            draft(&dir.join("drafts"), &format!("x{i}.txt"), &format!("scan{w}-{i}"));
+            draft(
+                &dir.join("drafts"),
+                &format!("common{i}.txt"),
+                &format!("common-{i}"),
+            );
+            draft(
+                &dir.join("drafts"),
+                &format!("x{i}.txt"),
+                &format!("scan{w}-{i}"),
+            );
         }
     }
     for d in 0..4 {
@@ -169,11 +202,13 @@ fn server_restart_and_killed_connections_mid_burst_lose_nothing_and_repeat_nothi
     let inbox = root.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     let log_path = tmp.path().join("watch.log");
-    let mut daemon = watch(&root, &url, &tmp.path().join("local"), false)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
+    let daemon = Daemon(
+        watch(&root, &url, &tmp.path().join("local"), false)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
     let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
         let start = Instant::now();
@@ -222,15 +257,25 @@ fn server_restart_and_killed_connections_mid_burst_lose_nothing_and_repeat_nothi
     wait_for("every draft recorded", &|| {
         files_in(&inbox) == 0 && recorded() >= 35
     });
-    let _ = Command::new("kill")
-        .arg(daemon.id().to_string())
-        .status();
-    let _ = daemon.wait();
+    drop(daemon);
     let (scans, distinct, max_seq, all) = counts(&server, &url);
     assert_eq!((scans, distinct), (35, 35), "nothing lost, nothing twice");
     assert_eq!(max_seq, all, "no gap in the chain");
     let v = baomi(tmp.path(), &["ledger", "verify", "--db", &url]);
     assert!(v.status.success(), "{}", text(&v));
+    // The daemon said which entry holds each draft: 35 different ones.
+    let daemon_log = log();
+    let entries: std::collections::BTreeSet<&str> = daemon_log
+        .lines()
+        .filter(|l| l.contains("processed file="))
+        .filter_map(|l| l.split(" entry=").nth(1))
+        .filter_map(|r| r.split(' ').next())
+        .collect();
+    assert_eq!(entries.len(), 35, "{daemon_log}");
+    assert!(
+        !daemon_log.contains("no transaction in progress"),
+        "a statement ran outside its transaction:\n{daemon_log}"
+    );
     // Every draft is in an outcome folder (beside its NAME.report.txt),
     // none left behind, none twice.
     let outcomes: usize = std::fs::read_dir(&root)
@@ -251,7 +296,11 @@ fn a_tampered_row_is_refused_by_the_database_and_caught_by_verify() {
     let url = server.new_database();
     let tmp = tempfile::tempdir().unwrap();
     for i in 0..4 {
-        draft(&tmp.path().join("drafts"), &format!("{i}.txt"), &format!("tamper-{i}"));
+        draft(
+            &tmp.path().join("drafts"),
+            &format!("{i}.txt"),
+            &format!("tamper-{i}"),
+        );
     }
     let s = baomi(tmp.path(), &["scan", "--db", &url, "drafts"]);
     assert!(matches!(s.status.code(), Some(0 | 1)), "{}", text(&s));
@@ -260,7 +309,15 @@ fn a_tampered_row_is_refused_by_the_database_and_caught_by_verify() {
     let refused = Command::new("psql")
         .args(["-X", "-q", "-h"])
         .arg(&server.dir)
-        .args(["-p", &server.port.to_string(), "-U", "baomi", "-d", db, "-c"])
+        .args([
+            "-p",
+            &server.port.to_string(),
+            "-U",
+            "baomi",
+            "-d",
+            db,
+            "-c",
+        ])
         .arg("UPDATE entries SET payload = replace(payload, 'clear', 'withhold') WHERE seq = 2")
         .output()
         .unwrap();
@@ -285,7 +342,11 @@ fn copy_from_sqlite_into_postgres_and_back_is_verbatim() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     for i in 0..5 {
-        draft(&dir.join("drafts"), &format!("{i}.txt"), &format!("copy-{i}"));
+        draft(
+            &dir.join("drafts"),
+            &format!("{i}.txt"),
+            &format!("copy-{i}"),
+        );
     }
     let s = baomi(dir, &["scan", "--db", "baomi.db", "drafts"]);
     assert!(matches!(s.status.code(), Some(0 | 1)), "{}", text(&s));
@@ -337,7 +398,11 @@ fn copy_from_sqlite_into_postgres_and_back_is_verbatim() {
     // Not into a ledger that has entries.
     let again = baomi(dir, &["ledger", "copy", "--from", "baomi.db", "--to", &url]);
     assert!(!again.status.success());
-    assert!(text(&again).contains("already holds 5 entries"), "{}", text(&again));
+    assert!(
+        text(&again).contains("already holds 5 entries"),
+        "{}",
+        text(&again)
+    );
     // And back into a new SQLite file.
     let back = baomi(dir, &["ledger", "copy", "--from", &url, "--to", "back.db"]);
     assert!(back.status.success(), "{}", text(&back));

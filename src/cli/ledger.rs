@@ -278,7 +278,10 @@ fn copy(from: &Path, to: &Path, trust: Option<&Path>) -> anyhow::Result<ExitCode
     let trust = load_trust(trust)?;
     let report = dest.verify(trust.as_ref().map(|t| &t.0))?;
     let (a, b) = (src.entry_hashes(None)?, dest.entry_hashes(None)?);
-    let (ra, rb) = (baomi_ledger::merkle::root(&a), baomi_ledger::merkle::root(&b));
+    let (ra, rb) = (
+        baomi_ledger::merkle::root(&a),
+        baomi_ledger::merkle::root(&b),
+    );
     println!(
         "copied {} entries and {} checkpoint file(s) from {} to {}",
         copied.entries,
@@ -319,7 +322,8 @@ fn emit(text: &str) -> anyhow::Result<()> {
 }
 
 fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
-    Ledger::open_existing(db).with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))
+    Ledger::open_existing(db)
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))
 }
 
 /// `--trust FILE`, else ./trust.toml when present.
@@ -348,8 +352,8 @@ pub fn record_reports(
 ) -> anyhow::Result<()> {
     let Some(db) = db else { return Ok(()) };
     // The ledger first: a bad --db must not leave a new key behind.
-    let ledger =
-        Ledger::open(db).with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
+    let ledger = Ledger::open(db)
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     let key = scanner_key(key)?;
     // The drafts first, so that every entry's bytes can be shown to reviewers.
     let archive = baomi_archive::Archive::open(&Office::current().archive(db))?;

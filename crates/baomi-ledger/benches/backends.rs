@@ -158,8 +158,7 @@ fn main() {
         }
         println!(
             "{name}: verify: {:.0} entries/s ({} entries)",
-            f.verify,
-            f.verified
+            f.verify, f.verified
         );
         println!(
             "{name}: queue page of 50: p50 {:.2} ms, p99 {:.2} ms",

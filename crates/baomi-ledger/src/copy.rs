@@ -30,7 +30,9 @@ impl Ledger {
             detail,
         };
         if dest.ledger_id() == self.ledger_id() && dest.display_name() == self.display_name() {
-            return Err(refuse("the source and the destination are the same ledger".into()));
+            return Err(refuse(
+                "the source and the destination are the same ledger".into(),
+            ));
         }
         let tx = Tx::begin(dest.db(), true)?;
         let present = tx.db().query_int("SELECT count(*) FROM entries", &[])?;

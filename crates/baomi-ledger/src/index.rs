@@ -21,8 +21,8 @@
 
 use crate::error::Result;
 use crate::ledger::Ledger;
-use baomi_core::{Severity, Verdict};
 use crate::store::{Arg, Row, Store, Tx, Value};
+use baomi_core::{Severity, Verdict};
 use serde::Deserialize;
 
 /// Schema step that creates the index (see `MIGRATIONS` in `ledger.rs`).
@@ -436,7 +436,11 @@ impl Ledger {
                 "SELECT seq FROM index_waivers WHERE sha256 = ?1 OR path = ?2 ORDER BY seq"
             }
         };
-        let args: Vec<Arg<'_>> = [sha256, path].into_iter().flatten().map(Arg::Text).collect();
+        let args: Vec<Arg<'_>> = [sha256, path]
+            .into_iter()
+            .flatten()
+            .map(Arg::Text)
+            .collect();
         Ok(self
             .db()
             .query(sql, &args)?

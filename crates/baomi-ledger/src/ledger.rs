@@ -9,8 +9,8 @@ use crate::forms::{Decision, ScanForm};
 use crate::index;
 use crate::keys::{KeyPair, PublicKey};
 use crate::merkle::{self, Frontier};
-use baomi_core::DocumentReport;
 use crate::store::{Arg, Row, SqliteStore, Store, Tx, Value};
+use baomi_core::DocumentReport;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -702,7 +702,15 @@ impl Ledger {
         key: &KeyPair,
     ) -> Result<Recorded> {
         self.write(key, |tx, link| {
-            record_scan_in(tx, &self.path, link, report, rules_fingerprint, moved_to, key)
+            record_scan_in(
+                tx,
+                &self.path,
+                link,
+                report,
+                rules_fingerprint,
+                moved_to,
+                key,
+            )
         })
     }
 

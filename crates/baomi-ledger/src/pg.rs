@@ -140,6 +140,9 @@ pub(crate) struct PgStore {
     client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, Statement>>,
     in_tx: Cell<bool>,
+    /// The connection died inside the transaction: every statement until
+    /// the rollback fails (none may run on a new connection, outside it).
+    broken: Cell<bool>,
     timeout: Duration,
 }
 
@@ -206,6 +209,7 @@ impl PgStore {
             client: RefCell::new(None),
             statements: RefCell::default(),
             in_tx: Cell::new(false),
+            broken: Cell::new(false),
             timeout,
         };
         store.ensure_client()?;
@@ -269,24 +273,35 @@ impl PgStore {
     fn drop_client(&self) {
         *self.client.borrow_mut() = None;
         self.statements.borrow_mut().clear();
-        self.in_tx.set(false);
+        if self.in_tx.get() {
+            self.broken.set(true);
+        }
+    }
+
+    fn lost_in_transaction(&self) -> LedgerError {
+        LedgerError::Unreachable {
+            target: self.target.clone(),
+            host: self.hostport.0.clone(),
+            port: self.hostport.1,
+            detail: "the connection was lost inside a transaction, which the server rolled back"
+                .into(),
+        }
     }
 
     /// A live connection: the one we have, or a new one (never inside a
     /// transaction: a transaction dies with its connection).
     fn ensure_client(&self) -> Result<()> {
+        if self.broken.get() {
+            return Err(self.lost_in_transaction());
+        }
         let closed = self.client.borrow().as_ref().is_none_or(Client::is_closed);
         if !closed {
             return Ok(());
         }
-        if self.in_tx.get() {
-            self.drop_client();
-            return Err(LedgerError::Database {
-                target: self.target.clone(),
-                detail: "the connection was lost inside a transaction; nothing of it was written — try again".into(),
-            });
-        }
         self.drop_client();
+        if self.in_tx.get() {
+            return Err(self.lost_in_transaction());
+        }
         let mut client = self
             .config
             .connect(NoTls)
@@ -328,11 +343,13 @@ impl PgStore {
     }
 
     /// Runs `f` on a live connection; outside a transaction, once more on
-    /// a new connection when the old one turned out to be dead.
+    /// a new connection when the old one turned out to be dead (inside one,
+    /// never: the rest of the transaction would run outside it).
     fn with_retry<T>(&self, f: impl Fn(&Self) -> Result<T>) -> Result<T> {
         self.ensure_client()?;
+        let in_tx = self.in_tx.get();
         match f(self) {
-            Err(LedgerError::Unreachable { .. }) if !self.in_tx.get() => {
+            Err(LedgerError::Unreachable { .. }) if !in_tx => {
                 tracing::info!(target = %self.target, "PostgreSQL connection lost; reconnecting");
                 self.ensure_client()?;
                 f(self)
@@ -559,6 +576,9 @@ impl Store for PgStore {
     }
 
     fn begin(&self, write: bool) -> Result<()> {
+        if self.in_tx.get() {
+            self.rollback()?;
+        }
         self.with_retry(|s| {
             s.simple(if write {
                 "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -577,12 +597,19 @@ impl Store for PgStore {
     }
 
     fn commit(&self) -> Result<()> {
-        let r = self.simple("COMMIT");
+        if self.broken.get() {
+            self.broken.set(false);
+            self.in_tx.set(false);
+            return Err(self.lost_in_transaction());
+        }
+        let r = self.ensure_client().and_then(|_| self.simple("COMMIT"));
         self.in_tx.set(false);
+        self.broken.set(false);
         r
     }
 
     fn rollback(&self) -> Result<()> {
+        self.broken.set(false);
         if !self.in_tx.get() {
             return Ok(());
         }

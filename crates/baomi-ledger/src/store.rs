@@ -51,7 +51,8 @@ impl Value {
 
     /// The text as a string (lossless only for UTF-8, which the ledger writes).
     pub fn text(&self) -> Option<String> {
-        self.bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+        self.bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Integers and text as shown in test dumps.
@@ -303,7 +304,6 @@ pub fn local_base(db: &std::path::Path) -> std::path::PathBuf {
     };
     std::path::PathBuf::from(format!("{}@{}", clean(dbname), clean(hostport)))
 }
-
 
 /// A `--db` value as messages show it: the path, or the URL without its
 /// password.

@@ -140,7 +140,8 @@ fn batches_are_all_or_nothing_and_keep_the_chain(b: Backend) {
     assert!(out.windows(2).all(|w| w[1].prev_hash == w[0].hash));
     // A failure in the middle of a batch (here: a trigger refusing the
     // second insert) leaves nothing of it behind.
-    let fail_at = |seq: u64, msg: &str| match b {
+    let fail_at = |seq: u64, msg: &str| {
+        match b {
         Backend::Sqlite => format!(
             "DROP TRIGGER IF EXISTS fail_at;
              CREATE TRIGGER fail_at BEFORE INSERT ON entries WHEN NEW.seq = {seq}
@@ -152,6 +153,7 @@ fn batches_are_all_or_nothing_and_keep_the_chain(b: Backend) {
              DROP TRIGGER IF EXISTS fail_at ON entries;
              CREATE TRIGGER fail_at BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION fail_at();"
         ),
+    }
     };
     t.try_sql(&fail_at(602, "disk full, say")).unwrap();
     let err = ledger.append_batch(items(3), &key).unwrap_err();

@@ -3,8 +3,8 @@
 
 mod support;
 use baomi_ledger::{KeyPair, Ledger};
-use support::{Backend, TestDb};
 use std::sync::Barrier;
+use support::{Backend, TestDb};
 
 fn four_writers_thousand_entries_each(b: Backend) {
     const WRITERS: usize = 4;

@@ -134,12 +134,13 @@ fn untouched_ledger_verifies(b: Backend) {
 
 fn triggers_refuse_in_place_edits(b: Backend) {
     let f = fixture_on(b);
-    let err = f
-        .t
-        .try_sql("UPDATE entries SET kind = 'x' WHERE seq = 1")
-        .unwrap_err();
+    let err =
+        f.t.try_sql("UPDATE entries SET kind = 'x' WHERE seq = 1")
+            .unwrap_err();
     assert!(err.contains("append-only"), "{err}");
-    let err = f.t.try_sql("DELETE FROM entries WHERE seq = 1").unwrap_err();
+    let err =
+        f.t.try_sql("DELETE FROM entries WHERE seq = 1")
+            .unwrap_err();
     assert!(err.contains("append-only"), "{err}");
     if b == Backend::Postgres {
         let err = f.t.try_sql("TRUNCATE entries").unwrap_err();
@@ -238,9 +239,7 @@ fn truncated_tail_is_caught_by_the_automatic_checkpoints(b: Backend) {
 
 fn truncation_names_the_first_missing_entry_not_the_checkpoint_size(b: Backend) {
     let f = fixture_on(b);
-    let cp = f.open()
-        .head(&f.scanner)
-        .unwrap();
+    let cp = f.open().head(&f.scanner).unwrap();
     assert_eq!(cp.size, 6);
     f.t.tamper("DELETE FROM entries WHERE seq >= 4");
     let ledger = f.open();
@@ -255,9 +254,7 @@ fn truncation_names_the_first_missing_entry_not_the_checkpoint_size(b: Backend) 
 
     // One entry short: that entry, by its number.
     let f = fixture_on(b);
-    let cp = f.open()
-        .head(&f.scanner)
-        .unwrap();
+    let cp = f.open().head(&f.scanner).unwrap();
     f.t.tamper("DELETE FROM entries WHERE seq = 6");
     let ledger = f.open();
     let p = ledger

@@ -27,7 +27,11 @@ pub struct PgServer {
 
 fn bin_dir() -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| rd.filter_map(|d| d.ok()).map(|d| d.path().join("bin")).collect())
+        .map(|rd| {
+            rd.filter_map(|d| d.ok())
+                .map(|d| d.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     found.retain(|p| p.join("initdb").exists());
     found.sort_by_key(|p| {
@@ -99,7 +103,17 @@ impl PgServer {
         }
         let out = s
             .server_cmd("initdb")
-            .args(["-A", "trust", "-U", "baomi", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "baomi",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
             .arg(s.data())
             .output()
             .unwrap();
@@ -136,7 +150,9 @@ impl PgServer {
     /// never dropped).
     fn watchdog(&self) {
         let ctl = self.bin.join("pg_ctl");
-        let runas = self.run_as.map_or(String::new(), |u| format!("runuser -u {u} -- "));
+        let runas = self
+            .run_as
+            .map_or(String::new(), |u| format!("runuser -u {u} -- "));
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
              {runas}{ctl} -D {data} stop -m immediate -w >/dev/null 2>&1; rm -rf {dir}",
@@ -213,7 +229,16 @@ impl PgServer {
         let out = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.dir)
-            .args(["-p", &self.port.to_string(), "-U", "baomi", "-d", db, "-c", sql])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "baomi",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
             .stdin(Stdio::null())
             .output()
             .unwrap();
