@@ -431,3 +431,63 @@ fn a_database_that_is_down_is_a_clear_error() {
     assert!(!t.contains("secret"), "the password must not be shown: {t}");
     let _ = PathBuf::new();
 }
+
+#[path = "web_support/mod.rs"]
+#[allow(dead_code)]
+mod web_support;
+
+#[test]
+fn two_review_servers_on_one_database_record_each_draft_once() {
+    let server = pg::shared();
+    let url = server.new_database();
+    let office = web_support::Office::new();
+    let a = office.serve_db(&url, "dept", &[]);
+    let b = office.serve_db(&url, "work", &[]);
+    // Drafts uploaded to both servers at once, each to both.
+    let drafts: Vec<Vec<u8>> = (0..8)
+        .map(|i| format!("关于第{i}项工作的通知\n\n各单位：请按时报送材料。\n").into_bytes())
+        .collect();
+    let seqs: Vec<(u64, bool)> = std::thread::scope(|s| {
+        let hs: Vec<_> = [&a, &b]
+            .into_iter()
+            .map(|srv| {
+                let drafts = &drafts;
+                s.spawn(move || {
+                    drafts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| {
+                            let r = srv.request(
+                                "POST",
+                                "/api/v1/scan?record=true",
+                                &[("X-Filename", &format!("n{i}.txt"))],
+                                d,
+                            );
+                            assert_eq!(r.status, 200, "{}", r.text());
+                            let v = r.json();
+                            (
+                                v["recorded"]["seq"].as_u64().unwrap(),
+                                v["recorded"]["duplicate"].as_bool().unwrap(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(seqs.iter().filter(|(_, dup)| !dup).count(), 8, "{seqs:?}");
+    let distinct: std::collections::BTreeSet<u64> = seqs.iter().map(|(s, _)| *s).collect();
+    assert_eq!(distinct.len(), 8, "{seqs:?}");
+    let (scans, docs, max_seq, all) = counts(server, &url);
+    assert_eq!((scans, docs, max_seq, all), (8, 8, 8, 8));
+    // What one server recorded, the other shows.
+    let sha: String = server.psql(
+        pg::db_name(&url),
+        "SELECT doc_sha256 FROM entries WHERE seq = 1",
+    );
+    let st = b.get(&format!("/api/v1/documents/{sha}")).json();
+    assert_eq!(st["status"], "pending", "{st}");
+    let v = office.run(&["ledger", "verify", "--db", &url, "--trust", "trust.toml"]);
+    assert!(v.status.success(), "{}", text(&v));
+}

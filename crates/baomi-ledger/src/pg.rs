@@ -130,8 +130,8 @@ pub fn redact(url: &str) -> String {
     format!("{scheme}://{authority}{tail}")
 }
 
-/// The PostgreSQL [`Store`]: one connection, replaced when it drops.
-pub(crate) struct PgStore {
+/// One connection, replaced when it drops; lives on [`PgStore`]'s thread.
+struct Conn {
     config: Config,
     /// The URL without password, for messages.
     target: String,
@@ -146,9 +146,9 @@ pub(crate) struct PgStore {
     timeout: Duration,
 }
 
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
+        f.debug_struct("Conn")
             .field("target", &self.target)
             .finish()
     }
@@ -171,10 +171,10 @@ fn is_connection_error(e: &postgres::Error) -> bool {
     }
 }
 
-impl PgStore {
+impl Conn {
     /// Connects (the first connection is made here, so that a wrong URL or
     /// a server that is down is reported by `open`).
-    pub fn connect(url: &str, timeout: Duration) -> Result<PgStore> {
+    fn connect(url: &str, timeout: Duration) -> Result<Conn> {
         let target = redact(url);
         let mut config = Config::from_str(url).map_err(|e| LedgerError::Database {
             target: target.clone(),
@@ -202,7 +202,7 @@ impl PgStore {
             None => "localhost".into(),
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
-        let store = PgStore {
+        let store = Conn {
             config,
             target,
             hostport: (host, port),
@@ -214,10 +214,6 @@ impl PgStore {
         };
         store.ensure_client()?;
         Ok(store)
-    }
-
-    pub fn target(&self) -> &str {
-        &self.target
     }
 
     fn unreachable(&self, e: &postgres::Error) -> LedgerError {
@@ -562,7 +558,7 @@ impl PgStore {
     }
 }
 
-impl Store for PgStore {
+impl Store for Conn {
     fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>> {
         self.with_retry(|s| s.run_query(sql, args))
     }
@@ -622,6 +618,153 @@ impl Store for PgStore {
 
     fn in_transaction(&self) -> bool {
         self.in_tx.get()
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+}
+
+/// An owned query parameter, to send to the connection's thread.
+enum Owned {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+fn own(args: &[Arg<'_>]) -> Vec<Owned> {
+    args.iter()
+        .map(|a| match *a {
+            Arg::Null => Owned::Null,
+            Arg::Int(n) => Owned::Int(n),
+            Arg::Text(t) => Owned::Text(t.to_owned()),
+        })
+        .collect()
+}
+
+fn borrow(args: &[Owned]) -> Vec<Arg<'_>> {
+    args.iter()
+        .map(|a| match a {
+            Owned::Null => Arg::Null,
+            Owned::Int(n) => Arg::Int(*n),
+            Owned::Text(t) => Arg::Text(t),
+        })
+        .collect()
+}
+
+type Job = Box<dyn FnOnce(&Conn) + Send>;
+
+/// The PostgreSQL [`Store`]. The synchronous client drives a small Tokio
+/// runtime of its own, which may not run on a thread that is already
+/// inside one (`baomi serve`'s): so the connection lives on a thread of
+/// its own, and each call is handed to it and waited for.
+pub(crate) struct PgStore {
+    jobs: std::sync::mpsc::Sender<Job>,
+    target: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// Connects (the first connection is made here, so that a wrong URL or
+    /// a server that is down is reported by `open`).
+    pub fn connect(url: &str, timeout: Duration) -> Result<PgStore> {
+        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        let (ready, opened) = std::sync::mpsc::channel::<Result<String>>();
+        let shown = redact(url);
+        let url = url.to_owned();
+        std::thread::Builder::new()
+            .name("ledger-postgres".into())
+            .spawn(move || {
+                let conn = match Conn::connect(&url, timeout) {
+                    Ok(c) => {
+                        let _ = ready.send(Ok(c.target.clone()));
+                        c
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                // Until the store is dropped.
+                for job in inbox {
+                    job(&conn);
+                }
+            })
+            .map_err(|e| LedgerError::Database {
+                target: shown.clone(),
+                detail: format!("cannot start the connection thread: {e}"),
+            })?;
+        let target = opened.recv().map_err(|_| LedgerError::Database {
+            target: shown.clone(),
+            detail: "the connection thread ended".into(),
+        })??;
+        Ok(PgStore { jobs, target })
+    }
+
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Runs `f` on the connection's thread and waits for it.
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Conn) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (send, recv) = std::sync::mpsc::channel();
+        let job: Job = Box::new(move |c: &Conn| {
+            let _ = send.send(f(c));
+        });
+        let gone = || LedgerError::Database {
+            target: self.target.clone(),
+            detail: "the connection thread ended".into(),
+        };
+        self.jobs.send(job).map_err(|_| gone())?;
+        recv.recv().map_err(|_| gone())?
+    }
+
+    /// Creates or migrates the schema; the ledger id.
+    pub fn migrate(&self, create: bool) -> Result<String> {
+        self.call(move |c| c.migrate(create))
+    }
+}
+
+impl Store for PgStore {
+    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>> {
+        let (sql, args) = (sql.to_owned(), own(args));
+        self.call(move |c| c.query(&sql, &borrow(&args)))
+    }
+
+    fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        let (sql, args) = (sql.to_owned(), own(args));
+        self.call(move |c| c.execute(&sql, &borrow(&args)))
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<()> {
+        let sql = sql.to_owned();
+        self.call(move |c| c.execute_batch(&sql))
+    }
+
+    fn begin(&self, write: bool) -> Result<()> {
+        self.call(move |c| c.begin(write))
+    }
+
+    fn commit(&self) -> Result<()> {
+        self.call(|c| c.commit())
+    }
+
+    fn rollback(&self) -> Result<()> {
+        self.call(|c| c.rollback())
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.call(|c| Ok(c.in_transaction())).unwrap_or(false)
     }
 
     fn backend(&self) -> Backend {
