@@ -16,6 +16,7 @@ packages=(
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
   fonts-noto-cjk # Chinese glyphs in the browser tests' screenshots and printed review form
+  postgresql     # the ledger's PostgreSQL backend: tests start throwaway clusters with initdb/pg_ctl (crates/baomi-ledger/tests/support/pg.rs)
   openssl        # tests/ledger_cli.rs: ledger key files must be readable by `openssl pkey` (and vice versa)
 )
 missing=()

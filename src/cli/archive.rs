@@ -58,7 +58,7 @@ pub fn run(cmd: ArchiveCommand) -> anyhow::Result<ExitCode> {
         path,
         Arc::new(baomi_core::Scanner::shipped()),
     )
-    .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     // Open reviews: pending, current documents (newest revision of a path).
     let mut open = std::collections::HashSet::new();
     let mut before = None;

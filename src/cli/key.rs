@@ -239,7 +239,7 @@ fn revoke(
     )?;
     let db = office.db(db);
     let ledger = baomi_ledger::Ledger::open_existing(&db)
-        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     if let Some(at) = ledger.revocations()?.get(&key_id) {
         anyhow::bail!("key {key_id} was already revoked by entry #{at}");
     }

@@ -129,6 +129,21 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "FILE")]
         trust: Option<PathBuf>,
     },
+    /// Copy a ledger verbatim (same entries, hashes, signatures and ledger
+    /// id) into an empty database — e.g. an office's SQLite file into a
+    /// shared PostgreSQL database — with its checkpoint files, then verify
+    /// the copy. Exit 0 when the copy verifies and has the source's root.
+    Copy {
+        /// The ledger to copy (a file, or postgres://…).
+        #[arg(long, value_name = "DB")]
+        from: PathBuf,
+        /// Where to (an empty database, or a new file): postgres://USER@HOST:PORT/DB
+        /// or a file.
+        #[arg(long, value_name = "DB")]
+        to: PathBuf,
+        #[command(flatten)]
+        trust: TrustArg,
+    },
     /// Export all entries as JSON Lines or CSV, or a printable HTML review
     /// form per document.
     Export {
@@ -242,7 +257,59 @@ pub fn run(mut cmd: LedgerCommand) -> anyhow::Result<ExitCode> {
             format,
             out,
         } => export(&db.db, trust.trust.as_deref(), format, out),
+        LedgerCommand::Copy { from, to, trust } => copy(&from, &to, trust.trust.as_deref()),
     }
+}
+
+/// `baomi ledger copy`.
+fn copy(from: &Path, to: &Path, trust: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let name = |p: &Path| {
+        p.to_str()
+            .map_or_else(|| p.display().to_string(), baomi_ledger::redact_url)
+    };
+    let src = open_existing(from)?;
+    let dest = Ledger::open(to)
+        .with_context(|| format!("cannot open or create the ledger {}", name(to)))?;
+    let copied = src
+        .copy_into(&dest)
+        .with_context(|| format!("cannot copy {} into {}", name(from), name(to)))?;
+    drop(dest);
+    let dest = open_existing(to)?;
+    let trust = load_trust(trust)?;
+    let report = dest.verify(trust.as_ref().map(|t| &t.0))?;
+    let (a, b) = (src.entry_hashes(None)?, dest.entry_hashes(None)?);
+    let (ra, rb) = (
+        baomi_ledger::merkle::root(&a),
+        baomi_ledger::merkle::root(&b),
+    );
+    println!(
+        "copied {} entries and {} checkpoint file(s) from {} to {}",
+        copied.entries,
+        copied.checkpoints,
+        name(from),
+        name(to)
+    );
+    if let Some(p) = &report.problem {
+        println!("the copy does NOT verify: {p}");
+        return Ok(ExitCode::from(1));
+    }
+    if a.len() != b.len() || ra != rb {
+        println!(
+            "the copy does NOT match the source: {} entries with root {} there, {} with root {} here",
+            a.len(),
+            baomi_ledger::hex(&ra),
+            b.len(),
+            baomi_ledger::hex(&rb)
+        );
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "the copy verifies: {} entries, ledger {}, root {} (the same as the source's)",
+        report.verified,
+        dest.origin(),
+        baomi_ledger::hex(&rb)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes to standard output; a closed pipe (`… | head`) is not an error.
@@ -255,7 +322,8 @@ fn emit(text: &str) -> anyhow::Result<()> {
 }
 
 fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
-    Ledger::open_existing(db).with_context(|| format!("cannot open the ledger {}", db.display()))
+    Ledger::open_existing(db)
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))
 }
 
 /// `--trust FILE`, else ./trust.toml when present.
@@ -284,8 +352,8 @@ pub fn record_reports(
 ) -> anyhow::Result<()> {
     let Some(db) = db else { return Ok(()) };
     // The ledger first: a bad --db must not leave a new key behind.
-    let ledger =
-        Ledger::open(db).with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    let ledger = Ledger::open(db)
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     let key = scanner_key(key)?;
     // The drafts first, so that every entry's bytes can be shown to reviewers.
     let archive = baomi_archive::Archive::open(&Office::current().archive(db))?;

@@ -71,7 +71,8 @@ impl Office {
         .into_iter()
         .flatten()
         {
-            if p.is_relative() {
+            // A PostgreSQL URL is not a path.
+            if p.is_relative() && !baomi_ledger::is_postgres_url(p) {
                 *p = base.join(&*p);
             }
         }
@@ -149,6 +150,9 @@ impl Office {
     /// The draft archive: configured, else `<db>.archive` beside the ledger.
     pub fn archive(&self, db: &Path) -> PathBuf {
         self.archive.clone().unwrap_or_else(|| {
+            // Beside the file; for a PostgreSQL ledger, a folder named
+            // after the database in the current folder.
+            let db = baomi_ledger::local_base(db);
             let mut name = db.file_name().unwrap_or_default().to_os_string();
             name.push(".archive");
             db.with_file_name(name)

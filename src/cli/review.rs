@@ -147,7 +147,7 @@ fn open_store(o: &ReviewOpts, mode: OpenMode) -> anyhow::Result<(Store, Option<(
         path,
         scanner,
     )
-    .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+    .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     let archive = office.archive(&db);
     if archive.is_dir() {
         store = store.with_archive(baomi_archive::Archive::open(&archive)?);

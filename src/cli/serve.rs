@@ -191,7 +191,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         review_path,
         scanner.clone(),
     )
-    .with_context(|| format!("cannot open the ledger {}", db.display()))?
+    .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?
     .with_archive(archive);
     // Verified in the background: pages are served meanwhile, and say so.
     // With browser keys the trust file grows while serving: re-read it.

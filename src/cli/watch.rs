@@ -236,7 +236,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let trust = load_trust(None)?;
     std::fs::create_dir_all(&root)
         .with_context(|| format!("cannot create the watched folder {}", root.display()))?;
-    baomi_watch::ensure_local_db(&db, &root)?;
+    if !baomi_ledger::is_postgres_url(&db) {
+        baomi_watch::ensure_local_db(&db, &root)?;
+    }
     // The lock before the key and the ledger: a second daemon on this
     // folder is refused before it creates either.
     let lock = RootLock::acquire(&root)?;
@@ -246,9 +248,11 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         .or(fc.key.clone())
         .or(office.key.clone())
         .unwrap_or_else(|| {
-            db.parent()
+            baomi_ledger::local_base(&db)
+                .parent()
+                .map(Path::to_path_buf)
                 .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
+                .unwrap_or_else(|| PathBuf::from("."))
                 .join(DEFAULT_SCANNER_KEY)
         });
     let key = scanner_key_at(&key_path, true, trust.as_ref())?;
@@ -257,7 +261,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         open.busy_timeout = seconds("ledger-busy-timeout", t)?;
     }
     let ledger = Ledger::open_with(&db, &open)
-        .with_context(|| format!("cannot open the ledger {}", db.display()))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
     let reopen = baomi_ledger::OpenOptions {
         create: false,
         ..open.clone()

@@ -128,11 +128,16 @@ impl Office {
 
     /// `baomi serve` with the given reviewer key on a free loopback port.
     pub fn serve(&self, key: &str, extra: &[&str]) -> Server {
+        self.serve_db("baomi.db", key, extra)
+    }
+
+    /// [`serve`](Self::serve) on another ledger (a file or postgres://…).
+    pub fn serve_db(&self, db: &str, key: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
                 "--db",
-                "baomi.db",
+                db,
                 "--trust",
                 "trust.toml",
                 "--listen",

@@ -83,6 +83,21 @@ pub enum LedgerError {
         detail: String,
     },
 
+    /// The PostgreSQL server cannot be reached (down, restarting, wrong
+    /// host or port, connection lost). Nothing of the interrupted
+    /// transaction was written; the daemon keeps the draft and retries.
+    #[error("cannot reach the PostgreSQL ledger database {target}: {detail}. Nothing was written. Check that the server is running and accepts connections on {host} port {port} (`pg_isready -h {host} -p {port}`), and the host, port, user and password in --db; baomi retries on the next use")]
+    Unreachable {
+        target: String,
+        host: String,
+        port: u16,
+        detail: String,
+    },
+
+    /// Any other failure reported by a database that is not SQLite.
+    #[error("ledger database {target}: {detail}")]
+    Database { target: String, detail: String },
+
     /// Any other SQLite failure.
     #[error("ledger database error: {0}")]
     Sqlite(rusqlite::Error),
@@ -162,6 +177,12 @@ impl LedgerError {
     pub fn is_read_only(&self) -> bool {
         matches!(self, LedgerError::Sqlite(e)
             if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
+    }
+
+    /// The database could not be reached (PostgreSQL down or the
+    /// connection lost): a later attempt may succeed.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, LedgerError::Unreachable { .. })
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {

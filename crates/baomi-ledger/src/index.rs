@@ -21,8 +21,8 @@
 
 use crate::error::Result;
 use crate::ledger::Ledger;
+use crate::store::{Arg, Row, Store, Tx, Value};
 use baomi_core::{Severity, Verdict};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Deserialize;
 
 /// Schema step that creates the index (see `MIGRATIONS` in `ledger.rs`).
@@ -131,51 +131,39 @@ struct WaiverHead {
     path: Option<String>,
 }
 
-fn last_indexed(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn
-        .prepare_cached("SELECT last_seq FROM index_state WHERE id = 1")?
-        .query_row([], |r| r.get(0))?;
+fn last_indexed(conn: &dyn Store) -> Result<u64> {
+    let n = conn.query_int("SELECT last_seq FROM index_state WHERE id = 1", &[])?;
     Ok(n.max(0) as u64)
 }
 
-fn last_entry(conn: &Connection) -> Result<u64> {
-    let n: Option<i64> = conn
-        .prepare_cached("SELECT max(seq) FROM entries")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .flatten();
-    Ok(n.unwrap_or(0).max(0) as u64)
+fn last_entry(conn: &dyn Store) -> Result<u64> {
+    let n = conn.query_int("SELECT max(seq) FROM entries", &[])?;
+    Ok(n.max(0) as u64)
 }
 
 /// Takes every entry after the last indexed one into the index. Runs inside
 /// the caller's write transaction (an append's, or a reader's catch-up).
-pub(crate) fn catch_up(tx: &Transaction<'_>) -> Result<u64> {
+pub(crate) fn catch_up(tx: &dyn Store) -> Result<u64> {
     let from = last_indexed(tx)?;
-    let mut st = tx.prepare_cached(
+    let rows = tx.query(
         "SELECT seq, kind, doc_sha256, payload FROM entries WHERE seq > ?1 ORDER BY seq",
+        &[from.into()],
     )?;
-    let mut rows = st.query([from as i64])?;
     let mut last = from;
     let mut n = 0;
-    while let Some(r) = rows.next()? {
-        let seq = r.get::<_, i64>(0)?.max(0) as u64;
+    for r in rows {
+        let seq = r[0].int().unwrap_or(0).max(0) as u64;
         // Text columns read as bytes: a tampered row of another type is
         // simply not indexed (verification reports it).
-        let col = |i| -> rusqlite::Result<Vec<u8>> {
-            Ok(r.get_ref(i)?
-                .as_bytes()
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default())
-        };
-        let (kind, doc, payload) = (col(1)?, col(2)?, col(3)?);
-        let doc = String::from_utf8_lossy(&doc);
-        apply(tx, seq, &kind, &doc, &payload)?;
+        let col = |i: usize| r[i].bytes().unwrap_or_default();
+        let doc = String::from_utf8_lossy(col(2));
+        apply(tx, seq, col(1), &doc, col(3))?;
         last = seq;
         n += 1;
     }
     tx.execute(
         "UPDATE index_state SET last_seq = ?1 WHERE id = 1",
-        [last as i64],
+        &[last.into()],
     )?;
     Ok(n)
 }
@@ -183,7 +171,7 @@ pub(crate) fn catch_up(tx: &Transaction<'_>) -> Result<u64> {
 /// Takes one entry into the index. Entries whose payload does not parse
 /// as what their kind needs are left out (they are not something a reviewer
 /// can act on; `baomi ledger verify` reports them if they were tampered).
-fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8]) -> Result<()> {
+fn apply(tx: &dyn Store, seq: u64, kind: &[u8], doc: &str, payload: &[u8]) -> Result<()> {
     if doc.is_empty() {
         return Ok(());
     }
@@ -199,57 +187,59 @@ fn apply(tx: &Transaction<'_>, seq: u64, kind: &[u8], doc: &str, payload: &[u8])
                 .iter()
                 .filter(|r| r.severity == Severity::Block)
                 .count() as i64;
-            tx.prepare_cached(
+            tx.execute(
                 "INSERT INTO index_documents (sha256, scan_seq, path, location, verdict, findings, block, decisions, waivers, last_seq)
                  VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6,
                     (SELECT count(*) FROM entries WHERE doc_sha256 = ?1 AND kind = 'decision' AND seq < ?2),
                     (SELECT count(*) FROM entries WHERE doc_sha256 = ?1 AND kind = 'waiver' AND seq < ?2), ?2)
                  ON CONFLICT (sha256) DO UPDATE SET scan_seq = ?2, path = ?3, location = ?7, verdict = ?4,
                     findings = ?5, block = ?6, last_seq = ?2, review_ctx = NULL",
-            )?
-            .execute(params![
-                doc,
-                seq_i,
-                head.path,
-                head.verdict.as_str(),
-                head.reasons.len() as i64,
-                block,
-                head.moved_to.as_deref().unwrap_or(&head.path),
-            ])?;
+                &[
+                    doc.into(),
+                    seq_i.into(),
+                    Arg::Text(&head.path),
+                    head.verdict.as_str().into(),
+                    (head.reasons.len() as i64).into(),
+                    block.into(),
+                    head.moved_to.as_deref().unwrap_or(&head.path).into(),
+                ],
+            )?;
             // The revision it replaces under this path changes state too.
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE index_documents SET review_ctx = NULL
                  WHERE sha256 = (SELECT sha256 FROM index_paths WHERE path = ?1) AND sha256 <> ?2",
-            )?
-            .execute(params![head.path, doc])?;
-            tx.prepare_cached(
+                &[Arg::Text(&head.path), doc.into()],
+            )?;
+            tx.execute(
                 "INSERT INTO index_paths (path, scan_seq, sha256) VALUES (?1, ?2, ?3)
                  ON CONFLICT (path) DO UPDATE SET scan_seq = ?2, sha256 = ?3",
-            )?
-            .execute(params![head.path, seq_i, doc])?;
+                &[Arg::Text(&head.path), seq_i.into(), doc.into()],
+            )?;
         }
         b"decision" => {
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE index_documents SET decisions = decisions + 1, last_seq = ?2, review_ctx = NULL
                  WHERE sha256 = ?1",
-            )?
-            .execute(params![doc, seq_i])?;
+                &[doc.into(), seq_i.into()],
+            )?;
         }
         b"waiver" => {
             let path = serde_json::from_slice::<WaiverHead>(payload)
                 .ok()
                 .and_then(|w| w.path);
-            tx.prepare_cached("INSERT INTO index_waivers (seq, sha256, path) VALUES (?1, ?2, ?3)")?
-                .execute(params![seq_i, doc, path])?;
-            tx.prepare_cached(
+            tx.execute(
+                "INSERT INTO index_waivers (seq, sha256, path) VALUES (?1, ?2, ?3)",
+                &[seq_i.into(), doc.into(), path.as_deref().into()],
+            )?;
+            tx.execute(
                 "UPDATE index_documents SET waivers = waivers + 1, last_seq = ?2 WHERE sha256 = ?1",
-            )?
-            .execute(params![doc, seq_i])?;
+                &[doc.into(), seq_i.into()],
+            )?;
             // A waiver can follow its text into other revisions of the path.
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE index_documents SET review_ctx = NULL WHERE sha256 = ?1 OR path = ?2",
-            )?
-            .execute(params![doc, path])?;
+                &[doc.into(), path.as_deref().into()],
+            )?;
         }
         _ => {}
     }
@@ -262,32 +252,32 @@ const DOC_COLUMNS: &str = "d.sha256, d.scan_seq, d.path, d.verdict, d.findings, 
 
 const DOC_FROM: &str = "FROM index_documents d LEFT JOIN index_paths p ON p.path = d.path";
 
-fn read_doc(r: &rusqlite::Row<'_>, ctx: &str) -> rusqlite::Result<IndexedDocument> {
-    let u = |i| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)?.max(0) as u64) };
-    let review_ctx: Option<String> = r.get(10)?;
-    let review = match (review_ctx, r.get::<_, Option<String>>(11)?) {
+fn read_doc(r: Row, ctx: &str) -> IndexedDocument {
+    let u = |i: usize| r[i].int().unwrap_or(0).max(0) as u64;
+    let t = |i: usize| r[i].text();
+    let review = match (t(10), t(11)) {
         (Some(c), Some(status)) if c == ctx => Some(ReviewState {
             status,
-            waiting_for: r.get(12)?,
-            open_findings: r.get::<_, Option<i64>>(13)?.unwrap_or(0).max(0) as u64,
-            open_block: r.get::<_, Option<i64>>(14)?.unwrap_or(0).max(0) as u64,
+            waiting_for: t(12),
+            open_findings: u(13),
+            open_block: u(14),
         }),
         _ => None,
     };
-    Ok(IndexedDocument {
-        sha256: r.get(0)?,
-        scan_seq: u(1)?,
-        path: r.get(2)?,
-        verdict: r.get(3)?,
-        findings: u(4)?,
-        block: u(5)?,
-        decisions: u(6)?,
-        waivers: u(7)?,
-        last_seq: u(8)?,
-        superseded_by: r.get(9)?,
-        location: r.get(15)?,
+    IndexedDocument {
+        sha256: t(0).unwrap_or_default(),
+        scan_seq: u(1),
+        path: t(2).unwrap_or_default(),
+        verdict: t(3).unwrap_or_default(),
+        findings: u(4),
+        block: u(5),
+        decisions: u(6),
+        waivers: u(7),
+        last_seq: u(8),
+        superseded_by: t(9),
+        location: t(15).unwrap_or_default(),
         review,
-    })
+    }
 }
 
 impl Ledger {
@@ -296,11 +286,11 @@ impl Ledger {
     pub fn sync_index(&self) -> Result<()> {
         // Inside a read snapshot nothing is written: the index is read as
         // it is, and the next call outside catches it up.
-        if !self.conn().is_autocommit() || last_indexed(self.conn())? >= last_entry(self.conn())? {
+        if self.db().in_transaction() || last_indexed(self.db())? >= last_entry(self.db())? {
             return Ok(());
         }
-        let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
-        let n = catch_up(&tx)?;
+        let tx = Tx::begin(self.db(), true)?;
+        let n = catch_up(tx.db())?;
         tx.commit()?;
         tracing::debug!(entries = n, "index caught up");
         Ok(())
@@ -312,31 +302,31 @@ impl Ledger {
     /// makes a few hundred). Nothing may be written in between.
     pub fn begin_snapshot(&self) -> Result<()> {
         // One left open by a panic in between must not block every later page.
-        if !self.conn().is_autocommit() {
-            self.conn().execute_batch("ROLLBACK")?;
+        if self.db().in_transaction() {
+            self.db().rollback()?;
         }
-        Ok(self.conn().execute_batch("BEGIN DEFERRED")?)
+        self.db().begin(false)
     }
 
     /// Ends the read transaction of [`begin_snapshot`](Self::begin_snapshot).
     pub fn end_snapshot(&self) -> Result<()> {
-        Ok(self.conn().execute_batch("COMMIT")?)
+        self.db().commit()
     }
 
     /// The sequence number of the last entry (0 when empty): one lookup.
     pub fn last_seq(&self) -> Result<u64> {
-        last_entry(self.conn())
+        last_entry(self.db())
     }
 
     /// Drops the derived index and rebuilds it from the entries
     /// (`baomi ledger reindex`). Returns the number of entries read.
     pub fn reindex(&self) -> Result<u64> {
-        let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
-        tx.execute_batch(
+        let tx = Tx::begin(self.db(), true)?;
+        tx.db().execute_batch(
             "DELETE FROM index_documents; DELETE FROM index_paths; DELETE FROM index_waivers;
              UPDATE index_state SET last_seq = 0 WHERE id = 1;",
         )?;
-        let n = catch_up(&tx)?;
+        let n = catch_up(tx.db())?;
         tx.commit()?;
         Ok(n)
     }
@@ -346,10 +336,9 @@ impl Ledger {
         self.sync_index()?;
         let sql = format!("SELECT {DOC_COLUMNS} {DOC_FROM} WHERE d.sha256 = ?1");
         Ok(self
-            .conn()
-            .prepare_cached(&sql)?
-            .query_row([sha256], |r| read_doc(r, ctx))
-            .optional()?)
+            .db()
+            .query_row(&sql, &[sha256.into()])?
+            .map(|r| read_doc(r, ctx)))
     }
 
     /// A page of documents, newest scan first, filtered in SQL. Filters on
@@ -361,31 +350,31 @@ impl Ledger {
         // of the filtered column in scan order (`x IS NULL OR …` would make
         // it read every row).
         let mut conds: Vec<&str> = Vec::new();
-        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        let mut args: Vec<Arg<'_>> = Vec::new();
         if let Some(v) = &q.verdict {
             conds.push("d.verdict = ?");
-            args.push(v);
+            args.push(v.into());
         }
         if let Some(s) = &q.status {
             conds.push("d.status = ? AND d.review_ctx = ?");
-            args.push(s);
-            args.push(&ctx);
+            args.push(s.into());
+            args.push(ctx.into());
         }
         if let Some(w) = &q.waiting_for {
             conds.push("d.waiting_for = ? AND d.review_ctx = ?");
-            args.push(w);
-            args.push(&ctx);
+            args.push(w.into());
+            args.push(ctx.into());
         }
         if !q.include_superseded {
             conds.push("(p.sha256 = d.sha256 OR p.scan_seq <= d.scan_seq)");
         }
         let before = q.before_scan_seq.map(|s| s as i64);
-        if let Some(b) = &before {
+        if let Some(b) = before {
             conds.push("d.scan_seq < ?");
-            args.push(b);
+            args.push(b.into());
         }
         let limit = q.limit.min(10_000) as i64;
-        args.push(&limit);
+        args.push(limit.into());
         let sql = format!(
             "SELECT {DOC_COLUMNS} {DOC_FROM} {} ORDER BY d.scan_seq DESC LIMIT ?",
             if conds.is_empty() {
@@ -394,18 +383,24 @@ impl Ledger {
                 format!("WHERE {}", conds.join(" AND "))
             }
         );
-        let mut st = self.conn().prepare_cached(&sql)?;
-        let rows = st.query_map(args.as_slice(), |r| read_doc(r, ctx))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .db()
+            .query(&sql, &args)?
+            .into_iter()
+            .map(|r| read_doc(r, ctx))
+            .collect())
     }
 
     /// Every scanned document under `path`, newest scan first (its revisions).
     pub fn indexed_revisions(&self, path: &str, ctx: &str) -> Result<Vec<IndexedDocument>> {
         let sql =
             format!("SELECT {DOC_COLUMNS} {DOC_FROM} WHERE d.path = ?1 ORDER BY d.scan_seq DESC");
-        let mut st = self.conn().prepare_cached(&sql)?;
-        let rows = st.query_map([path], |r| read_doc(r, ctx))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .db()
+            .query(&sql, &[path.into()])?
+            .into_iter()
+            .map(|r| read_doc(r, ctx))
+            .collect())
     }
 
     /// Scanned documents whose SHA-256 starts with `prefix` (lower-case
@@ -415,12 +410,17 @@ impl Ledger {
         if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(Vec::new());
         }
-        let mut st = self.conn().prepare_cached(
-            "SELECT sha256 FROM index_documents WHERE sha256 >= ?1 AND sha256 < ?1 || 'g'
-             ORDER BY sha256 LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![prefix, limit as i64], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let upper = format!("{prefix}g");
+        Ok(self
+            .db()
+            .query(
+                "SELECT sha256 FROM index_documents WHERE sha256 >= ?1 AND sha256 < ?2
+                 ORDER BY sha256 LIMIT ?3",
+                &[prefix.into(), Arg::Text(&upper), (limit as u64).into()],
+            )?
+            .into_iter()
+            .filter_map(|r| r[0].text())
+            .collect())
     }
 
     /// Sequence numbers of waivers made on `sha256` or under `path`, oldest
@@ -428,61 +428,78 @@ impl Ledger {
     /// [`indexed_revisions`](Self::indexed_revisions) it reads the index as
     /// it is: call it after a method that syncs ([`Ledger::sync_index`]).
     pub fn waiver_seqs(&self, sha256: Option<&str>, path: Option<&str>) -> Result<Vec<u64>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT seq FROM index_waivers
-             WHERE (?1 IS NULL AND ?2 IS NULL) OR sha256 = ?1 OR path = ?2 ORDER BY seq",
-        )?;
-        let rows = st.query_map(params![sha256, path], |r| r.get::<_, i64>(0))?;
-        Ok(rows
-            .map(|r| r.map(|s| s.max(0) as u64))
-            .collect::<rusqlite::Result<_>>()?)
+        let sql = match (sha256, path) {
+            (None, None) => "SELECT seq FROM index_waivers ORDER BY seq",
+            (Some(_), None) => "SELECT seq FROM index_waivers WHERE sha256 = ?1 ORDER BY seq",
+            (None, Some(_)) => "SELECT seq FROM index_waivers WHERE path = ?1 ORDER BY seq",
+            (Some(_), Some(_)) => {
+                "SELECT seq FROM index_waivers WHERE sha256 = ?1 OR path = ?2 ORDER BY seq"
+            }
+        };
+        let args: Vec<Arg<'_>> = [sha256, path]
+            .into_iter()
+            .flatten()
+            .map(Arg::Text)
+            .collect();
+        Ok(self
+            .db()
+            .query(sql, &args)?
+            .into_iter()
+            .map(|r| r[0].int().unwrap_or(0).max(0) as u64)
+            .collect())
     }
 
     /// Every path a waiver was made under (read as the index is; see
     /// [`waiver_seqs`](Self::waiver_seqs)).
     pub fn waiver_paths(&self) -> Result<std::collections::HashSet<String>> {
-        let mut st = self
-            .conn()
-            .prepare_cached("SELECT DISTINCT path FROM index_waivers WHERE path IS NOT NULL")?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .db()
+            .query(
+                "SELECT DISTINCT path FROM index_waivers WHERE path IS NOT NULL",
+                &[],
+            )?
+            .into_iter()
+            .filter_map(|r| r[0].text())
+            .collect())
     }
 
     /// Documents whose review state was not computed for `ctx`, at most
     /// `limit`, as (sha256, has decisions or waivers that could matter).
     pub fn stale_reviews(&self, ctx: &str, limit: usize) -> Result<Vec<(String, bool)>> {
         self.sync_index()?;
-        let mut st = self.conn().prepare_cached(
-            "SELECT d.sha256, d.decisions > 0 OR d.waivers > 0 OR EXISTS
-                (SELECT 1 FROM index_waivers w WHERE w.path = d.path)
-             FROM index_documents d WHERE d.review_ctx IS NOT ?1 LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![ctx, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .db()
+            .query(
+                "SELECT d.sha256, d.decisions > 0 OR d.waivers > 0 OR EXISTS
+                    (SELECT 1 FROM index_waivers w WHERE w.path = d.path)
+                 FROM index_documents d WHERE d.review_ctx IS DISTINCT FROM ?1 LIMIT ?2",
+                &[ctx.into(), (limit as u64).into()],
+            )?
+            .into_iter()
+            .map(|r| (r[0].text().unwrap_or_default(), r[1].int() == Some(1)))
+            .collect())
     }
 
     /// Stores review states computed for `ctx`, all in one transaction. A
     /// row that changed since (its `last_seq` is not the one given) is left
     /// stale, to be computed again.
     pub fn set_reviews(&self, ctx: &str, states: &[(String, u64, ReviewState)]) -> Result<()> {
-        let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
-        {
-            let mut st = tx.prepare_cached(
+        let tx = Tx::begin(self.db(), true)?;
+        for (sha, last_seq, s) in states {
+            tx.db().execute(
                 "UPDATE index_documents SET review_ctx = ?1, status = ?2, waiting_for = ?3,
                     open_findings = ?4, open_block = ?5
                  WHERE sha256 = ?6 AND last_seq = ?7",
+                &[
+                    ctx.into(),
+                    Arg::Text(&s.status),
+                    s.waiting_for.as_deref().into(),
+                    s.open_findings.into(),
+                    s.open_block.into(),
+                    sha.into(),
+                    (*last_seq).into(),
+                ],
             )?;
-            for (sha, last_seq, s) in states {
-                st.execute(params![
-                    ctx,
-                    s.status,
-                    s.waiting_for,
-                    s.open_findings as i64,
-                    s.open_block as i64,
-                    sha,
-                    *last_seq as i64
-                ])?;
-            }
         }
         tx.commit()?;
         Ok(())
@@ -493,14 +510,13 @@ impl Ledger {
     /// happened to it but its scan, so its state is the path's first stage
     /// and all its findings are open. Returns how many rows were set.
     pub fn set_untouched_reviews(&self, ctx: &str, first_stage: &str) -> Result<u64> {
-        let n = self.conn().execute(
+        self.db().execute(
             "UPDATE index_documents SET review_ctx = ?1, status = 'pending', waiting_for = ?2,
                 open_findings = findings, open_block = block
-             WHERE review_ctx IS NOT ?1 AND decisions = 0 AND waivers = 0
+             WHERE review_ctx IS DISTINCT FROM ?1 AND decisions = 0 AND waivers = 0
                AND NOT EXISTS (SELECT 1 FROM index_waivers w WHERE w.path = index_documents.path)",
-            params![ctx, first_stage],
-        )?;
-        Ok(n as u64)
+            &[ctx.into(), first_stage.into()],
+        )
     }
 
     /// The index's contents derived from entries (not review states), as
@@ -515,23 +531,8 @@ impl Ledger {
             "SELECT 'waiver', seq, sha256, coalesce(path, '-'), '', '', '', '', '', '' FROM index_waivers ORDER BY seq",
             "SELECT 'state', last_seq, '', '', '', '', '', '', '', '' FROM index_state",
         ] {
-            let mut st = self.conn().prepare(sql)?;
-            let rows = st.query_map([], |r| {
-                (0..10)
-                    .map(|i| {
-                        Ok(match r.get_ref(i)? {
-                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
-                            rusqlite::types::ValueRef::Text(t) => {
-                                String::from_utf8_lossy(t).into_owned()
-                            }
-                            _ => String::new(),
-                        })
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map(|v| v.join("|"))
-            })?;
-            for r in rows {
-                out.push(r?);
+            for r in self.db().query(sql, &[])? {
+                out.push(r.iter().map(Value::show).collect::<Vec<_>>().join("|"));
             }
         }
         Ok(out)

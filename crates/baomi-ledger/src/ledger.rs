@@ -1,4 +1,5 @@
-//! The SQLite ledger: opening (checks, migrations), appending, reading.
+//! The ledger: opening (checks, migrations), appending, reading — over
+//! SQLite or PostgreSQL ([`crate::store`]).
 
 use crate::checkpoint::{Checkpoint, InclusionProof};
 use crate::checkpoints::{self, CheckpointDir};
@@ -8,10 +9,9 @@ use crate::forms::{Decision, ScanForm};
 use crate::index;
 use crate::keys::{KeyPair, PublicKey};
 use crate::merkle::{self, Frontier};
+use crate::store::{Arg, Row, SqliteStore, Store, Tx, Value};
 use baomi_core::DocumentReport;
-use rusqlite::{
-    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
-};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -104,11 +104,14 @@ pub struct NewEntry {
     pub payload: serde_json::Value,
 }
 
-/// An open review-form ledger: one SQLite connection.
+/// An open review-form ledger: one connection to SQLite (a file path) or
+/// PostgreSQL (a `postgres://` / `postgresql://` URL given as the path).
 ///
-/// Every write is one `BEGIN IMMEDIATE` transaction that reads the last
-/// entry's hash and appends after it, so any number of processes (and
-/// connections) can append at once and the chain stays linear. A `Ledger` is
+/// Every write is one transaction that locks the chain's head (SQLite's
+/// `BEGIN IMMEDIATE`, PostgreSQL's advisory lock), reads the last entry's
+/// hash and appends after it, so any number of processes (and connections,
+/// and machines for PostgreSQL) can append at once and the chain stays
+/// linear. A `Ledger` is
 /// `Send`, not `Sync`: give each thread its own, or wrap it in a `Mutex`.
 ///
 /// ```
@@ -122,7 +125,10 @@ pub struct NewEntry {
 /// ```
 #[derive(Debug)]
 pub struct Ledger {
-    conn: Connection,
+    db: Box<dyn Store>,
+    /// What `--db` said (a file, or a URL that may carry a password).
+    given: PathBuf,
+    /// The file, or the URL without password: what messages name.
     path: PathBuf,
     ledger_id: String,
     checkpoints: CheckpointDir,
@@ -201,6 +207,9 @@ impl Ledger {
     /// file to itself), so the whole opening is retried until the busy
     /// timeout has passed.
     pub fn open_with(path: &Path, opts: &OpenOptions) -> Result<Ledger> {
+        if crate::store::is_postgres_url(path) {
+            return Ledger::open_postgres(path, opts);
+        }
         let started = std::time::Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
@@ -294,14 +303,47 @@ impl Ledger {
             conn.query_row("SELECT value FROM meta WHERE key = 'ledger_id'", [], |r| {
                 r.get(0)
             })?;
+        Ok(Ledger::assemble(
+            Box::new(SqliteStore { conn }),
+            path,
+            path.to_owned(),
+            ledger_id,
+            opts,
+        ))
+    }
+
+    /// Opens (creating, if allowed and empty, or migrating) the ledger in
+    /// the PostgreSQL database named by the URL `url`.
+    fn open_postgres(url: &Path, opts: &OpenOptions) -> Result<Ledger> {
+        let text = url.to_str().unwrap_or_default();
+        let store = crate::pg::PgStore::connect(text, opts.busy_timeout)?;
+        let ledger_id = store.migrate(opts.create)?;
+        let name = PathBuf::from(store.target());
+        Ok(Ledger::assemble(
+            Box::new(store),
+            url,
+            name,
+            ledger_id,
+            opts,
+        ))
+    }
+
+    fn assemble(
+        db: Box<dyn Store>,
+        given: &Path,
+        path: PathBuf,
+        ledger_id: String,
+        opts: &OpenOptions,
+    ) -> Ledger {
         let checkpoints = CheckpointDir::new(
             opts.checkpoints
                 .clone()
-                .unwrap_or_else(|| checkpoints::default_dir(path)),
+                .unwrap_or_else(|| checkpoints::default_dir(&crate::store::local_base(given))),
         );
-        Ok(Ledger {
-            conn,
-            path: path.to_owned(),
+        Ledger {
+            db,
+            given: given.to_owned(),
+            path,
             ledger_id,
             checkpoints,
             tail: RefCell::default(),
@@ -309,7 +351,12 @@ impl Ledger {
             verify_threads: std::cell::Cell::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             ),
-        })
+        }
+    }
+
+    /// Which database this ledger is in.
+    pub fn backend(&self) -> crate::store::Backend {
+        self.db.backend()
     }
 
     /// Limits the threads [`Ledger::verify`] uses (at least 1).
@@ -326,12 +373,17 @@ impl Ledger {
         &self.checkpoints
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
+    pub(crate) fn db(&self) -> &dyn Store {
+        self.db.as_ref()
     }
 
-    /// The database file.
+    /// The database: the file, or the PostgreSQL URL, as given to `open`.
     pub fn path(&self) -> &Path {
+        &self.given
+    }
+
+    /// The database as messages name it (a URL without its password).
+    pub fn display_name(&self) -> &Path {
         &self.path
     }
 
@@ -347,22 +399,12 @@ impl Ledger {
 
     /// The number of entries.
     pub fn len(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
-        Ok(n as u64)
+        Ok(self.db().query_int("SELECT count(*) FROM entries", &[])? as u64)
     }
 
     /// True when nothing was recorded yet.
     pub fn is_empty(&self) -> Result<bool> {
         Ok(self.len()? == 0)
-    }
-
-    fn immediate(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Immediate,
-        )?)
     }
 
     /// Appends one signed entry. `payload` is stored as its RFC 8785
@@ -397,8 +439,8 @@ impl Ledger {
     ) -> Result<Unsigned> {
         check_names(kind, doc_sha256)?;
         let p = prepare(payload)?;
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let (last, prev_hash) = checked_tail(&tx, &self.path)?;
+        let tx = Tx::begin(self.db(), false)?;
+        let (last, prev_hash) = checked_tail(tx.db(), &self.path)?;
         drop(tx);
         Ok(Unsigned {
             seq: last + 1,
@@ -479,7 +521,7 @@ impl Ledger {
     fn write<T>(
         &self,
         key: &KeyPair,
-        f: impl FnOnce(&Transaction<'_>, &mut (u64, [u8; 32])) -> Result<T>,
+        f: impl FnOnce(&dyn Store, &mut (u64, [u8; 32])) -> Result<T>,
     ) -> Result<T> {
         self.write_with(Some(key), f)
     }
@@ -488,11 +530,11 @@ impl Ledger {
     fn write_with<T>(
         &self,
         key: Option<&KeyPair>,
-        f: impl FnOnce(&Transaction<'_>, &mut (u64, [u8; 32])) -> Result<T>,
+        f: impl FnOnce(&dyn Store, &mut (u64, [u8; 32])) -> Result<T>,
     ) -> Result<T> {
         self.load_tail()?;
-        let tx = self.immediate()?;
-        let mut link = checked_tail(&tx, &self.path)?;
+        let tx = Tx::begin(self.db(), true)?;
+        let mut link = checked_tail(tx.db(), &self.path)?;
         let known = self.tail.borrow().checkpoint_size;
         if link.0 < known {
             return Err(LedgerError::BehindCheckpoint {
@@ -503,8 +545,8 @@ impl Ledger {
             });
         }
         let before = link.0;
-        let out = f(&tx, &mut link)?;
-        index::catch_up(&tx)?;
+        let out = f(tx.db(), &mut link)?;
+        index::catch_up(tx.db())?;
         tx.commit()?;
         if let Some(key) = key.filter(|_| link.0 > before) {
             self.checkpoint_after_append(key);
@@ -580,9 +622,9 @@ impl Ledger {
     /// for every command that shows entries (`baomi review list/show`);
     /// [`Ledger::verify`] checks everything.
     pub fn check_tail(&self) -> Result<()> {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        checked_tail(&tx, &self.path)?;
-        tx.finish()?;
+        let tx = Tx::begin(self.db(), false)?;
+        checked_tail(tx.db(), &self.path)?;
+        tx.commit()?;
         self.frontier_against_checkpoints().map(|_| ())
     }
 
@@ -660,7 +702,15 @@ impl Ledger {
         key: &KeyPair,
     ) -> Result<Recorded> {
         self.write(key, |tx, link| {
-            record_scan_in(tx, link, report, rules_fingerprint, moved_to, key)
+            record_scan_in(
+                tx,
+                &self.path,
+                link,
+                report,
+                rules_fingerprint,
+                moved_to,
+                key,
+            )
         })
     }
 
@@ -674,7 +724,7 @@ impl Ledger {
         self.write(key, |tx, link| {
             reports
                 .iter()
-                .map(|r| record_scan_in(tx, link, r, rules_fingerprint, None, key))
+                .map(|r| record_scan_in(tx, &self.path, link, r, rules_fingerprint, None, key))
                 .collect()
         })
     }
@@ -694,20 +744,20 @@ impl Ledger {
 
     /// The scan entry for this content and rule set, if recorded.
     pub fn find_scan(&self, sha256: &str, rules_fingerprint: &str) -> Result<Option<Entry>> {
-        find_scan_in(&self.conn, sha256, Some(rules_fingerprint))
+        find_scan_in(self.db(), sha256, Some(rules_fingerprint))
     }
 
     /// The latest scan entry of this content under any rule set.
     pub fn latest_scan(&self, sha256: &str) -> Result<Option<Entry>> {
-        find_scan_in(&self.conn, sha256, None)
+        find_scan_in(self.db(), sha256, None)
     }
 
     /// One entry by sequence number.
     pub fn entry(&self, seq: u64) -> Result<Option<Entry>> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?;
-        let raw = st.query_row([seq as i64], RawRow::read).optional()?;
+        let raw = self
+            .db()
+            .query_row(&format!("{SELECT} WHERE seq = ?1"), &[seq.into()])?
+            .map(RawRow::read);
         raw.map(RawRow::into_entry).transpose()
     }
 
@@ -729,10 +779,10 @@ impl Ledger {
     /// `Entry::payload` (left `Null`; `payload_bytes` hold it): for a
     /// reader that parses the payload into its own type, or has it cached.
     pub fn verified_entry_unparsed(&self, seq: u64) -> Result<Entry> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?;
-        let raw = st.query_row([seq as i64], RawRow::read).optional()?;
+        let raw = self
+            .db()
+            .query_row(&format!("{SELECT} WHERE seq = ?1"), &[seq.into()])?
+            .map(RawRow::read);
         let e = raw
             .ok_or_else(|| LedgerError::EntryInvalid {
                 path: self.path.clone(),
@@ -750,7 +800,7 @@ impl Ledger {
     pub fn verified_entries_of(&self, sha256: &str, kind: &str) -> Result<Vec<Entry>> {
         let out = self.query_entries(
             &format!("{SELECT} WHERE doc_sha256 = ?1 AND kind = ?2 ORDER BY seq"),
-            &[&sha256, &kind],
+            &[sha256.into(), kind.into()],
         )?;
         for e in &out {
             self.check_entry(e)?;
@@ -789,7 +839,7 @@ impl Ledger {
     pub fn entries_for_document(&self, sha256: &str) -> Result<Vec<Entry>> {
         self.query_entries(
             &format!("{SELECT} WHERE doc_sha256 = ?1 ORDER BY seq"),
-            &[&sha256],
+            &[sha256.into()],
         )
     }
 
@@ -798,45 +848,58 @@ impl Ledger {
     pub fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<Entry>> {
         self.query_entries(
             &format!("{SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
-            &[&(after as i64), &(limit as i64)],
+            &[after.into(), (limit as u64).into()],
         )
     }
 
-    fn query_entries(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Entry>> {
-        let mut st = self.conn.prepare_cached(sql)?;
-        let rows = st.query_map(args, RawRow::read)?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(r?.into_entry()?);
-        }
-        Ok(out)
+    fn query_entries(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Entry>> {
+        self.db()
+            .query(sql, args)?
+            .into_iter()
+            .map(|r| RawRow::read(r).into_entry())
+            .collect()
     }
 
     /// Reads raw rows in order (verification reads them this way so that a
     /// malformed row is reported, not an error).
     pub(crate) fn for_each_raw(&self, mut f: impl FnMut(RawRow) -> Result<bool>) -> Result<()> {
-        // One read transaction: a consistent snapshot even while others append.
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        {
-            let mut st = tx.prepare(&format!("{SELECT} ORDER BY seq"))?;
-            let mut rows = st.query([])?;
-            while let Some(row) = rows.next()? {
-                if !f(RawRow::read(row)?)? {
-                    break;
+        // One read transaction: a consistent snapshot even while others
+        // append; read in pages by seq so that memory stays bounded.
+        const PAGE: i64 = 2_000;
+        let tx = Tx::begin(self.db(), false)?;
+        let mut after = i64::MIN;
+        'pages: loop {
+            let rows = tx.db().query(
+                &format!("{SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+                &[Arg::Int(after), Arg::Int(PAGE)],
+            )?;
+            let full = rows.len() as i64 == PAGE;
+            for row in rows {
+                let raw = RawRow::read(row);
+                after = raw.seq;
+                if !f(raw)? {
+                    break 'pages;
                 }
             }
+            if !full {
+                break;
+            }
         }
-        tx.finish()?;
+        tx.commit()?;
         Ok(())
     }
 
     /// Raw rows after `seq`, in order (incremental verification).
     pub(crate) fn raw_rows_after(&self, seq: u64) -> Result<Vec<RawRow>> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE seq > ?1 ORDER BY seq"))?;
-        let rows = st.query_map([seq as i64], RawRow::read)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .db()
+            .query(
+                &format!("{SELECT} WHERE seq > ?1 ORDER BY seq"),
+                &[seq.into()],
+            )?
+            .into_iter()
+            .map(RawRow::read)
+            .collect())
     }
 
     /// The hashes of the first `size` entries (all when `None`), in order.
@@ -850,17 +913,15 @@ impl Ledger {
 
     /// The stored hashes of the entries after `seq`, in order.
     fn hashes_after(&self, seq: u64) -> Result<Vec<merkle::Hash>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT seq, hash FROM entries WHERE seq > ?1 ORDER BY seq")?;
-        let mut rows = st.query([seq as i64])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let seq = r.get::<_, i64>(0)?.max(0) as u64;
-            let h = r
-                .get_ref(1)?
-                .as_bytes()
-                .ok()
+        let rows = self.db().query(
+            "SELECT seq, hash FROM entries WHERE seq > ?1 ORDER BY seq",
+            &[seq.into()],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq = r[0].int().unwrap_or(0).max(0) as u64;
+            let h = r[1]
+                .bytes()
                 .and_then(crate::unhex::<32>)
                 .ok_or(LedgerError::Malformed {
                     seq,
@@ -915,8 +976,12 @@ impl Ledger {
     }
 
     /// Runs SQLite's `PRAGMA quick_check` again (it already ran on open).
+    /// A PostgreSQL server checks its own pages: nothing to do there.
     pub fn quick_check(&self) -> Result<()> {
-        quick_check(&self.conn, &self.path)
+        match self.db.sqlite() {
+            Some(conn) => quick_check(conn, &self.path),
+            None => Ok(()),
+        }
     }
 }
 
@@ -976,13 +1041,16 @@ pub(crate) struct RawRow {
 }
 
 impl RawRow {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
-        let seq = row.get::<_, i64>(0)?;
+    /// A row of [`SELECT`]. A seq that is not an integer (only possible
+    /// after tampering) reads as 0, which `parse` reports.
+    pub(crate) fn read(row: Row) -> RawRow {
+        let mut it = row.into_iter();
+        let seq = it.next().and_then(|v| v.int()).unwrap_or(0);
         let mut cols: [Option<Vec<u8>>; 9] = Default::default();
-        for (i, c) in cols.iter_mut().enumerate() {
-            *c = row.get_ref(i + 1)?.as_bytes().ok().map(<[u8]>::to_vec);
+        for (c, v) in cols.iter_mut().zip(it) {
+            *c = v.into_bytes();
         }
-        Ok(RawRow { seq, cols })
+        RawRow { seq, cols }
     }
 
     /// Parses the row; the error names the malformed column.
@@ -1084,7 +1152,7 @@ impl Unsigned {
 
 /// Inserts prepared payloads after `link` (one batch, one transaction).
 fn append_prepared(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     link: &mut (u64, [u8; 32]),
     heads: Vec<(String, String)>,
     prepared: Vec<Prepared>,
@@ -1158,14 +1226,10 @@ fn entry_problem(e: &Entry) -> Option<String> {
 /// parse, hash to its stored hash, carry a valid signature by the key it
 /// names, and be numbered as the count of entries (none removed). A tail
 /// that fails is never extended: the new entry would sign a broken chain.
-fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
+fn checked_tail(tx: &dyn Store, path: &Path) -> Result<(u64, [u8; 32])> {
     let raw = tx
-        .query_row(
-            &format!("{SELECT} ORDER BY seq DESC LIMIT 1"),
-            [],
-            RawRow::read,
-        )
-        .optional()?;
+        .query_row(&format!("{SELECT} ORDER BY seq DESC LIMIT 1"), &[])?
+        .map(RawRow::read);
     let Some(raw) = raw else {
         return Ok((0, GENESIS_PREV_HASH));
     };
@@ -1184,11 +1248,10 @@ fn checked_tail(tx: &Transaction<'_>, path: &Path) -> Result<(u64, [u8; 32])> {
         let before: Option<Vec<u8>> = tx
             .query_row(
                 "SELECT hash FROM entries WHERE seq = ?1",
-                [seq as i64 - 1],
-                |r| Ok(r.get_ref(0)?.as_bytes().ok().map(<[u8]>::to_vec)),
-            )
-            .optional()?
-            .flatten();
+                &[Arg::Int(seq as i64 - 1)],
+            )?
+            .and_then(|r| r.into_iter().next())
+            .and_then(Value::into_bytes);
         let linked = before
             .and_then(|b| crate::unhex::<32>(&b))
             .is_some_and(|h| h == e.prev_hash);
@@ -1299,7 +1362,7 @@ fn prepare_all(payloads: Vec<serde_json::Value>) -> Result<Vec<Prepared>> {
 /// Seals a prepared entry after `link` (last seq and hash), inserts it and
 /// moves `link` on to it.
 fn insert_prepared(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     link: &mut (u64, [u8; 32]),
     kind: &str,
     doc_sha256: &str,
@@ -1333,47 +1396,71 @@ fn seal_after(
     )
 }
 
-fn insert_row(tx: &Transaction<'_>, e: &Entry) -> Result<()> {
-    let mut st = tx.prepare_cached(
-        "INSERT INTO entries (seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
+pub(crate) fn insert_row(tx: &dyn Store, e: &Entry) -> Result<()> {
     // Canonical JSON is valid UTF-8 (checked in `prepare`): stored as TEXT.
     let payload_text = std::str::from_utf8(&e.payload_bytes).unwrap_or_default();
-    st.execute(params![
-        e.seq as i64,
-        e.kind,
-        e.doc_sha256,
-        payload_text,
-        e.key_id,
+    let (pk, sig, prev, hash) = (
         crate::hex(&e.public_key),
         crate::hex(&e.signature),
         crate::hex(&e.prev_hash),
         crate::hex(&e.hash),
-        e.recorded_at,
-    ])?;
+    );
+    tx.execute(
+        "INSERT INTO entries (seq, kind, doc_sha256, payload, key_id, public_key, signature, prev_hash, hash, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        &[
+            e.seq.into(),
+            Arg::Text(&e.kind),
+            Arg::Text(&e.doc_sha256),
+            Arg::Text(payload_text),
+            Arg::Text(&e.key_id),
+            Arg::Text(&pk),
+            Arg::Text(&sig),
+            Arg::Text(&prev),
+            Arg::Text(&hash),
+            Arg::Text(&e.recorded_at),
+        ],
+    )?;
     Ok(())
 }
 
+/// The newest scan of `sha256` (under the rule set `fingerprint`, if
+/// given). The rule set is matched here rather than in SQL, so that the
+/// same statement runs on every backend; a document has few scans. A
+/// payload that is not JSON is not a match (verification reports it).
 fn find_scan_in(
-    conn: &Connection,
+    conn: &dyn Store,
     sha256: &str,
     fingerprint: Option<&str>,
 ) -> Result<Option<Entry>> {
-    let sql = format!(
-        "{SELECT} WHERE doc_sha256 = ?1 AND kind = 'scan'
-           AND (?2 IS NULL OR (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.rules_fingerprint') END) = ?2)
-         ORDER BY seq DESC LIMIT 1"
-    );
-    let mut st = conn.prepare_cached(&sql)?;
-    let raw = st
-        .query_row(params![sha256, fingerprint], RawRow::read)
-        .optional()?;
-    raw.map(RawRow::into_entry).transpose()
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(default)]
+        rules_fingerprint: Option<String>,
+    }
+    let rows = conn.query(
+        &format!("{SELECT} WHERE doc_sha256 = ?1 AND kind = 'scan' ORDER BY seq DESC"),
+        &[sha256.into()],
+    )?;
+    for row in rows {
+        let raw = RawRow::read(row);
+        let matches = match fingerprint {
+            None => true,
+            Some(fp) => raw.cols[2]
+                .as_deref()
+                .and_then(|p| serde_json::from_slice::<Head>(p).ok())
+                .is_some_and(|h| h.rules_fingerprint.as_deref() == Some(fp)),
+        };
+        if matches {
+            return raw.into_entry().map(Some);
+        }
+    }
+    Ok(None)
 }
 
 fn record_scan_in(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
+    path: &Path,
     link: &mut (u64, [u8; 32]),
     report: &DocumentReport,
     fingerprint: &str,
@@ -1386,7 +1473,7 @@ fn record_scan_in(
             // The earlier record counts only if it is sound.
             if let Some(detail) = entry_problem(&e) {
                 return Err(LedgerError::EntryInvalid {
-                    path: tx.path().map(PathBuf::from).unwrap_or_default(),
+                    path: path.to_owned(),
                     seq: e.seq,
                     detail: format!("{detail}; it is the earlier record of this scan"),
                 });

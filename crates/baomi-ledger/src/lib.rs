@@ -44,6 +44,7 @@
 
 pub mod checkpoint;
 pub mod checkpoints;
+mod copy;
 pub mod entry;
 mod error;
 pub mod export;
@@ -54,12 +55,15 @@ mod ledger;
 pub mod merkle;
 pub mod monitor;
 mod netfs;
+mod pg;
+pub mod store;
 pub mod trust;
 mod verify;
 pub mod witness;
 
 pub use checkpoint::{Checkpoint, InclusionProof};
 pub use checkpoints::CheckpointDir;
+pub use copy::Copied;
 pub use entry::Entry;
 pub use error::{LedgerError, Result};
 pub use forms::{Conclusion, Decision, Reason, ScanForm};
@@ -70,6 +74,8 @@ pub use keys::{
 pub use ledger::{Ledger, NewEntry, OpenOptions, Recorded, Unsigned, APPLICATION_ID, DEFAULT_DB};
 pub use monitor::{spawn_monitor, spawn_monitor_watching, Health, Integrity, MonitorTimes};
 pub use netfs::network_filesystem;
+pub use pg::redact as redact_url;
+pub use store::{is_postgres_url, local_base, shown, Backend};
 pub use trust::{Role, Signer, Trust, TrustWatch};
 pub use verify::{
     required_role, CheckpointsChecked, Problem, ProblemKind, VerifyCursor, VerifyReport,

@@ -552,11 +552,13 @@ impl Ledger {
 
     /// The public key of a key id that signed some entry.
     pub fn public_key_of(&self, key_id: &str) -> Result<Option<PublicKey>> {
-        let pk: Option<String> = rusqlite::OptionalExtension::optional(self.conn().query_row(
-            "SELECT public_key FROM entries WHERE key_id = ?1 LIMIT 1",
-            [key_id],
-            |r| r.get(0),
-        ))?;
+        let pk: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT public_key FROM entries WHERE key_id = ?1 LIMIT 1",
+                &[key_id.into()],
+            )?
+            .and_then(|r| r.first().and_then(|v| v.text()));
         Ok(pk
             .and_then(|h| crate::unhex::<32>(h.as_bytes()))
             .and_then(|b| PublicKey::from_bytes(&b))

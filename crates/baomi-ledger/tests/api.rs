@@ -1,4 +1,8 @@
-//! The library API the daemon and the web UI build on.
+//! The library API the daemon and the web UI build on, on every backend
+//! (SQLite and a real PostgreSQL server; see `support`).
+
+mod support;
+use support::{Backend, TestDb};
 
 use baomi_core::{Coverage, DocumentReport, Scanner, Verdict};
 use baomi_ledger::entry::canonical_bytes;
@@ -21,10 +25,9 @@ fn scanned(text: &str, sha: &str) -> DocumentReport {
     r
 }
 
-#[test]
-fn record_scan_is_idempotent_and_supersedes_across_rule_sets() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+fn record_scan_is_idempotent_and_supersedes_across_rule_sets(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     let a = scanned("本文件为机密★5年。", &"a".repeat(64));
     let b = scanned("各单位：请按时报送。", &"b".repeat(64));
@@ -80,10 +83,9 @@ fn record_scan_is_idempotent_and_supersedes_across_rule_sets() {
     assert!(ledger.verify(None).unwrap().ok());
 }
 
-#[test]
-fn unreadable_documents_are_recorded_every_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+fn unreadable_documents_are_recorded_every_time(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     let failed = DocumentReport::failed("locked.docx", "", "permission denied");
     assert!(!ledger.record_scan(&failed, "r", &key).unwrap().duplicate);
@@ -119,10 +121,9 @@ fn the_matched_secret_never_reaches_the_database_file() {
     assert!(has("机*★*年"));
 }
 
-#[test]
-fn batches_are_all_or_nothing_and_keep_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+fn batches_are_all_or_nothing_and_keep_the_chain(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     let items = |n: usize| {
         (0..n)
@@ -139,26 +140,28 @@ fn batches_are_all_or_nothing_and_keep_the_chain() {
     assert!(out.windows(2).all(|w| w[1].prev_hash == w[0].hash));
     // A failure in the middle of a batch (here: a trigger refusing the
     // second insert) leaves nothing of it behind.
-    rusqlite::Connection::open(dir.path().join("l.db"))
-        .unwrap()
-        .execute_batch(
-            "CREATE TRIGGER fail_602 BEFORE INSERT ON entries WHEN NEW.seq = 602
-             BEGIN SELECT RAISE(ABORT, 'disk full, say'); END;",
-        )
-        .unwrap();
+    let fail_at = |seq: u64, msg: &str| {
+        match b {
+        Backend::Sqlite => format!(
+            "DROP TRIGGER IF EXISTS fail_at;
+             CREATE TRIGGER fail_at BEFORE INSERT ON entries WHEN NEW.seq = {seq}
+             BEGIN SELECT RAISE(ABORT, '{msg}'); END;"
+        ),
+        Backend::Postgres => format!(
+            "CREATE OR REPLACE FUNCTION fail_at() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.seq = {seq} THEN RAISE EXCEPTION '{msg}'; END IF; RETURN NEW; END $$;
+             DROP TRIGGER IF EXISTS fail_at ON entries;
+             CREATE TRIGGER fail_at BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION fail_at();"
+        ),
+    }
+    };
+    t.try_sql(&fail_at(602, "disk full, say")).unwrap();
     let err = ledger.append_batch(items(3), &key).unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
     assert_eq!(ledger.len().unwrap(), 600);
     // The same in a large batch, where a separate thread signs while this
     // one inserts: the failure stops both, and nothing is left behind.
-    rusqlite::Connection::open(dir.path().join("l.db"))
-        .unwrap()
-        .execute_batch(
-            "DROP TRIGGER fail_602;
-             CREATE TRIGGER fail_900 BEFORE INSERT ON entries WHEN NEW.seq = 900
-             BEGIN SELECT RAISE(ABORT, 'disk full again'); END;",
-        )
-        .unwrap();
+    t.try_sql(&fail_at(900, "disk full again")).unwrap();
     let err = ledger.append_batch(items(2000), &key).unwrap_err();
     assert!(err.to_string().contains("disk full again"), "{err}");
     assert_eq!(ledger.len().unwrap(), 600);
@@ -168,32 +171,27 @@ fn batches_are_all_or_nothing_and_keep_the_chain() {
     assert!(ledger.verify(None).unwrap().ok());
 }
 
-#[test]
-fn newer_schema_and_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("l.db");
-    let id = Ledger::open(&db).unwrap().ledger_id().to_owned();
+fn newer_schema_and_reopen(b: Backend) {
+    let t = TestDb::new(b);
+    let id = t.open().ledger_id().to_owned();
     // Reopening keeps the identity (no second migration).
-    assert_eq!(Ledger::open(&db).unwrap().ledger_id(), id);
-    assert_eq!(
-        Ledger::open(&db).unwrap().origin(),
-        format!("baomi.ledger/{id}")
-    );
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute_batch("PRAGMA user_version = 99")
-        .unwrap();
-    let err = Ledger::open(&db).unwrap_err();
+    assert_eq!(t.open().ledger_id(), id);
+    assert_eq!(t.open().origin(), format!("baomi.ledger/{id}"));
+    t.try_sql(match b {
+        Backend::Sqlite => "PRAGMA user_version = 99",
+        Backend::Postgres => "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+    })
+    .unwrap();
+    let err = t.try_open().unwrap_err();
     assert!(
         matches!(err, LedgerError::NewerSchema { found: 99, .. }),
         "{err}"
     );
 }
 
-#[test]
-fn appended_payload_equals_what_readers_see() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+fn appended_payload_equals_what_readers_see(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     for p in [
         serde_json::json!({"b": 1.0, "a": [1e21, 0.1, -0.0], "big": 9007199254740993u64}),
@@ -208,10 +206,9 @@ fn appended_payload_equals_what_readers_see() {
     assert!(ledger.verify(None).unwrap().ok());
 }
 
-#[test]
-fn odd_kinds_and_document_hashes_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+fn odd_kinds_and_document_hashes_are_refused(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     for (kind, doc) in [
         ("", ""),
@@ -233,3 +230,12 @@ fn odd_kinds_and_document_hashes_are_refused() {
         .append("work-note2", &"a".repeat(64), serde_json::json!({}), &key)
         .unwrap();
 }
+
+both!(
+    record_scan_is_idempotent_and_supersedes_across_rule_sets,
+    unreadable_documents_are_recorded_every_time,
+    batches_are_all_or_nothing_and_keep_the_chain,
+    appended_payload_equals_what_readers_see,
+    odd_kinds_and_document_hashes_are_refused,
+    newer_schema_and_reopen,
+);

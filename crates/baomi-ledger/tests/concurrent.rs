@@ -1,23 +1,25 @@
-//! Several connections appending at once keep one linear, valid chain.
+//! Several connections appending at once keep one linear, valid chain, on
+//! every backend.
 
+mod support;
 use baomi_ledger::{KeyPair, Ledger};
 use std::sync::Barrier;
+use support::{Backend, TestDb};
 
-#[test]
-fn four_writers_thousand_entries_each() {
+fn four_writers_thousand_entries_each(b: Backend) {
     const WRITERS: usize = 4;
     const EACH: usize = 1000;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("baomi.db");
+    let t = TestDb::new(b);
+    let (db, opts) = (t.db.clone(), t.options());
     let barrier = Barrier::new(WRITERS);
     let start = std::time::Instant::now();
     std::thread::scope(|s| {
         for w in 0..WRITERS {
-            let (db, barrier) = (&db, &barrier);
+            let (db, barrier, opts) = (&db, &barrier, &opts);
             s.spawn(move || {
                 // Each writer opens its own connection, as separate processes
                 // would; the first ones race to create and migrate the file.
-                let opened = Ledger::open(db);
+                let opened = Ledger::open_with(db, opts);
                 let key = KeyPair::generate().unwrap();
                 // Wait before unwrapping: a writer that failed to open must
                 // fail the test, not leave the others waiting forever.
@@ -37,7 +39,7 @@ fn four_writers_thousand_entries_each() {
         WRITERS * EACH,
         start.elapsed()
     );
-    let ledger = Ledger::open_existing(&db).unwrap();
+    let ledger = t.open_existing().unwrap();
     assert_eq!(ledger.len().unwrap(), (WRITERS * EACH) as u64);
     let r = ledger.verify(None).unwrap();
     assert!(r.ok(), "{:?}", r.problem);
@@ -55,12 +57,10 @@ fn four_writers_thousand_entries_each() {
     }
 }
 
-#[test]
-fn concurrent_record_scan_is_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("baomi.db");
+fn concurrent_record_scan_is_exactly_once(b: Backend) {
+    let t = TestDb::new(b);
     let key = KeyPair::generate().unwrap();
-    Ledger::open(&db).unwrap();
+    t.open();
     let report = baomi_core::DocumentReport {
         path: "a.txt".into(),
         sha256: "ab".repeat(32),
@@ -75,7 +75,7 @@ fn concurrent_record_scan_is_exactly_once() {
         let hs: Vec<_> = (0..4)
             .map(|_| {
                 s.spawn(|| {
-                    let l = Ledger::open(&db).unwrap();
+                    let l = t.open();
                     (0..20)
                         .map(|_| l.record_scan(&report, "fp", &key).unwrap())
                         .collect::<Vec<_>>()
@@ -86,5 +86,10 @@ fn concurrent_record_scan_is_exactly_once() {
     });
     assert_eq!(results.iter().filter(|r| !r.duplicate).count(), 1);
     assert!(results.iter().all(|r| r.seq == 1));
-    assert_eq!(Ledger::open(&db).unwrap().len().unwrap(), 1);
+    assert_eq!(t.open().len().unwrap(), 1);
 }
+
+both!(
+    four_writers_thousand_entries_each,
+    concurrent_record_scan_is_exactly_once
+);

@@ -3,6 +3,9 @@
 //! the appends (and by several connections), it equals the index rebuilt
 //! from the entries.
 
+mod support;
+use support::{Backend, TestDb};
+
 use baomi_core::{Coverage, DocumentReport, Verdict};
 use baomi_ledger::{DocumentQuery, KeyPair, Ledger, NewEntry};
 use serde_json::json;
@@ -105,13 +108,11 @@ fn random_mix(ledger: &Ledger, other: &Ledger, rng: &mut Rng, steps: usize) {
     }
 }
 
-#[test]
-fn rebuilt_index_equals_the_incrementally_maintained_one() {
+fn rebuilt_index_equals_the_incrementally_maintained_one(b: Backend) {
     for seed in [1u64, 7, 0x5eed, 2026] {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("baomi.db");
-        let ledger = Ledger::open(&db).unwrap();
-        let other = Ledger::open(&db).unwrap();
+        let t = TestDb::new(b);
+        let ledger = t.open();
+        let other = t.open();
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         random_mix(&ledger, &other, &mut rng, 300);
         let incremental = ledger.index_dump().unwrap();
@@ -131,10 +132,9 @@ fn rebuilt_index_equals_the_incrementally_maintained_one() {
     }
 }
 
-#[test]
-fn queue_pages_filter_in_sql_and_revisions_are_superseded() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("baomi.db")).unwrap();
+fn queue_pages_filter_in_sql_and_revisions_are_superseded(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
     let key = KeyPair::generate().unwrap();
     let scan = |doc: u64, path: &str, verdict: &str| {
         ledger
@@ -219,3 +219,8 @@ fn queue_pages_filter_in_sql_and_revisions_are_superseded() {
     let stale = ledger.stale_reviews("ctx", 1000).unwrap();
     assert_eq!(stale, vec![(sha(5), true)]);
 }
+
+both!(
+    rebuilt_index_equals_the_incrementally_maintained_one,
+    queue_pages_filter_in_sql_and_revisions_are_superseded
+);

@@ -1,6 +1,11 @@
-//! The tampering suite: real SQLite files on disk, edited behind the
-//! ledger's back with plain SQL, and `verify` must name the first bad entry
-//! and why.
+//! The tampering suite: real SQLite files on disk and real PostgreSQL
+//! databases, edited behind the ledger's back with plain SQL, and `verify`
+//! must name the first bad entry and why. Tests that edit with SQLite-only
+//! means (re-signing rows through rusqlite, corrupting file pages) run on
+//! SQLite; the rest run on both backends.
+
+mod support;
+use support::{Backend, TestDb};
 
 use baomi_core::{Coverage, DocumentReport, Verdict};
 use baomi_ledger::entry::{entry_hash, signed_message};
@@ -12,7 +17,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    t: TestDb,
     db: PathBuf,
     scanner: KeyPair,
     officer: KeyPair,
@@ -32,13 +37,24 @@ fn report(i: usize, verdict: Verdict) -> DocumentReport {
     }
 }
 
-/// A ledger of 5 scans and a decision on document 2 (6 entries).
+/// A ledger of 5 scans and a decision on document 2 (6 entries), in SQLite.
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("baomi.db");
+    fixture_on(Backend::Sqlite)
+}
+
+impl Fixture {
+    fn open(&self) -> Ledger {
+        self.t.open_existing().unwrap()
+    }
+}
+
+/// The same ledger on `backend`.
+fn fixture_on(backend: Backend) -> Fixture {
+    let t = TestDb::new(backend);
+    let db = t.db.clone();
     let scanner = KeyPair::generate().unwrap();
     let officer = KeyPair::generate().unwrap();
-    let ledger = Ledger::open(&db).unwrap();
+    let ledger = t.open();
     for i in 0..5 {
         let v = if i % 2 == 0 {
             Verdict::Clear
@@ -80,7 +96,7 @@ fn fixture() -> Fixture {
         public_key: None,
     });
     Fixture {
-        _dir: dir,
+        t,
         db,
         scanner,
         officer,
@@ -100,16 +116,15 @@ fn raw(db: &Path) -> Connection {
 }
 
 fn first_problem(f: &Fixture) -> (u64, ProblemKind, String) {
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let ledger = f.open();
     let r = ledger.verify(Some(&f.trust)).unwrap();
     let p = r.problem.expect("verify must find the tampering");
     (p.seq, p.kind, p.detail)
 }
 
-#[test]
-fn untouched_ledger_verifies() {
-    let f = fixture();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+fn untouched_ledger_verifies(b: Backend) {
+    let f = fixture_on(b);
+    let ledger = f.open();
     let r = ledger.verify(Some(&f.trust)).unwrap();
     assert!(r.ok(), "{:?}", r.problem);
     assert_eq!((r.total, r.verified), (6, 6));
@@ -117,26 +132,28 @@ fn untouched_ledger_verifies() {
     assert_eq!(r.signers[f.officer.key_id()], 1);
 }
 
-#[test]
-fn triggers_refuse_in_place_edits() {
-    let f = fixture();
-    let c = Connection::open(&f.db).unwrap();
-    let err = c
-        .execute("UPDATE entries SET kind = 'x' WHERE seq = 1", [])
-        .unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
-    assert!(c.execute("DELETE FROM entries WHERE seq = 1", []).is_err());
+fn triggers_refuse_in_place_edits(b: Backend) {
+    let f = fixture_on(b);
+    let err =
+        f.t.try_sql("UPDATE entries SET kind = 'x' WHERE seq = 1")
+            .unwrap_err();
+    assert!(err.contains("append-only"), "{err}");
+    let err =
+        f.t.try_sql("DELETE FROM entries WHERE seq = 1")
+            .unwrap_err();
+    assert!(err.contains("append-only"), "{err}");
+    if b == Backend::Postgres {
+        let err = f.t.try_sql("TRUNCATE entries").unwrap_err();
+        assert!(err.contains("append-only"), "{err}");
+    }
+    assert!(f.open().verify(Some(&f.trust)).unwrap().ok());
 }
 
-#[test]
-fn changed_payload_byte() {
-    let f = fixture();
-    raw(&f.db)
-        .execute(
-            "UPDATE entries SET payload = replace(payload, '\"verdict\":\"withhold\"', '\"verdict\":\"clear\"') WHERE seq = 4",
-            [],
-        )
-        .unwrap();
+fn changed_payload_byte(b: Backend) {
+    let f = fixture_on(b);
+    f.t.tamper(
+        "UPDATE entries SET payload = replace(payload, '\"verdict\":\"withhold\"', '\"verdict\":\"clear\"') WHERE seq = 4",
+    );
     let (seq, kind, detail) = first_problem(&f);
     assert_eq!((seq, kind), (4, ProblemKind::ContentChanged), "{detail}");
     assert!(detail.contains("payload"));
@@ -155,27 +172,21 @@ fn changed_payload_with_recomputed_hash_fails_the_signature() {
     assert_eq!((seq, kind), (3, ProblemKind::SignatureInvalid));
 }
 
-#[test]
-fn swapped_pair_of_entries() {
-    let f = fixture();
-    let c = raw(&f.db);
-    c.execute_batch(
+fn swapped_pair_of_entries(b: Backend) {
+    let f = fixture_on(b);
+    f.t.tamper(
         "UPDATE entries SET seq = -2 WHERE seq = 2;
          UPDATE entries SET seq = 2 WHERE seq = 3;
-         UPDATE entries SET seq = 3 WHERE seq = -2;",
-    )
-    .unwrap();
+         UPDATE entries SET seq = 3 WHERE seq = -2",
+    );
     let (seq, kind, _) = first_problem(&f);
     assert_eq!(seq, 2);
     assert_eq!(kind, ProblemKind::ContentChanged);
 }
 
-#[test]
-fn deleted_middle_entry() {
-    let f = fixture();
-    raw(&f.db)
-        .execute("DELETE FROM entries WHERE seq = 3", [])
-        .unwrap();
+fn deleted_middle_entry(b: Backend) {
+    let f = fixture_on(b);
+    f.t.tamper("DELETE FROM entries WHERE seq = 3");
     let (seq, kind, detail) = first_problem(&f);
     assert_eq!((seq, kind), (4, ProblemKind::SequenceGap));
     assert!(detail.contains("expected entry 3"), "{detail}");
@@ -193,17 +204,14 @@ fn deleted_middle_entry_and_renumbered() {
     assert_eq!((seq, kind), (3, ProblemKind::ContentChanged));
 }
 
-#[test]
-fn truncated_tail_is_caught_by_the_automatic_checkpoints() {
-    let f = fixture();
+fn truncated_tail_is_caught_by_the_automatic_checkpoints(b: Backend) {
+    let f = fixture_on(b);
     let cp = {
-        let ledger = Ledger::open_existing(&f.db).unwrap();
+        let ledger = f.open();
         Checkpoint::parse(&ledger.head(&f.scanner).unwrap().to_text()).unwrap()
     };
-    raw(&f.db)
-        .execute("DELETE FROM entries WHERE seq >= 5", [])
-        .unwrap();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    f.t.tamper("DELETE FROM entries WHERE seq >= 5");
+    let ledger = f.open();
     // The appends left checkpoints beside the database: plain verify sees the cut.
     let p = ledger.verify(Some(&f.trust)).unwrap().problem.unwrap();
     assert_eq!((p.seq, p.kind), (5, ProblemKind::Truncated), "{p}");
@@ -229,18 +237,12 @@ fn truncated_tail_is_caught_by_the_automatic_checkpoints() {
     assert!(p.detail.contains("only 4"), "{}", p.detail);
 }
 
-#[test]
-fn truncation_names_the_first_missing_entry_not_the_checkpoint_size() {
-    let f = fixture();
-    let cp = Ledger::open_existing(&f.db)
-        .unwrap()
-        .head(&f.scanner)
-        .unwrap();
+fn truncation_names_the_first_missing_entry_not_the_checkpoint_size(b: Backend) {
+    let f = fixture_on(b);
+    let cp = f.open().head(&f.scanner).unwrap();
     assert_eq!(cp.size, 6);
-    raw(&f.db)
-        .execute("DELETE FROM entries WHERE seq >= 4", [])
-        .unwrap();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    f.t.tamper("DELETE FROM entries WHERE seq >= 4");
+    let ledger = f.open();
     let r = ledger.verify_with(Some(&f.trust), Some(&cp)).unwrap();
     let p = r.problem.unwrap();
     assert_eq!((p.seq, p.kind), (4, ProblemKind::Truncated), "{p}");
@@ -251,15 +253,10 @@ fn truncation_names_the_first_missing_entry_not_the_checkpoint_size() {
     );
 
     // One entry short: that entry, by its number.
-    let f = fixture();
-    let cp = Ledger::open_existing(&f.db)
-        .unwrap()
-        .head(&f.scanner)
-        .unwrap();
-    raw(&f.db)
-        .execute("DELETE FROM entries WHERE seq = 6", [])
-        .unwrap();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let f = fixture_on(b);
+    let cp = f.open().head(&f.scanner).unwrap();
+    f.t.tamper("DELETE FROM entries WHERE seq = 6");
+    let ledger = f.open();
     let p = ledger
         .verify_with(Some(&f.trust), Some(&cp))
         .unwrap()
@@ -272,7 +269,7 @@ fn truncation_names_the_first_missing_entry_not_the_checkpoint_size() {
 #[test]
 fn appended_ledger_still_extends_checkpoint_but_rewritten_does_not() {
     let f = fixture();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let ledger = f.open();
     let cp = ledger.head(&f.scanner).unwrap();
     ledger
         .record_scan(&report(9, Verdict::Clear), "rules-A", &f.scanner)
@@ -312,7 +309,7 @@ fn resigned_entry_by_untrusted_key() {
     )
     .unwrap();
     rehash(&c, 6, Some(&mallory));
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let ledger = f.open();
     // The signature itself is fine; the automatic checkpoints (signed by
     // the real scanner) are not.
     let p = ledger.verify(None).unwrap().problem.unwrap();
@@ -350,7 +347,7 @@ fn decision_by_key_without_the_role() {
         roles: vec![Role::Department],
         public_key: None,
     });
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let ledger = f.open();
     ledger
         .record_decision(
             &report(3, Verdict::Withhold).sha256,
@@ -391,18 +388,13 @@ fn decision_by_key_without_the_role() {
     assert_eq!((p.seq, p.kind), (8, ProblemKind::RoleNotAllowed), "{p}");
 }
 
-#[test]
-fn malformed_rows_are_named() {
-    let f = fixture();
-    raw(&f.db)
-        .execute("UPDATE entries SET signature = 'zz' WHERE seq = 2", [])
-        .unwrap();
+fn malformed_rows_are_named(b: Backend) {
+    let f = fixture_on(b);
+    f.t.tamper("UPDATE entries SET signature = 'zz' WHERE seq = 2");
     let (seq, kind, detail) = first_problem(&f);
     assert_eq!((seq, kind), (2, ProblemKind::Malformed));
     assert!(detail.contains("signature"), "{detail}");
-    raw_no_triggers(&f.db)
-        .execute("UPDATE entries SET payload = '{not json' WHERE seq = 1", [])
-        .unwrap();
+    f.t.tamper("UPDATE entries SET payload = '{not json' WHERE seq = 1");
     let (seq, kind, _) = first_problem(&f);
     assert_eq!((seq, kind), (1, ProblemKind::Malformed));
 }
@@ -559,7 +551,7 @@ fn exports_of_a_tampered_ledger_say_so_and_do_not_break() {
             [],
         )
         .unwrap();
-    let ledger = Ledger::open_existing(&f.db).unwrap();
+    let ledger = f.open();
     let entries = ledger.entries().unwrap();
     let report = ledger.verify(Some(&f.trust)).unwrap();
     assert_eq!(report.problem.as_ref().unwrap().seq, 2);
@@ -588,3 +580,14 @@ fn exports_of_a_tampered_ledger_say_so_and_do_not_break() {
     baomi_ledger::export::write_jsonl(&entries, Some(&f.trust), &mut jsonl).unwrap();
     assert_eq!(String::from_utf8(jsonl).unwrap().lines().count(), 6);
 }
+
+both!(
+    untouched_ledger_verifies,
+    triggers_refuse_in_place_edits,
+    changed_payload_byte,
+    swapped_pair_of_entries,
+    deleted_middle_entry,
+    truncated_tail_is_caught_by_the_automatic_checkpoints,
+    truncation_names_the_first_missing_entry_not_the_checkpoint_size,
+    malformed_rows_are_named,
+);

@@ -96,6 +96,7 @@ pub fn normalise_code(text: &str) -> Option<String> {
 impl Enrolments {
     /// The folder for the ledger at `db`: `<db>.enrolments`.
     pub fn for_db(db: &Path) -> Enrolments {
+        let db = baomi_ledger::local_base(db);
         let mut name = db.file_name().unwrap_or_default().to_os_string();
         name.push(".enrolments");
         Enrolments {
