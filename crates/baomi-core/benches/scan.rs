@@ -42,6 +42,7 @@ pub fn with_keywords(file: &std::path::Path) -> RuleSet {
         require_hotword: false,
         whole_line: false,
         person: false,
+        mask: None,
         origin: file.display().to_string(),
     })
     .expect("unique id");
