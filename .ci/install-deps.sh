@@ -16,6 +16,7 @@ packages=(
   poppler-data   # CJK CMaps (GBK-EUC-H, UniGB-UCS2-H, Adobe-GB1) for Chinese PDFs without embedded fonts
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
   fonts-noto-cjk # Chinese glyphs in the browser tests' screenshots and printed review form
+  libreoffice-writer-nogui # tests/redact.rs: LibreOffice opens each redacted copy (soffice --convert-to txt) and its text is compared with the original's
   openssl        # tests/ledger_cli.rs: ledger key files must be readable by `openssl pkey` (and vice versa)
 )
 missing=()

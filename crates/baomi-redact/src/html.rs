@@ -57,6 +57,10 @@ impl Redactor for Html {
         // Text nodes: byte range in `src`; paragraphs: the nodes in each.
         let mut nodes: Vec<std::ops::Range<usize>> = Vec::new();
         let mut paras: Vec<Vec<usize>> = vec![Vec::new()];
+        // The text of each node with character references resolved (what
+        // the scanner and the extractor see); a node with an edit is
+        // written back from it, escaped again.
+        let mut decoded: Vec<String> = Vec::new();
         let mut raw_until: Option<&str> = None;
         let mut i = 0;
         let b = src.as_bytes();
@@ -108,7 +112,8 @@ impl Redactor for Html {
             let end = src[i..].find('<').map_or(b.len(), |a| i + a);
             let id = nodes.len();
             nodes.push(i..end);
-            flow.push_node(id, &src[i..end]);
+            decoded.push(decode_entities(&src[i..end]));
+            flow.push_node(id, &decoded[id]);
             if let Some(p) = paras.last_mut() {
                 p.push(id);
             }
@@ -116,9 +121,14 @@ impl Redactor for Html {
         }
         end_para(&mut flow, &mut paras);
         let result = ctx.process(&flow, "html");
+        let mut by_node: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
         for (node, r, s) in result.text {
-            let base = nodes[node].start;
-            edits.push((base + r.start..base + r.end, s));
+            by_node.entry(node).or_default().push((r, s));
+        }
+        for (node, e) in by_node {
+            let mut t = decoded[node].clone();
+            apply(&mut t, e);
+            edits.push((nodes[node].clone(), escape(&t)));
         }
         for id in result.removed_paragraphs {
             for &n in paras.get(id).into_iter().flatten() {
@@ -137,4 +147,56 @@ fn end_para(flow: &mut Flow, paras: &mut Vec<Vec<usize>>) {
         flow.end_paragraph(paras.len() - 1);
         paras.push(Vec::new());
     }
+}
+
+/// Resolves character references (`&#45;`, `&#x2d;`) and the common named
+/// ones; others are left as written.
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest[1..].find(';').map(|e| e + 1).filter(|e| *e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse().ok().and_then(char::from_u32)
+            } else {
+                match name {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "nbsp" => Some('\u{a0}'),
+                    _ => None,
+                }
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
