@@ -83,19 +83,32 @@ fn redact(dir: &Path, name: &str, out: &str, extra: &[&str]) -> (Output, serde_j
 
 #[test]
 fn docx_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
+    planted_items_are_gone("docx", "word/document.xml");
+}
+
+#[test]
+fn odt_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
+    planted_items_are_gone("odt", "content.xml");
+}
+
+/// draft.docx and draft.odt are the same LibreOffice document
+/// (tests/fixtures/draft.fodt) saved in both formats.
+fn planted_items_are_gone(ext: &str, body_part: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let original = copy_in(dir.path(), "draft.docx");
+    let name = format!("draft.{ext}");
+    let out = format!("copy.{ext}");
+    let original = copy_in(dir.path(), &name);
     let before = sha(&original);
     let (o, report) = redact(
         dir.path(),
-        "draft.docx",
-        "copy.docx",
+        &name,
+        &out,
         &["--remove-paragraphs-with", "marking.classification"],
     );
     // Internal markings in the visible text are left for the reviewer: 1.
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert_eq!(sha(&original), before, "the original was modified");
-    let copy = dir.path().join("copy.docx");
+    let copy = dir.path().join(&out);
     assert_eq!(report["copy"]["sha256"], sha(&copy));
     assert_eq!(report["original"]["sha256"], before);
     assert_eq!(report["proof"]["verdict"], "review");
@@ -115,11 +128,17 @@ fn docx_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
         "绝密★长期",          // comment
         "赵六",               // its author
         "秘密★6个月",         // paragraph removed on request
-        "word/comments.xml",  // the part and every reference to it
-        "lastModifiedBy",     // core properties other than the title
-        "内部资料印刷厂",     // app.xml Company
-        "w:ins ",             // insertions accepted
+        "comments.xml",       // docx: the part and every reference to it
+        "lastModifiedBy",     // docx: core properties other than the title
+        "内部资料印刷厂",     // docx: app.xml Company
+        "w:ins ",             // docx: insertions accepted
         "w:del ",
+        "<dc:subject", // odt meta.xml
+        "<dc:creator",
+        "张三</dc:creator",
+        "tracked-changes", // odt: insertions accepted, deletions gone
+        "office:annotation",
+        "Thumbnails/",
     ] {
         assert!(!all.contains(gone), "{gone:?} is still in the copy");
     }
@@ -145,7 +164,7 @@ fn docx_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
     assert_eq!(masked.len(), 1, "{changes:?}");
     assert_eq!(masked[0]["rule"], "personal.id-card");
     assert_eq!(masked[0]["after"], "1101**********002X");
-    assert_eq!(masked[0]["part"], "word/document.xml");
+    assert_eq!(masked[0]["part"], body_part);
     assert!(!report.to_string().contains("11010519491231002X"));
     for action in [
         "removed-part",
@@ -157,7 +176,7 @@ fn docx_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
     }
 
     // Scanning the copy as `baomi scan` does agrees with the proof.
-    let o = baomi(dir.path(), &["scan", "copy.docx", "--format", "json"]);
+    let o = baomi(dir.path(), &["scan", &out, "--format", "json"]);
     let scan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = scan["documents"][0]["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
@@ -337,13 +356,21 @@ fn the_redaction_is_a_signed_ledger_entry_linking_original_and_copy() {
 /// LibreOffice reads the copy, and its text differs from the original's
 /// only where something was removed or masked.
 #[test]
-fn libreoffice_opens_the_copy_and_only_the_intended_spans_differ() {
+fn libreoffice_opens_the_copies_and_only_the_intended_spans_differ() {
+    for ext in ["docx", "odt"] {
+        libreoffice_faithful(ext);
+    }
+}
+
+fn libreoffice_faithful(ext: &str) {
     let dir = tempfile::tempdir().unwrap();
-    copy_in(dir.path(), "draft.docx");
+    let name = format!("draft.{ext}");
+    let out = format!("copy.{ext}");
+    copy_in(dir.path(), &name);
     let (o, _) = redact(
         dir.path(),
-        "draft.docx",
-        "copy.docx",
+        &name,
+        &out,
         &["--remove-paragraphs-with", "marking.classification"],
     );
     assert_eq!(code(&o), 1, "{}", text(&o));
@@ -356,8 +383,8 @@ fn libreoffice_opens_the_copy_and_only_the_intended_spans_differ() {
             "txt:Text (encoded):UTF8",
             "--outdir",
             dir.path().join("txt").to_str().unwrap(),
-            dir.path().join("draft.docx").to_str().unwrap(),
-            dir.path().join("copy.docx").to_str().unwrap(),
+            dir.path().join(&name).to_str().unwrap(),
+            dir.path().join(&out).to_str().unwrap(),
         ])
         .output()
         .expect("LibreOffice (soffice) is needed: .ci/install-deps.sh installs libreoffice-writer-nogui");
@@ -369,7 +396,7 @@ fn libreoffice_opens_the_copy_and_only_the_intended_spans_differ() {
     let read = |n: &str| std::fs::read_to_string(dir.path().join("txt").join(n)).unwrap();
     let (a, b) = (read("draft.txt"), read("copy.txt"));
     let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
-    assert_eq!(a.len(), b.len(), "{a:?}\n{b:?}");
+    assert_eq!(a.len(), b.len(), "{ext}: {a:?}\n{b:?}");
     let diff: Vec<(&str, &str)> = a
         .iter()
         .zip(&b)
@@ -387,6 +414,7 @@ fn libreoffice_opens_the_copy_and_only_the_intended_spans_differ() {
             ),
             ("11010519491231002X", "1101**********002X"),
             ("附件密级：秘密★6个月", ""),
-        ]
+        ],
+        "{ext}"
     );
 }

@@ -37,6 +37,7 @@
 mod docx;
 mod flow;
 mod html;
+mod odt;
 mod package;
 mod text;
 mod xmltree;
@@ -123,7 +124,7 @@ pub struct Redacted {
 /// Why no copy was made. Every message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RedactError {
-    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .xlsx, .html, .txt or .md) and export it again")]
+    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .html, .txt or .md) and export it again")]
     Unsupported(String),
     #[error("cannot read the document: {0}")]
     Extract(#[from] ExtractError),
@@ -361,6 +362,7 @@ pub fn redact(
         Format::Text | Format::Markdown => Box::new(text::PlainText),
         Format::Html => Box::new(html::Html),
         Format::Docx => Box::new(docx::Docx),
+        Format::Odt => Box::new(odt::Odt),
         other => return Err(RedactError::Unsupported(other.name().to_string())),
     };
     let mut ctx = Context::new(scanner, options, limits);
