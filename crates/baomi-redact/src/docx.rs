@@ -114,7 +114,7 @@ fn hidden_styles(doc: &Doc) -> HashSet<String> {
     doc.root
         .elems()
         .filter(|s| s.local() == "style")
-        .filter(|s| s.child("rPr").is_some_and(|r| hides(r)))
+        .filter(|s| s.child("rPr").is_some_and(hides))
         .filter_map(|s| s.attr("styleId"))
         .collect()
 }
@@ -432,7 +432,7 @@ fn redact_story(
     let mut c = Collect::default();
     c.open.push(Flow::new());
     collect(&doc.root, &mut Vec::new(), &mut c);
-    c.flows.extend(c.open.drain(..));
+    c.flows.append(&mut c.open);
     let mut by_node: BTreeMap<usize, Vec<(std::ops::Range<usize>, String)>> = BTreeMap::new();
     let mut removed = Vec::new();
     for flow in &c.flows {

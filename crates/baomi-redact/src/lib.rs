@@ -173,6 +173,9 @@ pub struct Context<'a> {
     pub limits: &'a Limits,
     changes: Vec<Change>,
     refusals: Vec<Refusal>,
+    /// The full text behind the last recorded change, so that one removal
+    /// Word split into several runs is one change.
+    last_removed: String,
 }
 
 /// What to do to one flow: text edits on its nodes and paragraphs to empty.
@@ -192,10 +195,13 @@ impl<'a> Context<'a> {
             limits,
             changes: Vec::new(),
             refusals: Vec::new(),
+            last_removed: String::new(),
         }
     }
 
     /// Records a change made by a redactor itself (a hidden item removed).
+    /// A removal right after one at the same place (Word writes one
+    /// deletion as a run per formatting change) extends it.
     pub fn record(
         &mut self,
         part: &str,
@@ -203,9 +209,27 @@ impl<'a> Context<'a> {
         action: Action,
         before: &str,
     ) {
+        let location: String = location.into();
+        if let Some(last) = self.changes.last() {
+            if last.part == part
+                && last.location == location
+                && last.action == action
+                && action == Action::RemovedHidden
+                && last.rule.is_none()
+            {
+                let text = format!("{}{before}", self.last_removed);
+                let preview = self.preview(&text);
+                self.last_removed = text;
+                if let Some(last) = self.changes.last_mut() {
+                    last.before = preview;
+                }
+                return;
+            }
+        }
+        self.last_removed = before.to_string();
         self.changes.push(Change {
             part: part.to_string(),
-            location: location.into(),
+            location,
             action,
             rule: None,
             before: self.preview(before),

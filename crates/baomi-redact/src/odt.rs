@@ -322,7 +322,7 @@ fn redact_part(
     let mut c = Collect::default();
     c.open.push(Flow::new());
     collect(&doc.root, false, &mut Vec::new(), &mut c);
-    c.flows.extend(c.open.drain(..));
+    c.flows.append(&mut c.open);
     let mut by_node: BTreeMap<usize, Vec<(std::ops::Range<usize>, String)>> = BTreeMap::new();
     let mut removed = Vec::new();
     for flow in &c.flows {

@@ -64,7 +64,7 @@ impl Package {
         };
         let (_, data) = self.entries.remove(i);
         let text = xmltree::parse(&data, name, ctx.limits.max_xml_depth)
-            .map(|d| d.root.text())
+            .map(|d| d.root.spaced_text())
             .unwrap_or_default();
         ctx.record(name, "whole part", Action::RemovedPart, &text);
         self.removed.insert(name.to_string());

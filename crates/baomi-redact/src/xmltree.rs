@@ -111,11 +111,29 @@ impl Elem {
         self.elems().find(|e| e.local() == local)
     }
 
+    /// The texts below this element, one per element, joined by spaces
+    /// (for previews of removed parts: `LibreOffice 1 2` rather than `LibreOffice12`).
+    pub(crate) fn spaced_text(&self) -> String {
+        let mut out: Vec<String> = Vec::new();
+        spaced(self, &mut out);
+        out.join(" ")
+    }
+
     /// All text below this element, in order.
     pub(crate) fn text(&self) -> String {
         let mut s = String::new();
         collect_text(self, &mut s);
         s
+    }
+}
+
+fn spaced(e: &Elem, out: &mut Vec<String>) {
+    for n in &e.children {
+        match n {
+            Node::Text(t) if !t.trim().is_empty() => out.push(t.trim().to_string()),
+            Node::Elem(c) => spaced(c, out),
+            _ => {}
+        }
     }
 }
 
