@@ -245,6 +245,42 @@ fn styles_variables_custom_properties_and_thumbnail_are_removed() {
 }
 
 #[test]
+fn xlsx_hidden_rows_columns_sheets_and_comments_go_and_cells_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "workbook.xlsx");
+    let (o, report) = redact(dir.path(), "workbook.xlsx", "copy.xlsx", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear");
+    let all: String = entries(&dir.path().join("copy.xlsx"))
+        .into_iter()
+        .map(|(n, t)| format!("{n}\n{t}\n"))
+        .collect();
+    for gone in [
+        "11010519491231002X",   // visible cell (shared string): masked
+        "13812345678",          // visible cell (a number): masked
+        "尿毒症",               // hidden column, also its shared string
+        "机密★5年",             // hidden row
+        "工作秘密★",            // hidden sheet
+        "内部资料，核对后删除", // comment
+        "李四",                 // its author
+        "vmlDrawing",
+        "legacyDrawing",
+    ] {
+        assert!(!all.contains(gone), "{gone:?} is still in the copy");
+    }
+    for kept in [
+        "1101**********002X",
+        "138****5678",
+        "姓名",
+        "张三",
+        "联系人",
+        "2026年第三季度临时救助名单",
+    ] {
+        assert!(all.contains(kept), "{kept:?} is missing from the copy");
+    }
+}
+
+#[test]
 fn text_and_html_are_masked_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let txt = "关于低保名单的公示\n张三，身份证号11010519491231002X，联系电话13812345678。\n银行卡号：6222021234567890128\n";

@@ -130,7 +130,7 @@ fn hides(rpr: &Elem) -> bool {
 /// Keeps the title (unless asked not to, or it holds a finding) and drops
 /// every other core property: author, last modified by, keywords,
 /// subject, description, category, revision.
-fn core_properties(
+pub(crate) fn core_properties(
     pkg: &mut Package,
     name: &str,
     ctx: &mut Context<'_>,

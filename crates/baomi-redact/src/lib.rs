@@ -40,6 +40,7 @@ mod html;
 mod odt;
 mod package;
 mod text;
+mod xlsx;
 mod xmltree;
 
 pub use flow::Flow;
@@ -124,7 +125,7 @@ pub struct Redacted {
 /// Why no copy was made. Every message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RedactError {
-    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .html, .txt or .md) and export it again")]
+    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .xlsx, .html, .txt or .md) and export it again")]
     Unsupported(String),
     #[error("cannot read the document: {0}")]
     Extract(#[from] ExtractError),
@@ -387,6 +388,7 @@ pub fn redact(
         Format::Html => Box::new(html::Html),
         Format::Docx => Box::new(docx::Docx),
         Format::Odt => Box::new(odt::Odt),
+        Format::Xlsx => Box::new(xlsx::Xlsx),
         other => return Err(RedactError::Unsupported(other.name().to_string())),
     };
     let mut ctx = Context::new(scanner, options, limits);

@@ -33,6 +33,22 @@ pub(crate) struct Elem {
 }
 
 impl Elem {
+    /// A new empty element.
+    pub(crate) fn new(name: &str) -> Elem {
+        Elem {
+            start: name.to_string(),
+            name_len: name.len(),
+            children: Vec::new(),
+            empty: true,
+        }
+    }
+
+    /// Adds an attribute at the end of the start tag.
+    pub(crate) fn push_attr(&mut self, key: &str, value: &str) {
+        self.start
+            .push_str(&format!(" {key}=\"{}\"", escape(value, true)));
+    }
+
     /// The qualified name (`w:t`).
     pub(crate) fn name(&self) -> &str {
         &self.start[..self.name_len]
