@@ -17,6 +17,9 @@ use std::ops::Range;
 
 pub(crate) struct Xlsx;
 
+/// Replacements of byte ranges of one text.
+type Edits = Vec<(Range<usize>, String)>;
+
 /// Where an edited text lives.
 #[derive(Clone)]
 enum Target {
@@ -79,8 +82,7 @@ impl Redactor for Xlsx {
             })
             .unwrap_or_default();
         let mut strings = pkg.xml("xl/sharedStrings.xml", ctx)?;
-        let mut shared_edits: BTreeMap<(usize, Vec<usize>), Vec<(Range<usize>, String)>> =
-            BTreeMap::new();
+        let mut shared_edits: BTreeMap<(usize, Vec<usize>), Edits> = BTreeMap::new();
         let mut used: std::collections::HashSet<usize> = Default::default();
         for (part, name, hidden) in sheets {
             let Some(mut doc) = pkg.xml(&part, ctx)? else {
@@ -271,8 +273,7 @@ fn clean_sheet(
             cell.text()
         }
     };
-    let row_text =
-        |row: &Elem| -> String { row.elems().map(|c| shown(c)).collect::<Vec<_>>().join(" ") };
+    let row_text = |row: &Elem| -> String { row.elems().map(&shown).collect::<Vec<_>>().join(" ") };
     let cols: Vec<(u32, u32)> = doc
         .root
         .child("cols")
@@ -294,7 +295,7 @@ fn clean_sheet(
         }
         if hidden {
             if !data.children.is_empty() {
-                let text: Vec<String> = data.elems().map(|r| row_text(r)).collect();
+                let text: Vec<String> = data.elems().map(&row_text).collect();
                 records.push((format!("hidden sheet {name}"), text.join(" ")));
             }
             data.children.clear();
