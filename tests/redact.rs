@@ -372,8 +372,9 @@ fn the_redaction_is_a_signed_ledger_entry_linking_original_and_copy() {
         .unwrap();
     let p: serde_json::Value = serde_json::from_str(&payload).unwrap();
     let copy = sha(&dir.path().join("copy.docx"));
-    assert_eq!(doc, sha(&fixture("word-styles.docx")));
-    assert_eq!(p["original_sha256"], doc);
+    // Recorded under the copy, linking back to the original.
+    assert_eq!(doc, copy);
+    assert_eq!(p["original_sha256"], sha(&fixture("word-styles.docx")));
     assert_eq!(p["copy_sha256"], copy);
     assert!(p["rules_fingerprint"].as_str().unwrap().len() == 64);
     assert!(p["changes"].as_array().unwrap().len() >= 5);

@@ -250,21 +250,14 @@ fn record(
     archive
         .put_file(original_sha, input)
         .context("cannot keep the original for reviewers; the redaction was not recorded")?;
-    let payload = serde_json::json!({
-        "original_sha256": original_sha,
-        "original_path": input.display().to_string(),
-        "copy_sha256": proof.sha256,
-        "copy_path": proof.path,
-        "format": red.format,
-        "rules_fingerprint": fingerprint,
-        "changes": red.changes,
-        "verdict": proof.verdict,
-        "remaining": proof.findings.iter().map(|f| serde_json::json!({
-            "rule": f.rule, "part": f.location.part, "location": f.location.to_string(),
-        })).collect::<Vec<_>>(),
-    });
+    let payload = red.ledger_payload(
+        original_sha,
+        &input.display().to_string(),
+        &proof.path,
+        fingerprint,
+    );
     let e = ledger
-        .append(baomi_ledger::KIND_REDACTION, original_sha, payload, &key)
+        .append(baomi_ledger::KIND_REDACTION, &proof.sha256, payload, &key)
         .with_context(|| format!("cannot record the redaction in {}", db.display()))?;
     eprintln!(
         "ledger {}: recorded redaction entry {}",

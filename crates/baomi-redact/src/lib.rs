@@ -122,6 +122,34 @@ pub struct Redacted {
     pub proof: DocumentReport,
 }
 
+impl Redacted {
+    /// The payload of the signed `redaction` ledger entry (recorded under
+    /// the copy's SHA-256, so the copy's page links back to the original):
+    /// both SHA-256s and names, the rule-set fingerprint, every change
+    /// (masked previews only) and what the rescan left for the reviewer.
+    pub fn ledger_payload(
+        &self,
+        original_sha256: &str,
+        original_path: &str,
+        copy_path: &str,
+        rules_fingerprint: &str,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "original_sha256": original_sha256,
+            "original_path": original_path,
+            "copy_sha256": self.proof.sha256,
+            "copy_path": copy_path,
+            "format": self.format,
+            "rules_fingerprint": rules_fingerprint,
+            "changes": self.changes,
+            "verdict": self.proof.verdict,
+            "remaining": self.proof.findings.iter().map(|f| serde_json::json!({
+                "rule": f.rule, "part": f.location.part, "location": f.location.to_string(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// Why no copy was made. Every message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RedactError {
