@@ -696,6 +696,7 @@ mod tests {
                 name: None,
             },
             revisions: vec![],
+            redacted_from: None,
         }
     }
 
