@@ -17,6 +17,7 @@ packages=(
   chromium       # headless browser for tests/web_ui.rs (the reviewer web UI, driven by playwright-core)
   fonts-noto-cjk # Chinese glyphs in the browser tests' screenshots and printed review form
   postgresql     # the ledger's PostgreSQL backend: tests start throwaway clusters with initdb/pg_ctl (crates/baomi-ledger/tests/support/pg.rs)
+  libreoffice-writer-nogui # tests/redact.rs: LibreOffice opens each redacted copy (soffice --convert-to txt) and its text is compared with the original's
   openssl        # tests/ledger_cli.rs: ledger key files must be readable by `openssl pkey` (and vice versa)
 )
 missing=()

@@ -39,6 +39,10 @@ enum Command {
     /// The staged review path: list the queue, show a document's findings
     /// in context, sign decisions and waivers.
     Review(cli::review::ReviewArgs),
+    /// Write a publishable copy: hidden parts removed, personal data masked,
+    /// proven clean by scanning it again; exit 0 if the copy is clear, 1 if
+    /// findings are left for the reviewer, 2 if no copy was written.
+    Redact(cli::redact::RedactArgs),
     /// Serve the reviewer web UI and the HTTP scan API (127.0.0.1:8080).
     Serve(cli::serve::ServeArgs),
     /// The archive of scanned drafts kept for reviewers.
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         Command::Ledger(cmd) => cli::ledger::run(cmd),
         Command::Watch(args) => cli::watch::run(args),
         Command::Review(args) => cli::review::run(args),
+        Command::Redact(args) => cli::redact::run(args),
         Command::Serve(args) => cli::serve::run(args),
         Command::Witness(cmd) => cli::witness::run(cmd),
     };

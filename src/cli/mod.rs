@@ -6,6 +6,7 @@ pub mod key;
 pub mod ledger;
 pub mod office;
 pub mod output;
+pub mod redact;
 pub mod review;
 pub mod rules;
 pub mod scan;

@@ -43,6 +43,7 @@ pub fn with_keywords(file: &std::path::Path) -> RuleSet {
         whole_line: false,
         person: false,
         supersedes: Vec::new(),
+        mask: None,
         origin: file.display().to_string(),
     })
     .expect("unique id");

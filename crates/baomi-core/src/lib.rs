@@ -17,6 +17,7 @@
 
 pub mod display;
 mod document;
+pub mod mask;
 pub mod meta;
 pub mod normalize;
 pub mod person;

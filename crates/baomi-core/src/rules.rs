@@ -143,6 +143,7 @@ struct RawRule {
     whole_line: bool,
     #[serde(default)]
     person: bool,
+    mask: Option<String>,
     #[serde(default)]
     supersedes: Vec<String>,
     #[serde(default)]
@@ -169,6 +170,7 @@ struct RawAdjust {
     person: Option<bool>,
     require_hotword: Option<bool>,
     hotword_window: Option<usize>,
+    mask: Option<String>,
     tests: RuleExamples,
 }
 
@@ -221,6 +223,10 @@ pub struct Rule {
     /// diagnosis, 患有尿毒症, is not also reported as the disease name). Ids
     /// not in the rule set are ignored: a folder may leave a file out.
     pub supersedes: Vec<Arc<str>>,
+    /// How `baomi redact` masks this rule's matches in a publishable copy
+    /// (`mask = "keep:3-4"`); `None`: personal data is masked in full, and
+    /// other categories are not masked (see [`crate::mask`]).
+    pub mask: Option<crate::mask::Mask>,
     pub hit_examples: Vec<String>,
     pub miss_examples: Vec<String>,
     /// File and line the rule was defined at, for messages.
@@ -383,6 +389,9 @@ impl RuleSet {
             if let Some(v) = a.hotword_window {
                 rule.hotword_window = v;
             }
+            if let Some(m) = a.mask {
+                rule.mask = Some(crate::mask::Mask::parse(&m).map_err(|e| invalid(&e))?);
+            }
             rule.hit_examples = a.tests.hit;
             rule.miss_examples = a.tests.miss;
             rule.origin = format!("{}:{line}", file.display());
@@ -485,6 +494,11 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
             return Err(format!("allow phrase {a:?} is empty after normalisation"));
         }
     }
+    let mask = raw
+        .mask
+        .as_deref()
+        .map(crate::mask::Mask::parse)
+        .transpose()?;
     let max_noise = match raw.noise {
         None | Some(NoiseSetting::Flag(false)) => 0,
         Some(NoiseSetting::Flag(true)) => DEFAULT_MAX_NOISE,
@@ -506,6 +520,7 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
         whole_line: raw.whole_line,
         person: raw.person,
         supersedes: raw.supersedes.into_iter().map(Into::into).collect(),
+        mask,
         hit_examples: raw.tests.hit,
         miss_examples: raw.tests.miss,
         origin,

@@ -70,6 +70,7 @@ pub use ocr::{OcrEngine, OcrOptions, Tesseract};
 pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};
+pub use zipread::Archive;
 
 use baomi_core::{Coverage, SegmentInfo};
 use std::path::Path;

@@ -15,7 +15,9 @@ use zip::ZipArchive;
 /// of repetitive XML legitimately compresses very well.
 const RATIO_FREE_BYTES: u64 = 1 << 20;
 
-pub(crate) struct Archive<'a> {
+/// A zip container opened for bounded reading (also used by baomi-redact,
+/// which must read hostile files under the same caps as the scanner).
+pub struct Archive<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     format: &'static str,
     limits: &'a Limits,
@@ -31,7 +33,8 @@ pub(crate) struct Archive<'a> {
 }
 
 impl<'a> Archive<'a> {
-    pub(crate) fn open(
+    /// Opens a zip held in memory; `format` names it in messages.
+    pub fn open(
         bytes: &'a [u8],
         format: &'static str,
         limits: &'a Limits,
@@ -108,16 +111,17 @@ impl<'a> Archive<'a> {
     }
 
     /// Names of all entries, in archive order.
-    pub(crate) fn names(&self) -> &[String] {
+    pub fn names(&self) -> &[String] {
         &self.names
     }
 
-    pub(crate) fn contains(&self, name: &str) -> bool {
+    /// Whether the archive has an entry of this name.
+    pub fn contains(&self, name: &str) -> bool {
         self.zip.index_for_name(name).is_some()
     }
 
     /// Reads one entry fully, or `None` when there is no such entry.
-    pub(crate) fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ExtractError> {
+    pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ExtractError> {
         let Some(index) = self.zip.index_for_name(name) else {
             return Ok(None);
         };

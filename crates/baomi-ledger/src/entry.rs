@@ -35,6 +35,11 @@ use crate::keys::KeyPair;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The kind of entry `baomi redact` writes: its document is the publishable
+/// copy, its payload names the original's SHA-256 (`original_sha256`), the
+/// rule-set fingerprint and every change made (masked previews only).
+pub const KIND_REDACTION: &str = "redaction";
+
 /// `prev_hash` of the first entry.
 pub const GENESIS_PREV_HASH: [u8; 32] = [0; 32];
 

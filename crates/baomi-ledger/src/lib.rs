@@ -64,7 +64,7 @@ pub mod witness;
 pub use checkpoint::{Checkpoint, InclusionProof};
 pub use checkpoints::CheckpointDir;
 pub use copy::Copied;
-pub use entry::Entry;
+pub use entry::{Entry, KIND_REDACTION};
 pub use error::{LedgerError, Result};
 pub use forms::{Conclusion, Decision, Reason, ScanForm};
 pub use index::{DocumentQuery, IndexedDocument, ReviewState};

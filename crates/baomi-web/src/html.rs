@@ -357,7 +357,16 @@ pub fn document(
             @if let Some(e) = &d.error { p.notice.refused { "读取错误：" (v(e)) } }
             @for n in &d.coverage.notes { p.note { "说明：" (v(n)) } }
             (progress_bar(path, d))
+            @if let Some(orig) = &d.redacted_from {
+                p.redacted { "本文件是原稿 " a href={"/documents/" (orig)} { code { (orig.get(..12).unwrap_or(orig)) } } " 的去标识化公开版（baomi redact，账本中有签名的去标识化记录）。" }
+            }
             p.links { a.button href={"/documents/" (s.sha256) "/form"} { "打印审查表" } }
+            form.redact method="post" action={"/documents/" (s.sha256) "/redact"} {
+                input type="hidden" name="csrf" value=(csrf);
+                label { "删除含以下规则发现的段落（可选，规则编号以逗号分隔）："
+                    input type="text" name="remove_paragraphs_with" placeholder="marking.classification"; }
+                button type="submit" { "生成去标识化公开版" }
+            }
             @if !d.revisions.is_empty() {
                 details.revisions {
                     summary { "同一文件的其他版本（" (d.revisions.len()) "）" }
@@ -687,6 +696,7 @@ mod tests {
                 name: None,
             },
             revisions: vec![],
+            redacted_from: None,
         }
     }
 

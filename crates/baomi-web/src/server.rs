@@ -128,6 +128,7 @@ impl Default for ConnectionLimits {
 pub const API_SCAN: &str = "/api/v1/scan";
 pub const API_DOCUMENT: &str = "/api/v1/documents/{sha256}";
 pub const API_OPENAPI: &str = "/api/v1/openapi.json";
+pub const API_REDACT: &str = "/api/v1/redact";
 
 /// The JSON API's routes: (method, path, handler). The router is built
 /// from this table and [`api_routes`] lists it, so the OpenAPI test sees
@@ -138,6 +139,11 @@ fn api_table(max_body: usize) -> Vec<(&'static str, &'static str, MethodRouter<S
             "post",
             API_SCAN,
             post(api_scan).layer(DefaultBodyLimit::max(max_body)),
+        ),
+        (
+            "post",
+            API_REDACT,
+            post(api_redact).layer(DefaultBodyLimit::max(max_body)),
         ),
         ("get", API_DOCUMENT, get(api_document)),
         ("get", API_OPENAPI, get(api_openapi)),
@@ -519,6 +525,10 @@ pub fn router(cfg: ServerConfig, listen: SocketAddr) -> std::io::Result<Router> 
         .route(
             "/documents/{sha}/waive",
             post(waive).layer(DefaultBodyLimit::max(MAX_FORM)),
+        )
+        .route(
+            "/documents/{sha}/redact",
+            post(redact_page).layer(DefaultBodyLimit::max(MAX_FORM)),
         )
         .route("/ledger", get(ledger_page))
         .route("/assets/style.css", get(style))
@@ -1421,6 +1431,158 @@ async fn api_scan(
     }
 }
 
+#[derive(Deserialize)]
+struct RedactQuery {
+    #[serde(default)]
+    record: Option<String>,
+    /// Rule ids, comma separated.
+    #[serde(default)]
+    remove_paragraphs_with: Option<String>,
+}
+
+fn redact_options(rules: Option<&str>, scanner: &Scanner) -> Result<baomi_redact::Options, String> {
+    let ids: Vec<String> = rules
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = ids
+        .iter()
+        .find(|id| !scanner.rules().iter().any(|r| &*r.id == id.as_str()))
+    {
+        return Err(format!(
+            "remove_paragraphs_with: no rule `{bad}` in this server's rule set"
+        ));
+    }
+    Ok(baomi_redact::Options {
+        remove_paragraphs_with: ids,
+        drop_title: false,
+    })
+}
+
+/// `draft.docx` → `draft.redacted.docx`, in the same folder.
+fn copy_name(name: &str) -> String {
+    let p = std::path::Path::new(name);
+    let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("document");
+    let file = match p.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}.redacted.{ext}"),
+        None => format!("{stem}.redacted"),
+    };
+    match p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.join(file).display().to_string(),
+        None => file,
+    }
+}
+
+/// The status a redaction failure answers with: the document's own
+/// problem (refused, not clean: 409; unreadable or unsupported: 400).
+fn redact_status(e: &baomi_redact::RedactError) -> StatusCode {
+    match e {
+        baomi_redact::RedactError::Refused(_) | baomi_redact::RedactError::NotClean(_) => {
+            StatusCode::CONFLICT
+        }
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+async fn api_redact(
+    State(st): State<Shared>,
+    Query(q): Query<RedactQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the draft is larger than this server accepts (see --max-body)".into(),
+            )
+        }
+        Err(e) => {
+            return json_error(
+                e.status(),
+                format!("cannot read the request body: {}", e.body_text()),
+            )
+        }
+    };
+    let name = match filename(&headers) {
+        Ok(n) => n,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let record = match q.record.as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("") => true,
+        Some(other) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!("record must be true or false, not `{other}`"),
+            )
+        }
+    };
+    let options = match redact_options(q.remove_paragraphs_with.as_deref(), &st.scanner) {
+        Ok(o) => o,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let st2 = st.clone();
+    let name2 = name.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let r = baomi_redact::redact(
+            std::path::Path::new(&name2),
+            &body,
+            &st2.scanner,
+            &options,
+            &st2.limits,
+        );
+        (r, body)
+    })
+    .await;
+    let (red, body) = match done {
+        Ok((Ok(r), body)) => (r, body),
+        Ok((Err(e), _)) => {
+            return json_error(redact_status(&e), format!("{name}: no copy made: {e}"))
+        }
+        Err(e) => return store_error_json(StoreError::Internal(format!("worker failed: {e}"))),
+    };
+    let copy = copy_name(&name);
+    let original_sha: String = <sha2::Sha256 as sha2::Digest>::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    use base64::Engine as _;
+    let mut answer = json!({
+        "original": {"name": name, "sha256": original_sha},
+        "copy": {
+            "name": copy,
+            "sha256": red.proof.sha256,
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(&red.bytes),
+        },
+        "format": red.format,
+        "changes": red.changes,
+        "proof": red.proof,
+    });
+    if record {
+        let result = with_store(&st, move |store, st| {
+            let Some(key) = st.scanner_key.as_ref() else {
+                return Err(StoreError::Refused(
+                    "this server has no scanner key, so it cannot record redactions; start it with --scanner-key".into(),
+                ));
+            };
+            store.record_redaction(&name, &body, &red, &copy, key)
+        })
+        .await;
+        match result {
+            Ok(Ok((scan, redaction))) => {
+                answer["recorded"] = json!({"scan_seq": scan, "redaction_seq": redaction});
+            }
+            Ok(Err(e)) | Err(e) => return store_error_json(e),
+        }
+    }
+    Json(answer).into_response()
+}
+
 fn store_error_json(e: StoreError) -> Response {
     let status = match &e {
         StoreError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -1546,6 +1708,9 @@ async fn document_page(
     let notice = match q.done.as_deref() {
         Some("decided") => Some(Notice::Ok("审查意见已签名并记入账本。".into())),
         Some("waived") => Some(Notice::Ok("豁免已签名并记入账本。".into())),
+        Some("redacted") => Some(Notice::Ok(
+            "已生成去标识化副本，复扫通过并记入账本；审查在副本上继续。".into(),
+        )),
         _ => None,
     };
     render_document(&st, me, sha, notice, StatusCode::OK).await
@@ -1592,6 +1757,54 @@ async fn form_page(State(st): State<Shared>, UrlPath(sha): UrlPath<String>) -> R
     {
         Ok(Ok(m)) => page(StatusCode::OK, m),
         Ok(Err(e)) | Err(e) => page_error(&st, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct RedactForm {
+    csrf: String,
+    remove_paragraphs_with: String,
+}
+
+/// The document page's "make a publishable copy" button: the archived
+/// draft is redacted, the copy recorded (scan and `redaction` entries,
+/// signed with the server's scanner key) and its page opened.
+async fn redact_page(
+    State(st): State<Shared>,
+    Extension(me): Extension<Me>,
+    UrlPath(sha): UrlPath<String>,
+    Form(f): Form<RedactForm>,
+) -> Response {
+    if let Some(refusal) = refuse_post(&st, &f.csrf, &sha) {
+        return refusal;
+    }
+    let sha2 = sha.clone();
+    let result = with_store(&st, move |store, st| {
+        let Some(key) = st.scanner_key.as_ref() else {
+            return Err(StoreError::Refused(
+                "本服务器没有扫描密钥（--scanner-key），不能记录去标识化副本".into(),
+            ));
+        };
+        let options = redact_options(Some(&f.remove_paragraphs_with), &st.scanner)
+            .map_err(StoreError::Refused)?;
+        let (name, bytes) = store.archived(&sha2)?;
+        let red = baomi_redact::redact(
+            std::path::Path::new(&name),
+            &bytes,
+            &st.scanner,
+            &options,
+            &st.limits,
+        )
+        .map_err(|e| StoreError::Refused(format!("未生成副本：{e}")))?;
+        let copy = copy_name(&name);
+        store.record_redaction(&name, &bytes, &red, &copy, key)?;
+        Ok(red.proof.sha256.clone())
+    })
+    .await;
+    match result {
+        Ok(Ok(copy)) => Redirect::to(&format!("/documents/{copy}?done=redacted")).into_response(),
+        Ok(Err(e)) | Err(e) => refused(&st, me, sha, e).await,
     }
 }
 

@@ -814,7 +814,13 @@ impl Store {
                 revisions.push((r.sha256, at));
             }
         }
+        let redacted_from = self
+            .ledger
+            .verified_entries_of(sha, baomi_ledger::KIND_REDACTION)?
+            .last()
+            .and_then(|e| e.payload_str("original_sha256").map(str::to_string));
         Ok(DocDetail {
+            redacted_from,
             summary,
             coverage: scan.form.coverage.clone(),
             error: scan.form.error.clone(),
@@ -827,6 +833,80 @@ impl Store {
             scanner: self.signer(&scan.entry.key_id),
             revisions,
         })
+    }
+
+    /// A draft as the archive keeps it: (the name it was scanned under,
+    /// its bytes, checked against `sha`).
+    pub fn archived(&mut self, sha: &str) -> Result<(String, Vec<u8>), StoreError> {
+        let doc = self.load(sha)?;
+        let name = doc.idx.path.clone();
+        let file = self
+            .archive
+            .as_ref()
+            .and_then(|a| a.find(sha).ok().flatten())
+            .ok_or_else(|| {
+                StoreError::Refused(format!(
+                    "the draft {sha} is not in the archive, so it cannot be redacted here; run `baomi redact` on the file"
+                ))
+            })?;
+        let bytes = std::fs::read(&file)
+            .map_err(|e| StoreError::Internal(format!("cannot read {}: {e}", file.display())))?;
+        let got: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if got != sha {
+            return Err(StoreError::Internal(format!(
+                "the archived copy {} does not match its SHA-256; it was changed on disk",
+                file.display()
+            )));
+        }
+        Ok((name, bytes))
+    }
+
+    /// Records a redacted copy: the original kept in the archive, the copy
+    /// scanned into the queue (its rescan is its scan entry) and a signed
+    /// `redaction` entry under the copy linking back to the original:
+    /// (scan entry, redaction entry).
+    pub fn record_redaction(
+        &mut self,
+        original_name: &str,
+        original: &[u8],
+        red: &baomi_redact::Redacted,
+        copy_name: &str,
+        key: &KeyPair,
+    ) -> Result<(u64, u64), StoreError> {
+        let original_sha: String = Sha256::digest(original)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Some(a) = &self.archive {
+            let ext = Path::new(original_name)
+                .extension()
+                .and_then(|e| e.to_str());
+            a.put_checked(&original_sha, original, ext, Path::new(original_name))
+                .map_err(|e| StoreError::Internal(format!("cannot keep the original: {e}")))?;
+        }
+        let mut proof = red.proof.clone();
+        proof.path = copy_name.to_string();
+        let scanner = self.scanner.clone();
+        let (scan_seq, _) = self.record_scan(&proof, &red.bytes, &scanner, key)?;
+        let payload = red.ledger_payload(
+            &original_sha,
+            original_name,
+            copy_name,
+            scanner.fingerprint(),
+        );
+        let e = self
+            .ledger
+            .append(baomi_ledger::KIND_REDACTION, &proof.sha256, payload, key)?;
+        tracing::info!(seq = e.seq, copy = %proof.sha256, "redaction recorded");
+        Ok((scan_seq, e.seq))
+    }
+
+    /// The scanner and limits this store reads drafts with.
+    pub fn scanner(&self) -> (&Scanner, &Limits) {
+        (&self.scanner, &self.limits)
     }
 
     /// Checks and signs a decision. Nothing is written when it is refused.

@@ -141,6 +141,9 @@ pub struct DocDetail {
     pub scanner: Signer,
     /// Other revisions under the same path: (sha256, latest scan time).
     pub revisions: Vec<(String, String)>,
+    /// When this document is a redacted copy (`baomi redact`): the
+    /// original's SHA-256, from the signed `redaction` entry.
+    pub redacted_from: Option<String>,
 }
 
 impl DocDetail {

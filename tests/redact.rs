@@ -1,0 +1,457 @@
+//! End-to-end tests of `baomi redact`: the real binary on the committed
+//! LibreOffice-made fixtures (tests/fixtures/make_fixtures.py lists what is
+//! planted where), the copy read back by baomi-extract and unzipped, the
+//! original compared byte for byte, LibreOffice converting original and
+//! copy to text, a signed ledger entry verified, hostile inputs.
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baomi");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn baomi(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("BAOMI_LOG")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn sha(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every entry of a zip, decompressed: (name, text).
+fn entries(path: &Path) -> Vec<(String, String)> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut e = z.by_index(i).unwrap();
+            let mut b = Vec::new();
+            e.read_to_end(&mut b).unwrap();
+            (
+                e.name().unwrap().to_string(),
+                String::from_utf8_lossy(&b).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Copies a fixture into `dir` (the original under test is this copy, so
+/// the test can check it is untouched).
+fn copy_in(dir: &Path, name: &str) -> PathBuf {
+    let to = dir.join(name);
+    std::fs::copy(fixture(name), &to).unwrap();
+    to
+}
+
+/// Redacts `name` with `extra` arguments and `--format json`; returns the
+/// process output and the parsed report (when one was printed).
+fn redact(dir: &Path, name: &str, out: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["redact", name, "-o", out, "--format", "json"];
+    args.extend_from_slice(extra);
+    let o = baomi(dir, &args);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o, v)
+}
+
+#[test]
+fn docx_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
+    planted_items_are_gone("docx", "word/document.xml");
+}
+
+#[test]
+fn odt_planted_items_are_gone_or_masked_and_the_copy_scans_clean() {
+    planted_items_are_gone("odt", "content.xml");
+}
+
+/// draft.docx and draft.odt are the same LibreOffice document
+/// (tests/fixtures/draft.fodt) saved in both formats.
+fn planted_items_are_gone(ext: &str, body_part: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("draft.{ext}");
+    let out = format!("copy.{ext}");
+    let original = copy_in(dir.path(), &name);
+    let before = sha(&original);
+    let (o, report) = redact(
+        dir.path(),
+        &name,
+        &out,
+        &["--remove-paragraphs-with", "marking.classification"],
+    );
+    // Internal markings in the visible text are left for the reviewer: 1.
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert_eq!(sha(&original), before, "the original was modified");
+    let copy = dir.path().join(&out);
+    assert_eq!(report["copy"]["sha256"], sha(&copy));
+    assert_eq!(report["original"]["sha256"], before);
+    assert_eq!(report["proof"]["verdict"], "review");
+    assert_eq!(report["proof"]["coverage"]["complete"], true);
+
+    // Nothing planted in a hidden part, and no full ID number, is anywhere
+    // in the package (every entry, decompressed).
+    let all: String = entries(&copy)
+        .into_iter()
+        .map(|(n, t)| format!("{n}\n{t}\n"))
+        .collect();
+    for gone in [
+        "11010519491231002X", // table cell: masked
+        "机密★",              // tracked deletion
+        "李四",               // its author
+        "此段不得外传",       // hidden text
+        "绝密★长期",          // comment
+        "赵六",               // its author
+        "秘密★6个月",         // paragraph removed on request
+        "comments.xml",       // docx: the part and every reference to it
+        "lastModifiedBy",     // docx: core properties other than the title
+        "内部资料印刷厂",     // docx: app.xml Company
+        "w:ins ",             // docx: insertions accepted
+        "w:del ",
+        "<dc:subject", // odt meta.xml
+        "<dc:creator",
+        "张三</dc:creator",
+        "tracked-changes", // odt: insertions accepted, deletions gone
+        "office:annotation",
+        "Thumbnails/",
+    ] {
+        assert!(!all.contains(gone), "{gone:?} is still in the copy");
+    }
+    assert!(all.contains("1101**********002X"));
+    // Visible text otherwise survives, in body, header, footnote, text box.
+    for kept in [
+        "关于开展",
+        "各单位：现将有关事项通知如下。",
+        "本通知仅供内部参考。",
+        "请于月底前完成自查。",
+        "谢谢。",
+        "内部传阅",
+        "工作秘密，请勿外传",
+        "文本框：内部资料",
+        "特此通知。",
+    ] {
+        assert!(all.contains(kept), "{kept:?} is missing from the copy");
+    }
+
+    // What the report says was done, with masked previews only.
+    let changes = report["changes"].as_array().unwrap();
+    let masked: Vec<_> = changes.iter().filter(|c| c["action"] == "masked").collect();
+    assert_eq!(masked.len(), 1, "{changes:?}");
+    assert_eq!(masked[0]["rule"], "personal.id-card");
+    assert_eq!(masked[0]["after"], "1101**********002X");
+    assert_eq!(masked[0]["part"], body_part);
+    assert!(!report.to_string().contains("11010519491231002X"));
+    for action in [
+        "removed-part",
+        "removed-hidden",
+        "removed-paragraph",
+        "accepted-insertion",
+    ] {
+        assert!(changes.iter().any(|c| c["action"] == action), "no {action}");
+    }
+
+    // Scanning the copy as `baomi scan` does agrees with the proof.
+    let o = baomi(dir.path(), &["scan", &out, "--format", "json"]);
+    let scan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = scan["documents"][0]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["rule"], "internal.marking", "{f}");
+        assert!(
+            ["body", "header", "footnote"].contains(&f["location"]["part"].as_str().unwrap()),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn a_classified_marking_in_visible_text_refuses_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "draft.docx");
+    let (o, _) = redact(dir.path(), "draft.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("refused"), "{t}");
+    assert!(t.contains("秘密★6个月"), "{t}");
+    assert!(
+        t.contains("--remove-paragraphs-with marking.classification"),
+        "{t}"
+    );
+    assert!(!dir.path().join("copy.docx").exists());
+    // A rule that does not exist is a mistake, not a silent no-op.
+    let (o, _) = redact(
+        dir.path(),
+        "draft.docx",
+        "copy.docx",
+        &["--remove-paragraphs-with", "marking.nope"],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(text(&o).contains("no such rule"), "{}", text(&o));
+    // Never onto the original, never over an existing file without --force.
+    let (o, _) = redact(dir.path(), "draft.docx", "draft.docx", &[]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o).contains("not the original"), "{}", text(&o));
+}
+
+#[test]
+fn styles_variables_custom_properties_and_thumbnail_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "word-styles.docx");
+    let (o, report) = redact(dir.path(), "word-styles.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear");
+    let names: Vec<String> = entries(&dir.path().join("copy.docx"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("docProps/thumbnail") || n == "docProps/custom.xml"),
+        "{names:?}"
+    );
+    let all: String = entries(&dir.path().join("copy.docx"))
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    for gone in ["机密★1年", "docVar", "仅供内部参考", "整段隐藏", "王某"] {
+        assert!(!all.contains(gone), "{gone:?} is still in the copy");
+    }
+}
+
+#[test]
+fn xlsx_hidden_rows_columns_sheets_and_comments_go_and_cells_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "workbook.xlsx");
+    let (o, report) = redact(dir.path(), "workbook.xlsx", "copy.xlsx", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear");
+    let all: String = entries(&dir.path().join("copy.xlsx"))
+        .into_iter()
+        .map(|(n, t)| format!("{n}\n{t}\n"))
+        .collect();
+    for gone in [
+        "11010519491231002X",   // visible cell (shared string): masked
+        "13812345678",          // visible cell (a number): masked
+        "尿毒症",               // hidden column, also its shared string
+        "机密★5年",             // hidden row
+        "工作秘密★",            // hidden sheet
+        "内部资料，核对后删除", // comment
+        "李四",                 // its author
+        "vmlDrawing",
+        "legacyDrawing",
+    ] {
+        assert!(!all.contains(gone), "{gone:?} is still in the copy");
+    }
+    for kept in [
+        "1101**********002X",
+        "138****5678",
+        "姓名",
+        "张三",
+        "联系人",
+        "2026年第三季度临时救助名单",
+    ] {
+        assert!(all.contains(kept), "{kept:?} is missing from the copy");
+    }
+}
+
+#[test]
+fn text_and_html_are_masked_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let txt = "关于低保名单的公示\n张三，身份证号11010519491231002X，联系电话13812345678。\n银行卡号：6222021234567890128\n";
+    std::fs::write(dir.path().join("a.txt"), txt).unwrap();
+    let (o, report) = redact(dir.path(), "a.txt", "b.txt", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.txt")).unwrap(),
+        "关于低保名单的公示\n张三，身份证号1101**********002X，联系电话138****5678。\n银行卡号：***************0128\n"
+    );
+    assert_eq!(report["changes"].as_array().unwrap().len(), 3);
+
+    let html = "<!DOCTYPE html><html><head><title>公示</title><meta name=\"author\" content=\"机密★1年\"></head>\
+        <body><!-- 绝密★长期 批注 --><p>联系人：李四，电话 139&#45;1234 5678</p><p>手机13912345678</p></body></html>";
+    std::fs::write(dir.path().join("a.html"), html).unwrap();
+    let (o, _) = redact(dir.path(), "a.html", "b.html", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let out = std::fs::read_to_string(dir.path().join("b.html")).unwrap();
+    assert!(out.contains("<p>手机139****5678</p>"), "{out}");
+    assert!(!out.contains("绝密") && !out.contains("机密"), "{out}");
+    assert!(out.contains("<title>公示</title>"), "{out}");
+}
+
+#[test]
+fn other_formats_and_hostile_files_are_errors_not_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["draft.pdf", "legacy.doc", "slides.pptx"] {
+        copy_in(dir.path(), name);
+        let (o, _) = redact(dir.path(), name, "copy.out", &[]);
+        assert_eq!(code(&o), 2, "{name}: {}", text(&o));
+        assert!(
+            text(&o).contains("cannot redact this format"),
+            "{name}: {}",
+            text(&o)
+        );
+    }
+    // Truncated: half a .docx.
+    let bytes = std::fs::read(fixture("draft.docx")).unwrap();
+    std::fs::write(dir.path().join("cut.docx"), &bytes[..bytes.len() / 2]).unwrap();
+    let (o, _) = redact(dir.path(), "cut.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("no copy written"), "{}", text(&o));
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    // A zip bomb: a document.xml that inflates 1000-fold.
+    let py = "import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED)\n\
+        z.writestr('[Content_Types].xml','<Types/>')\n\
+        z.writestr('word/document.xml','<w:document>'+' '*(60<<20)+'</w:document>')\nz.close()\n";
+    let st = Command::new("python3")
+        .args(["-c", py, dir.path().join("bomb.docx").to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (o, _) = redact(dir.path(), "bomb.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("decompression bomb"), "{}", text(&o));
+    assert!(!dir.path().join("copy.docx").exists());
+}
+
+#[test]
+fn the_redaction_is_a_signed_ledger_entry_linking_original_and_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "word-styles.docx");
+    let o = baomi(
+        dir.path(),
+        &[
+            "redact",
+            "word-styles.docx",
+            "-o",
+            "copy.docx",
+            "--db",
+            "baomi.db",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("recorded redaction entry 2"),
+        "{}",
+        text(&o)
+    );
+    let o = baomi(dir.path(), &["ledger", "verify", "--db", "baomi.db"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let db = rusqlite::Connection::open(dir.path().join("baomi.db")).unwrap();
+    let (doc, payload): (String, String) = db
+        .query_row(
+            "SELECT doc_sha256, payload FROM entries WHERE kind = 'redaction'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let p: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let copy = sha(&dir.path().join("copy.docx"));
+    // Recorded under the copy, linking back to the original.
+    assert_eq!(doc, copy);
+    assert_eq!(p["original_sha256"], sha(&fixture("word-styles.docx")));
+    assert_eq!(p["copy_sha256"], copy);
+    assert!(p["rules_fingerprint"].as_str().unwrap().len() == 64);
+    assert!(p["changes"].as_array().unwrap().len() >= 5);
+    // The copy is a scanned document of its own (the review path goes on
+    // with it).
+    let scanned: String = db
+        .query_row(
+            "SELECT doc_sha256 FROM entries WHERE kind = 'scan'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(scanned, copy);
+}
+
+/// LibreOffice reads the copy, and its text differs from the original's
+/// only where something was removed or masked.
+#[test]
+fn libreoffice_opens_the_copies_and_only_the_intended_spans_differ() {
+    for ext in ["docx", "odt"] {
+        libreoffice_faithful(ext);
+    }
+}
+
+fn libreoffice_faithful(ext: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("draft.{ext}");
+    let out = format!("copy.{ext}");
+    copy_in(dir.path(), &name);
+    let (o, _) = redact(
+        dir.path(),
+        &name,
+        &out,
+        &["--remove-paragraphs-with", "marking.classification"],
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let profile = format!("file://{}/lo-profile", dir.path().display());
+    let st = Command::new("soffice")
+        .args([
+            &format!("-env:UserInstallation={profile}"),
+            "--headless",
+            "--convert-to",
+            "txt:Text (encoded):UTF8",
+            "--outdir",
+            dir.path().join("txt").to_str().unwrap(),
+            dir.path().join(&name).to_str().unwrap(),
+            dir.path().join(&out).to_str().unwrap(),
+        ])
+        .output()
+        .expect("LibreOffice (soffice) is needed: .ci/install-deps.sh installs libreoffice-writer-nogui");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let read = |n: &str| std::fs::read_to_string(dir.path().join("txt").join(n)).unwrap();
+    let (a, b) = (read("draft.txt"), read("copy.txt"));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    assert_eq!(a.len(), b.len(), "{ext}: {a:?}\n{b:?}");
+    let diff: Vec<(&str, &str)> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    assert_eq!(
+        diff,
+        vec![
+            // LibreOffice shows the tracked deletion; the copy has none.
+            ("密级：机密★5年公开", "密级：公开"),
+            (
+                "请于月底前完成自查。此段不得外传谢谢。",
+                "请于月底前完成自查。谢谢。"
+            ),
+            ("11010519491231002X", "1101**********002X"),
+            ("附件密级：秘密★6个月", ""),
+        ],
+        "{ext}"
+    );
+}
