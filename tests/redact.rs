@@ -304,6 +304,38 @@ fn text_and_html_are_masked_in_place() {
     assert!(out.contains("<title>公示</title>"), "{out}");
 }
 
+/// notice.html (a real page layout): a comment, a hidden element, alt
+/// text, a hidden form value and a `<meta>` with findings go; the table's
+/// mobile number is masked; the markup otherwise stays byte for byte.
+#[test]
+fn html_hidden_elements_and_attributes_go() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "notice.html");
+    let (o, report) = redact(dir.path(), "notice.html", "copy.html", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear");
+    let copy = std::fs::read_to_string(dir.path().join("copy.html")).unwrap();
+    for gone in [
+        "机密★10年",
+        "此段仅供内部参考",
+        "内部资料",
+        "严禁外传",
+        "13812345678",
+    ] {
+        assert!(!copy.contains(gone), "{gone:?} is still in the copy");
+    }
+    assert!(
+        copy.contains("<tr><td>张三</td><td>138****5678</td></tr>"),
+        "{copy}"
+    );
+    assert!(
+        copy.contains("<img src=\"map.png\" alt=\"\"> 附图一张。"),
+        "{copy}"
+    );
+    let original = std::fs::read_to_string(fixture("notice.html")).unwrap();
+    assert_eq!(original.lines().count(), copy.lines().count());
+}
+
 #[test]
 fn other_formats_and_hostile_files_are_errors_not_copies() {
     let dir = tempfile::tempdir().unwrap();
