@@ -336,6 +336,31 @@ fn html_hidden_elements_and_attributes_go() {
     assert_eq!(original.lines().count(), copy.lines().count());
 }
 
+/// What the redactor does not rewrite but the rescan sees (a chart's
+/// title with a classification marking, an embedded workbook) fails
+/// closed: no copy, and the message names each finding.
+#[test]
+fn a_copy_the_rescan_does_not_clear_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "parts-extra.docx");
+    let (o, _) = redact(dir.path(), "parts-extra.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("the copy is not clean, so it was not written"),
+        "{t}"
+    );
+    assert!(t.contains("word/charts/chart1.xml"), "{t}");
+    assert!(t.contains("Microsoft_Excel_Worksheet.xlsx"), "{t}");
+    assert!(!dir.path().join("copy.docx").exists());
+    // No temporary file is left behind either.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
 #[test]
 fn other_formats_and_hostile_files_are_errors_not_copies() {
     let dir = tempfile::tempdir().unwrap();
@@ -368,6 +393,24 @@ fn other_formats_and_hostile_files_are_errors_not_copies() {
     let (o, _) = redact(dir.path(), "bomb.docx", "copy.docx", &[]);
     assert_eq!(code(&o), 2, "{}", text(&o));
     assert!(text(&o).contains("decompression bomb"), "{}", text(&o));
+    // Entity expansion ("billion laughs") in a part: refused, never expanded.
+    let py = "import zipfile,sys\nsrc=zipfile.ZipFile(sys.argv[1])\nz=zipfile.ZipFile(sys.argv[2],'w',zipfile.ZIP_DEFLATED)\n\
+        for i in src.infolist():\n d=src.read(i.filename)\n if i.filename=='word/document.xml':\n  \
+        d=d.replace(b'?>',b'?><!DOCTYPE w:document [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>',1)\n z.writestr(i,d)\nz.close()\n";
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            py,
+            fixture("draft.docx").to_str().unwrap(),
+            dir.path().join("laughs.docx").to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (o, _) = redact(dir.path(), "laughs.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("DOCTYPE"), "{}", text(&o));
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
     assert!(!dir.path().join("copy.docx").exists());
 }
 
