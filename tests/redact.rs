@@ -189,6 +189,68 @@ fn planted_items_are_gone(ext: &str, body_part: &str) {
     }
 }
 
+/// Word splits text into runs wherever formatting changes: an ID number
+/// in three runs (one bold) and a mobile number split by a tab is found
+/// in the paragraph's text and masked in each run, formatting kept.
+#[test]
+fn a_number_split_over_runs_is_masked_in_each_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let py = r#"
+import zipfile, sys
+src = zipfile.ZipFile(sys.argv[1])
+z = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)
+old = '<w:r><w:rPr></w:rPr><w:t>11010519491231002X</w:t></w:r>'.encode()
+new = '<w:r><w:t>1101</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>05194912</w:t></w:r><w:r><w:t>31002X</w:t></w:r>'.encode()
+last = '<w:t>特此通知。</w:t>'.encode()
+phone = '<w:t xml:space="preserve">手机138</w:t></w:r><w:r><w:t>1234</w:t></w:r><w:r><w:t>5678</w:t>'.encode()
+for i in src.infolist():
+    d = src.read(i.filename)
+    if i.filename == 'word/document.xml':
+        assert old in d and last in d
+        d = d.replace(old, new).replace(last, phone, 1)
+    z.writestr(i, d)
+z.close()
+"#;
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            py,
+            fixture("draft.docx").to_str().unwrap(),
+            dir.path().join("split.docx").to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (o, report) = redact(
+        dir.path(),
+        "split.docx",
+        "copy.docx",
+        &["--remove-paragraphs-with", "marking.classification"],
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let doc = entries(&dir.path().join("copy.docx"))
+        .into_iter()
+        .find(|(n, _)| n == "word/document.xml")
+        .unwrap()
+        .1;
+    assert!(
+        doc.contains("<w:r><w:t>1101</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>********</w:t></w:r><w:r><w:t>**002X</w:t></w:r>"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("手机138</w:t></w:r><w:r><w:t>****</w:t></w:r><w:r><w:t>5678</w:t>"),
+        "{doc}"
+    );
+    let masked: Vec<_> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "masked")
+        .map(|c| c["after"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(masked, ["1101**********002X", "138****5678"]);
+}
+
 #[test]
 fn a_classified_marking_in_visible_text_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
