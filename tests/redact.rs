@@ -189,6 +189,68 @@ fn planted_items_are_gone(ext: &str, body_part: &str) {
     }
 }
 
+/// Word splits text into runs wherever formatting changes: an ID number
+/// in three runs (one bold) and a mobile number split by a tab is found
+/// in the paragraph's text and masked in each run, formatting kept.
+#[test]
+fn a_number_split_over_runs_is_masked_in_each_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let py = r#"
+import zipfile, sys
+src = zipfile.ZipFile(sys.argv[1])
+z = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)
+old = '<w:r><w:rPr></w:rPr><w:t>11010519491231002X</w:t></w:r>'.encode()
+new = '<w:r><w:t>1101</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>05194912</w:t></w:r><w:r><w:t>31002X</w:t></w:r>'.encode()
+last = '<w:t>特此通知。</w:t>'.encode()
+phone = '<w:t xml:space="preserve">手机138</w:t></w:r><w:r><w:t>1234</w:t></w:r><w:r><w:t>5678</w:t>'.encode()
+for i in src.infolist():
+    d = src.read(i.filename)
+    if i.filename == 'word/document.xml':
+        assert old in d and last in d
+        d = d.replace(old, new).replace(last, phone, 1)
+    z.writestr(i, d)
+z.close()
+"#;
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            py,
+            fixture("draft.docx").to_str().unwrap(),
+            dir.path().join("split.docx").to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (o, report) = redact(
+        dir.path(),
+        "split.docx",
+        "copy.docx",
+        &["--remove-paragraphs-with", "marking.classification"],
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let doc = entries(&dir.path().join("copy.docx"))
+        .into_iter()
+        .find(|(n, _)| n == "word/document.xml")
+        .unwrap()
+        .1;
+    assert!(
+        doc.contains("<w:r><w:t>1101</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>********</w:t></w:r><w:r><w:t>**002X</w:t></w:r>"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("手机138</w:t></w:r><w:r><w:t>****</w:t></w:r><w:r><w:t>5678</w:t>"),
+        "{doc}"
+    );
+    let masked: Vec<_> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "masked")
+        .map(|c| c["after"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(masked, ["1101**********002X", "138****5678"]);
+}
+
 #[test]
 fn a_classified_marking_in_visible_text_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -304,6 +366,63 @@ fn text_and_html_are_masked_in_place() {
     assert!(out.contains("<title>公示</title>"), "{out}");
 }
 
+/// notice.html (a real page layout): a comment, a hidden element, alt
+/// text, a hidden form value and a `<meta>` with findings go; the table's
+/// mobile number is masked; the markup otherwise stays byte for byte.
+#[test]
+fn html_hidden_elements_and_attributes_go() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "notice.html");
+    let (o, report) = redact(dir.path(), "notice.html", "copy.html", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear");
+    let copy = std::fs::read_to_string(dir.path().join("copy.html")).unwrap();
+    for gone in [
+        "机密★10年",
+        "此段仅供内部参考",
+        "内部资料",
+        "严禁外传",
+        "13812345678",
+    ] {
+        assert!(!copy.contains(gone), "{gone:?} is still in the copy");
+    }
+    assert!(
+        copy.contains("<tr><td>张三</td><td>138****5678</td></tr>"),
+        "{copy}"
+    );
+    assert!(
+        copy.contains("<img src=\"map.png\" alt=\"\"> 附图一张。"),
+        "{copy}"
+    );
+    let original = std::fs::read_to_string(fixture("notice.html")).unwrap();
+    assert_eq!(original.lines().count(), copy.lines().count());
+}
+
+/// What the redactor does not rewrite but the rescan sees (a chart's
+/// title with a classification marking, an embedded workbook) fails
+/// closed: no copy, and the message names each finding.
+#[test]
+fn a_copy_the_rescan_does_not_clear_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_in(dir.path(), "parts-extra.docx");
+    let (o, _) = redact(dir.path(), "parts-extra.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("the copy is not clean, so it was not written"),
+        "{t}"
+    );
+    assert!(t.contains("word/charts/chart1.xml"), "{t}");
+    assert!(t.contains("Microsoft_Excel_Worksheet.xlsx"), "{t}");
+    assert!(!dir.path().join("copy.docx").exists());
+    // No temporary file is left behind either.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
 #[test]
 fn other_formats_and_hostile_files_are_errors_not_copies() {
     let dir = tempfile::tempdir().unwrap();
@@ -336,6 +455,24 @@ fn other_formats_and_hostile_files_are_errors_not_copies() {
     let (o, _) = redact(dir.path(), "bomb.docx", "copy.docx", &[]);
     assert_eq!(code(&o), 2, "{}", text(&o));
     assert!(text(&o).contains("decompression bomb"), "{}", text(&o));
+    // Entity expansion ("billion laughs") in a part: refused, never expanded.
+    let py = "import zipfile,sys\nsrc=zipfile.ZipFile(sys.argv[1])\nz=zipfile.ZipFile(sys.argv[2],'w',zipfile.ZIP_DEFLATED)\n\
+        for i in src.infolist():\n d=src.read(i.filename)\n if i.filename=='word/document.xml':\n  \
+        d=d.replace(b'?>',b'?><!DOCTYPE w:document [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>',1)\n z.writestr(i,d)\nz.close()\n";
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            py,
+            fixture("draft.docx").to_str().unwrap(),
+            dir.path().join("laughs.docx").to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (o, _) = redact(dir.path(), "laughs.docx", "copy.docx", &[]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("DOCTYPE"), "{}", text(&o));
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
     assert!(!dir.path().join("copy.docx").exists());
 }
 

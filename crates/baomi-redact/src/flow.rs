@@ -23,6 +23,7 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// An empty flow.
     pub fn new() -> Self {
         Flow::default()
     }

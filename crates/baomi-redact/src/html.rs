@@ -8,6 +8,78 @@ use crate::{Action, Context, RedactError, Redactor};
 
 pub(crate) struct Html;
 
+/// Elements without an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param",
+];
+
+/// Attributes whose text a browser shows only on hover, to screen readers,
+/// or not at all (as baomi-extract reads them).
+const TEXT_ATTRIBUTES: &[&str] = &[
+    "title",
+    "alt",
+    "aria-label",
+    "aria-description",
+    "placeholder",
+    "summary",
+    "label",
+];
+
+/// The attributes of a start tag: (lowercase name, byte range of the value
+/// inside `tag`; empty for an attribute without one).
+fn attributes(tag: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let b = tag.as_bytes();
+    let mut out = Vec::new();
+    // Past `<name`.
+    let mut i = 1;
+    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
+        i += 1;
+    }
+    loop {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= b.len() || b[i] == b'>' {
+            break;
+        }
+        let ks = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let key = tag[ks..i].to_ascii_lowercase();
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let range = if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                let q = b[i];
+                let vs = i + 1;
+                let ve = tag[vs..].find(q as char).map_or(b.len(), |e| vs + e);
+                i = (ve + 1).min(b.len());
+                vs..ve
+            } else {
+                let vs = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                    i += 1;
+                }
+                vs..i
+            };
+            out.push((key, range));
+        } else {
+            out.push((key, i..i));
+        }
+        if i == ks {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Elements that end a line of text (as the extractor reads them).
 const BLOCKS: &[&str] = &[
     "p",
@@ -62,6 +134,8 @@ impl Redactor for Html {
         // written back from it, escaped again.
         let mut decoded: Vec<String> = Vec::new();
         let mut raw_until: Option<&str> = None;
+        // Open elements: (name, hides its content).
+        let mut stack: Vec<(String, bool)> = Vec::new();
         let mut i = 0;
         let b = src.as_bytes();
         while i < b.len() {
@@ -92,9 +166,44 @@ impl Redactor for Html {
                     .take_while(|c| c.is_ascii_alphanumeric())
                     .collect::<String>()
                     .to_ascii_lowercase();
+                let closing = tag.starts_with("</");
                 if name == "meta" && !ctx.scanner.scan(tag).findings.is_empty() {
                     ctx.record("html", "<meta>", Action::RemovedHidden, tag);
                     edits.push((i..end, String::new()));
+                } else if !closing {
+                    // Attributes a reader does not see (alt, title, data-*,
+                    // form values) that hold a finding are emptied.
+                    for (k, range) in attributes(tag) {
+                        let text_attr = TEXT_ATTRIBUTES.contains(&k.as_str())
+                            || k.starts_with("data-")
+                            || (k == "value" && name == "input")
+                            || (k == "content" && name != "meta");
+                        let value = decode_entities(&tag[range.clone()]);
+                        if text_attr && !ctx.scanner.scan(&value).findings.is_empty() {
+                            ctx.record(
+                                "html",
+                                format!("<{name} {k}>"),
+                                Action::RemovedHidden,
+                                &value,
+                            );
+                            edits.push((i + range.start..i + range.end, String::new()));
+                        }
+                    }
+                }
+                if closing {
+                    if let Some(pos) = stack.iter().rposition(|(n, _)| *n == name) {
+                        stack.truncate(pos);
+                    }
+                } else if !VOID.contains(&name.as_str()) && !tag.ends_with("/>") && !name.is_empty()
+                {
+                    let lower = tag.to_ascii_lowercase().replace(' ', "");
+                    let hidden = attributes(tag).iter().any(|(k, _)| k == "hidden")
+                        || lower.contains("aria-hidden=\"true\"")
+                        || lower.contains("display:none")
+                        || lower.contains("visibility:hidden");
+                    if stack.len() < 256 {
+                        stack.push((name.clone(), hidden));
+                    }
                 }
                 if !tag.starts_with("</") && (name == "script" || name == "style") {
                     raw_until = Some(if name == "script" {
@@ -110,6 +219,16 @@ impl Redactor for Html {
                 continue;
             }
             let end = src[i..].find('<').map_or(b.len(), |a| i + a);
+            if stack.iter().any(|(_, h)| *h) {
+                // Text of a hidden element: gone from the copy.
+                let text = decode_entities(&src[i..end]);
+                if !text.trim().is_empty() {
+                    ctx.record("html", "hidden element", Action::RemovedHidden, &text);
+                    edits.push((i..end, String::new()));
+                }
+                i = end;
+                continue;
+            }
             let id = nodes.len();
             nodes.push(i..end);
             decoded.push(decode_entities(&src[i..end]));

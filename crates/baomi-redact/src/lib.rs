@@ -90,6 +90,7 @@ pub struct Change {
     pub part: String,
     /// Where in it (`¶3:5`, `comment 0 (by 赵六)`, `dc:creator`).
     pub location: String,
+    /// What was done.
     pub action: Action,
     /// The rule whose finding caused it, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,9 +105,13 @@ pub struct Change {
 /// A finding that stops the redaction until the reviewer says what to do.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refusal {
+    /// The rule that found it (`marking.classification`).
     pub rule: String,
+    /// The part of the file it is in.
     pub part: String,
+    /// Paragraph and column (`¶11:6`).
     pub location: String,
+    /// The marking as it stands (markings are not personal data).
     pub matched: String,
 }
 
@@ -197,8 +202,10 @@ pub trait Redactor {
 /// What a redactor works with: the rules, the options, the limits, and the
 /// record of changes and refusals.
 pub struct Context<'a> {
+    /// The rules the copy is redacted and rescanned with.
     pub scanner: &'a Scanner,
     pub options: &'a Options,
+    /// The caps hostile files are read under (the scanner's own).
     pub limits: &'a Limits,
     changes: Vec<Change>,
     refusals: Vec<Refusal>,
@@ -217,6 +224,7 @@ pub struct FlowEdits {
 }
 
 impl<'a> Context<'a> {
+    /// A context with no changes recorded yet.
     pub fn new(scanner: &'a Scanner, options: &'a Options, limits: &'a Limits) -> Self {
         Context {
             scanner,

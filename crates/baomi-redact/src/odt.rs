@@ -221,6 +221,29 @@ fn clean(e: &mut Elem, part: &str, hidden: &HashSet<String>, ctx: &mut Context<'
             }
             _ => {}
         }
+        // Link targets outside the package (a local path such as
+        // file:///C:/…/机密★5年/plan.doc) that hold a finding.
+        if let Some(href) = c.attr("href").filter(|h| {
+            !(h.starts_with('#')
+                || h.starts_with("Pictures/")
+                || h.starts_with("./Object ")
+                || h.starts_with("Object "))
+                && has_findings(ctx, h)
+        }) {
+            c.edit_attrs(|k, v| {
+                Some(if k.ends_with("href") {
+                    "#".into()
+                } else {
+                    v.to_string()
+                })
+            });
+            ctx.record(
+                part,
+                format!("{} link", c.local()),
+                Action::RemovedHidden,
+                &href,
+            );
+        }
         clean(&mut c, part, hidden, ctx);
         out.push(Node::Elem(c));
     }
