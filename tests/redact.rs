@@ -592,3 +592,47 @@ fn libreoffice_faithful(ext: &str) {
         "{ext}"
     );
 }
+
+/// A 公示 list as a table (tests/fixtures/make_tables.sh): the redactor reads
+/// a row as one line, as the scanner does, so the illness said of 李建国 in
+/// another cell is masked and the copy scans clean, while the policy
+/// sentence naming 尿毒症透析 and the de-identified row stay as written.
+#[test]
+fn a_persons_illness_in_another_table_cell_is_masked() {
+    for ext in ["docx", "odt", "html"] {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("roster-table.{ext}");
+        copy_in(dir.path(), &name);
+        let out = format!("copy.{ext}");
+        let (o, report) = redact(dir.path(), &name, &out, &[]);
+        assert_eq!(code(&o), 0, "{ext}: {}", text(&o));
+        let masked: Vec<&str> = report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["action"] == "masked")
+            .map(|c| c["rule"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            masked,
+            ["personal.health-condition", "personal.health-condition"],
+            "{ext}: {report:#}"
+        );
+        let scan = baomi(dir.path(), &["scan", "--format", "json", &out]);
+        let scanned: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+        let doc = &scanned["documents"][0];
+        assert_eq!(doc["verdict"], "clear", "{ext}: {doc:#}");
+        let copy = match ext {
+            "html" => std::fs::read_to_string(dir.path().join(&out)).unwrap(),
+            _ => entries(&dir.path().join(&out))
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect(),
+        };
+        for kept in ["李建国", "尿毒症透析纳入门诊慢特病保障", "肝硬化", "火灾"]
+        {
+            assert!(copy.contains(kept), "{ext}: {kept} is gone");
+        }
+        assert!(!copy.contains("长期透析"), "{ext}: the illness survived");
+    }
+}

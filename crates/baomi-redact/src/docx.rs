@@ -385,6 +385,21 @@ fn collect(e: &Elem, path: &mut Vec<usize>, c: &mut Collect) {
                     c.flows.push(f);
                 }
             }
+            "tc" => {
+                if let Some(f) = c.open.last_mut() {
+                    f.begin_cell();
+                }
+                collect(ch, path, c);
+                if let Some(f) = c.open.last_mut() {
+                    f.end_cell();
+                }
+            }
+            "tr" => {
+                collect(ch, path, c);
+                if let Some(f) = c.open.last_mut() {
+                    f.end_row();
+                }
+            }
             "p" => {
                 collect(ch, path, c);
                 let id = c.paras.len();

@@ -2,6 +2,11 @@
 //! paragraph (as baomi-extract builds a part's segment), with a map back
 //! from every byte to the node it came from: Word splits a number over
 //! several `w:t` runs, and the mask must land in each of them.
+//!
+//! A table row is one line, as in baomi-extract: cells separated by a tab,
+//! paragraphs within a cell by a space, so that the person-scoped rules see
+//! the same row the proof scan sees (a name in one cell, an illness in the
+//! next).
 
 use std::ops::Range;
 
@@ -20,6 +25,14 @@ pub struct Flow {
     pieces: Vec<Piece>,
     paragraphs: Vec<(Range<usize>, usize)>,
     open: usize,
+    /// Table cells open (nested tables stay inside their outer cell).
+    cell_depth: usize,
+    /// Cells begun in the row being read (0 outside a row).
+    row_cells: usize,
+    /// Where the outermost open cell's text starts.
+    cell_start: usize,
+    /// A paragraph ended inside a cell: a space before the cell's next text.
+    cell_break: bool,
 }
 
 impl Flow {
@@ -48,6 +61,14 @@ impl Flow {
         if text.is_empty() {
             return;
         }
+        if self.cell_depth == 0 && self.row_cells > 0 && !text.trim().is_empty() {
+            // Text after a row that was never ended (white space between
+            // two cells of a row is not).
+            self.end_row();
+        }
+        if std::mem::take(&mut self.cell_break) {
+            self.push(None, " ");
+        }
         let start = self.text.len();
         self.text.push_str(&text.replace(['\n', '\r'], " "));
         self.pieces.push(Piece {
@@ -59,8 +80,55 @@ impl Flow {
     /// Ends paragraph `id` (the format's own number for it).
     pub fn end_paragraph(&mut self, id: usize) {
         self.paragraphs.push((self.open..self.text.len(), id));
-        self.text.push('\n');
+        if self.cell_depth > 0 {
+            self.cell_break = self.cell_has_text();
+        } else if self.row_cells == 0 {
+            self.text.push('\n');
+        }
+        // (between two cells of a row the row's line goes on)
         self.open = self.text.len();
+    }
+
+    /// Starts a table cell.
+    pub fn begin_cell(&mut self) {
+        self.cell_depth += 1;
+        if self.cell_depth > 1 {
+            self.cell_break = self.cell_has_text();
+            return;
+        }
+        self.cell_break = false;
+        if self.row_cells > 0 {
+            self.push(None, "\t");
+        } else if self.text.len() > self.open {
+            self.text.push('\n');
+        }
+        self.row_cells += 1;
+        self.cell_start = self.text.len();
+        self.open = self.text.len();
+    }
+
+    /// Ends a table cell.
+    pub fn end_cell(&mut self) {
+        self.cell_depth = self.cell_depth.saturating_sub(1);
+    }
+
+    /// Ends a table row: its line ends (inside an outer cell, a nested
+    /// table's row only separates text).
+    pub fn end_row(&mut self) {
+        if self.cell_depth > 0 {
+            self.cell_break = self.cell_has_text();
+            return;
+        }
+        if self.row_cells > 0 {
+            self.text.push('\n');
+            self.row_cells = 0;
+            self.cell_break = false;
+            self.open = self.text.len();
+        }
+    }
+
+    fn cell_has_text(&self) -> bool {
+        self.text.len() > self.cell_start
     }
 
     /// Paragraphs as (byte range without the newline, id).
@@ -125,6 +193,34 @@ pub(crate) fn apply(text: &mut String, mut edits: Vec<(Range<usize>, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_row_is_one_line_with_its_paragraphs() {
+        let mut f = Flow::new();
+        f.push_node(0, "名单");
+        f.end_paragraph(0);
+        for (i, cell) in [["1"].as_slice(), &["李四"], &["尿毒症", "透析"]]
+            .iter()
+            .enumerate()
+        {
+            f.begin_cell();
+            for (j, p) in cell.iter().enumerate() {
+                f.push_node(10 * i + j + 1, p);
+                f.end_paragraph(10 * i + j + 1);
+            }
+            f.end_cell();
+        }
+        f.end_row();
+        f.push_node(99, "公示期");
+        f.end_paragraph(99);
+        assert_eq!(f.text(), "名单\n1\t李四\t尿毒症 透析\n公示期\n");
+        let ids: Vec<usize> = f
+            .paragraphs_overlapping(f.text().find("透析").unwrap()..f.text().len() - 1)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        assert_eq!(ids, [22, 99]);
+    }
 
     #[test]
     fn an_edit_across_runs_lands_in_each_run() {

@@ -136,6 +136,8 @@ impl Redactor for Html {
         let mut raw_until: Option<&str> = None;
         // Open elements: (name, hides its content).
         let mut stack: Vec<(String, bool)> = Vec::new();
+        // Per open table, whether a cell of it is open.
+        let mut tables: Vec<bool> = Vec::new();
         let mut i = 0;
         let b = src.as_bytes();
         while i < b.len() {
@@ -215,6 +217,7 @@ impl Redactor for Html {
                 if BLOCKS.contains(&name.as_str()) {
                     end_para(&mut flow, &mut paras);
                 }
+                table_structure(&mut flow, &mut tables, &name, tag.starts_with("</"));
                 i = end;
                 continue;
             }
@@ -258,6 +261,39 @@ impl Redactor for Html {
         let mut out = src.to_string();
         apply(&mut out, edits);
         Ok(out.into_bytes())
+    }
+}
+
+/// Table rows as lines, cells as cells (as baomi-extract reads HTML).
+fn table_structure(flow: &mut Flow, tables: &mut Vec<bool>, name: &str, closing: bool) {
+    let close_cell = |flow: &mut Flow, tables: &mut Vec<bool>| {
+        if let Some(open) = tables.last_mut() {
+            if std::mem::take(open) {
+                flow.end_cell();
+            }
+        }
+    };
+    match (name, closing) {
+        ("table", false) => tables.push(false),
+        ("table", true) => {
+            close_cell(flow, tables);
+            if tables.pop().is_some() {
+                flow.end_row();
+            }
+        }
+        ("tr", _) => {
+            close_cell(flow, tables);
+            flow.end_row();
+        }
+        ("td" | "th", false) if !tables.is_empty() => {
+            close_cell(flow, tables);
+            flow.begin_cell();
+            if let Some(open) = tables.last_mut() {
+                *open = true;
+            }
+        }
+        ("td" | "th", true) => close_cell(flow, tables),
+        _ => {}
     }
 }
 

@@ -299,6 +299,21 @@ fn collect(e: &Elem, in_para: bool, path: &mut Vec<usize>, c: &mut Collect) {
                         c.flows.push(f);
                     }
                 }
+                "table-cell" | "covered-table-cell" => {
+                    if let Some(f) = c.open.last_mut() {
+                        f.begin_cell();
+                    }
+                    collect(ch, in_para, path, c);
+                    if let Some(f) = c.open.last_mut() {
+                        f.end_cell();
+                    }
+                }
+                "table-row" => {
+                    collect(ch, in_para, path, c);
+                    if let Some(f) = c.open.last_mut() {
+                        f.end_row();
+                    }
+                }
                 "p" | "h" => {
                     collect(ch, true, path, c);
                     let id = c.paras.len();
