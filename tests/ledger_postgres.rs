@@ -39,7 +39,7 @@ fn text(o: &Output) -> String {
 /// A draft whose content is unique to `tag`; half of them with a marking.
 fn draft(dir: &Path, name: &str, tag: &str) {
     std::fs::create_dir_all(dir).unwrap();
-    let body = if tag.len() % 2 == 0 {
+    let body = if tag.len().is_multiple_of(2) {
         format!("关于{tag}的通知\n\n本文件为机密★5年，请妥善保管。\n")
     } else {
         format!("关于{tag}的通知\n\n各单位：现将有关事项通知如下。\n")
@@ -433,7 +433,6 @@ fn a_database_that_is_down_is_a_clear_error() {
 }
 
 #[path = "web_support/mod.rs"]
-#[allow(dead_code)]
 mod web_support;
 
 #[test]

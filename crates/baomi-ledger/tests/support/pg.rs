@@ -161,7 +161,9 @@ impl PgServer {
             data = self.data().display(),
             dir = self.dir.display(),
         );
-        Command::new("sh")
+        // Not waited for: it outlives this process on purpose.
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = Command::new("sh")
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
