@@ -39,7 +39,7 @@ fn text(o: &Output) -> String {
 /// A draft whose content is unique to `tag`; half of them with a marking.
 fn draft(dir: &Path, name: &str, tag: &str) {
     std::fs::create_dir_all(dir).unwrap();
-    let body = if tag.len() % 2 == 0 {
+    let body = if tag.len().is_multiple_of(2) {
         format!("关于{tag}的通知\n\n本文件为机密★5年，请妥善保管。\n")
     } else {
         format!("关于{tag}的通知\n\n各单位：现将有关事项通知如下。\n")
@@ -433,7 +433,6 @@ fn a_database_that_is_down_is_a_clear_error() {
 }
 
 #[path = "web_support/mod.rs"]
-#[allow(dead_code)]
 mod web_support;
 
 #[test]
@@ -490,4 +489,151 @@ fn two_review_servers_on_one_database_record_each_draft_once() {
     assert_eq!(st["status"], "pending", "{st}");
     let v = office.run(&["ledger", "verify", "--db", &url, "--trust", "trust.toml"]);
     assert!(v.status.success(), "{}", text(&v));
+}
+
+/// The README's operator path: an office's SQLite ledger, witnessed, moved
+/// into PostgreSQL; two daemons record into it; the witness cosigns the
+/// grown ledger; the auditor verifies with the witness list — with the
+/// database named in baomi.toml.
+#[test]
+fn operator_path_sqlite_office_moved_to_postgres_two_daemons_witnessed() {
+    let server = pg::shared();
+    let url = server.new_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let office = tmp.path().join("office");
+    for i in 0..3 {
+        draft(
+            &office.join("drafts"),
+            &format!("{i}.txt"),
+            &format!("op-{i}"),
+        );
+    }
+    let ok = |dir: &Path, args: &[&str]| {
+        let o = baomi(dir, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let s = baomi(&office, &["scan", "--db", "baomi.db", "drafts"]);
+    assert!(matches!(s.status.code(), Some(0 | 1)), "{}", text(&s));
+    // The inspection office's witness follows the ledger.
+    let witness = tmp.path().join("witness");
+    let w = witness.to_str().unwrap();
+    let vkey = ok(
+        tmp.path(),
+        &["witness", "init", w, "--name", "inspection.example/w1"],
+    );
+    let list = tmp.path().join("witnesses.txt");
+    std::fs::write(&list, vkey).unwrap();
+    let head = ok(&office, &["ledger", "head", "--db", "baomi.db"]);
+    let origin = head.lines().next().unwrap().to_owned();
+    ok(
+        &office,
+        &[
+            "witness",
+            "add-log",
+            w,
+            "--origin",
+            &origin,
+            "--pub",
+            "baomi-scanner.pub",
+        ],
+    );
+    let round = |db: &str, old: u64, tag: &str| {
+        let req = ok(
+            &office,
+            &["ledger", "consistency", &old.to_string(), "--db", db],
+        );
+        let req_path = office.join(format!("request-{tag}"));
+        std::fs::write(&req_path, req).unwrap();
+        let cos = ok(
+            &office,
+            &[
+                "witness",
+                "cosign",
+                w,
+                "--request",
+                req_path.to_str().unwrap(),
+            ],
+        );
+        let cos_path = office.join(format!("cosignature-{tag}"));
+        std::fs::write(&cos_path, cos).unwrap();
+        ok(
+            &office,
+            &[
+                "ledger",
+                "add-cosignatures",
+                "--db",
+                db,
+                "--request",
+                req_path.to_str().unwrap(),
+                cos_path.to_str().unwrap(),
+            ],
+        );
+    };
+    round("baomi.db", 0, "sqlite");
+
+    // Into PostgreSQL; baomi.toml names it from now on.
+    let c = ok(
+        &office,
+        &["ledger", "copy", "--from", "baomi.db", "--to", &url],
+    );
+    assert!(c.contains("the copy verifies: 3 entries"), "{c}");
+    std::fs::write(office.join("baomi.toml"), format!("db = \"{url}\"\n")).unwrap();
+    let l = list.to_str().unwrap();
+    // The checkpoint the witness cosigned for the SQLite file holds for
+    // the copy (same origin, size and root).
+    ok(
+        &office,
+        &[
+            "ledger",
+            "verify",
+            "--witnesses",
+            l,
+            "--min-cosignatures",
+            "1",
+        ],
+    );
+
+    // Two daemons on two shares record into it (here: two processes).
+    let mut daemons = Vec::new();
+    for d in 0..2 {
+        let root = tmp.path().join(format!("share{d}"));
+        for i in 0..4 {
+            draft(
+                &root.join("inbox"),
+                &format!("{i}.txt"),
+                &format!("op-share{d}-{i}"),
+            );
+        }
+        let mut c = Command::new(BIN);
+        c.arg("watch")
+            .arg(&root)
+            .args(["--once", "--quiet-period", "0.2", "--no-ocr"])
+            .current_dir(&office)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        daemons.push(c.spawn().unwrap());
+    }
+    for mut d in daemons {
+        let st = d.wait().unwrap();
+        assert!(matches!(st.code(), Some(0 | 1)), "{st:?}");
+    }
+    assert_eq!(counts(server, &url), (11, 11, 11, 11));
+    // The witness cosigns the grown ledger (consistent with what it saw in
+    // SQLite), and the auditor's verify finds that cosignature.
+    round(&url, 3, "pg");
+    let v = baomi(
+        &office,
+        &[
+            "ledger",
+            "verify",
+            "--witnesses",
+            l,
+            "--min-cosignatures",
+            "1",
+        ],
+    );
+    assert!(v.status.success(), "{}", text(&v));
+    assert!(text(&v).contains("11"), "{}", text(&v));
 }

@@ -323,7 +323,7 @@ fn emit(text: &str) -> anyhow::Result<()> {
 
 fn open_existing(db: &Path) -> anyhow::Result<Ledger> {
     Ledger::open_existing(db)
-        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(db)))
 }
 
 /// `--trust FILE`, else ./trust.toml when present.
@@ -353,7 +353,7 @@ pub fn record_reports(
     let Some(db) = db else { return Ok(()) };
     // The ledger first: a bad --db must not leave a new key behind.
     let ledger = Ledger::open(db)
-        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(db)))?;
     let key = scanner_key(key)?;
     // The drafts first, so that every entry's bytes can be shown to reviewers.
     let archive = baomi_archive::Archive::open(&Office::current().archive(db))?;

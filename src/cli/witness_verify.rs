@@ -27,7 +27,7 @@ pub fn add_cosignatures(
     cosignatures: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let ledger = Ledger::open_existing(db)
-        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(db)))?;
     let text = std::fs::read_to_string(request)
         .with_context(|| format!("cannot read {}", request.display()))?;
     let req = AddCheckpoint::parse(&text)
@@ -89,7 +89,7 @@ pub fn require_cosignatures(db: &Path, list: &Path, min: usize) -> anyhow::Resul
         witnesses.len()
     );
     let ledger = Ledger::open_existing(db)
-        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(&db)))?;
+        .with_context(|| format!("cannot open the ledger {}", baomi_ledger::shown(db)))?;
     let origin = ledger.origin();
     let total = ledger.len()?;
     let dir = ledger.checkpoint_dir();

@@ -32,7 +32,7 @@ fn scan_payload(i: usize) -> serde_json::Value {
         "path": format!("drafts/2026/notice-{i}.docx"),
         "title": "关于开展2026年度保密自查自评工作的通知",
         "doc_number": format!("办〔2026〕{i}号"),
-        "verdict": if i % 3 == 0 { "withhold" } else { "clear" },
+        "verdict": if i.is_multiple_of(3) { "withhold" } else { "clear" },
         "reasons": [{"rule": "marking.classification", "severity": "block",
                      "basis": "《中华人民共和国保守国家秘密法》第二十条", "matched_preview": "机*★*年"}],
         "rules_fingerprint": "3b9c0d3e1f2a4b5c", "role": "scanner",

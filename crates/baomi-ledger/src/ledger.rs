@@ -129,7 +129,7 @@ pub struct Ledger {
     /// What `--db` said (a file, or a URL that may carry a password).
     given: PathBuf,
     /// The file, or the URL without password: what messages name.
-    path: PathBuf,
+    name: PathBuf,
     ledger_id: String,
     checkpoints: CheckpointDir,
     /// What this process knows of the chain's end, for checkpoints.
@@ -343,7 +343,7 @@ impl Ledger {
         Ledger {
             db,
             given: given.to_owned(),
-            path,
+            name: path,
             ledger_id,
             checkpoints,
             tail: RefCell::default(),
@@ -384,7 +384,7 @@ impl Ledger {
 
     /// The database as messages name it (a URL without its password).
     pub fn display_name(&self) -> &Path {
-        &self.path
+        &self.name
     }
 
     /// A random id chosen when the ledger was created.
@@ -440,7 +440,7 @@ impl Ledger {
         check_names(kind, doc_sha256)?;
         let p = prepare(payload)?;
         let tx = Tx::begin(self.db(), false)?;
-        let (last, prev_hash) = checked_tail(tx.db(), &self.path)?;
+        let (last, prev_hash) = checked_tail(tx.db(), &self.name)?;
         drop(tx);
         Ok(Unsigned {
             seq: last + 1,
@@ -534,11 +534,11 @@ impl Ledger {
     ) -> Result<T> {
         self.load_tail()?;
         let tx = Tx::begin(self.db(), true)?;
-        let mut link = checked_tail(tx.db(), &self.path)?;
+        let mut link = checked_tail(tx.db(), &self.name)?;
         let known = self.tail.borrow().checkpoint_size;
         if link.0 < known {
             return Err(LedgerError::BehindCheckpoint {
-                path: self.path.clone(),
+                path: self.name.clone(),
                 entries: link.0,
                 checkpoint: known,
                 dir: self.checkpoints.path().to_owned(),
@@ -589,7 +589,7 @@ impl Ledger {
             return Ok((frontier, 0));
         };
         let refuse = |detail: String| LedgerError::CheckpointMismatch {
-            path: self.path.clone(),
+            path: self.name.clone(),
             dir: self.checkpoints.path().to_owned(),
             detail,
         };
@@ -602,7 +602,7 @@ impl Ledger {
         }
         if cp.size > frontier.size() {
             return Err(LedgerError::BehindCheckpoint {
-                path: self.path.clone(),
+                path: self.name.clone(),
                 entries: frontier.size(),
                 checkpoint: cp.size,
                 dir: self.checkpoints.path().to_owned(),
@@ -623,7 +623,7 @@ impl Ledger {
     /// [`Ledger::verify`] checks everything.
     pub fn check_tail(&self) -> Result<()> {
         let tx = Tx::begin(self.db(), false)?;
-        checked_tail(tx.db(), &self.path)?;
+        checked_tail(tx.db(), &self.name)?;
         tx.commit()?;
         self.frontier_against_checkpoints().map(|_| ())
     }
@@ -704,7 +704,7 @@ impl Ledger {
         self.write(key, |tx, link| {
             record_scan_in(
                 tx,
-                &self.path,
+                &self.name,
                 link,
                 report,
                 rules_fingerprint,
@@ -724,7 +724,7 @@ impl Ledger {
         self.write(key, |tx, link| {
             reports
                 .iter()
-                .map(|r| record_scan_in(tx, &self.path, link, r, rules_fingerprint, None, key))
+                .map(|r| record_scan_in(tx, &self.name, link, r, rules_fingerprint, None, key))
                 .collect()
         })
     }
@@ -785,7 +785,7 @@ impl Ledger {
             .map(RawRow::read);
         let e = raw
             .ok_or_else(|| LedgerError::EntryInvalid {
-                path: self.path.clone(),
+                path: self.name.clone(),
                 seq,
                 detail: "it is missing (removed from the ledger)".into(),
             })?
@@ -817,7 +817,7 @@ impl Ledger {
         }
         if let Some(detail) = entry_problem(e) {
             return Err(LedgerError::EntryInvalid {
-                path: self.path.clone(),
+                path: self.name.clone(),
                 seq: e.seq,
                 detail,
             });
@@ -959,7 +959,7 @@ impl Ledger {
         let e = self.verified_entry(seq)?;
         if e.hash != hashes[index] {
             return Err(LedgerError::EntryInvalid {
-                path: self.path.clone(),
+                path: self.name.clone(),
                 seq,
                 detail: "its hash changed while the proof was being made".into(),
             });
@@ -979,7 +979,7 @@ impl Ledger {
     /// A PostgreSQL server checks its own pages: nothing to do there.
     pub fn quick_check(&self) -> Result<()> {
         match self.db.sqlite() {
-            Some(conn) => quick_check(conn, &self.path),
+            Some(conn) => quick_check(conn, &self.name),
             None => Ok(()),
         }
     }

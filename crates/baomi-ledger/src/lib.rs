@@ -1,5 +1,8 @@
 //! baomi's review-form ledger: every review — the machine scan and each
-//! person's decision — as a signed, hash-chained entry in SQLite.
+//! person's decision — as a signed, hash-chained entry in SQLite (the
+//! embedded default) or PostgreSQL (a `postgres://` URL as the database:
+//! many writers on many machines, one chain; see [`store`] and
+//! [`Backend`]).
 //!
 //! * [`Ledger`] opens (creates, migrates, checks) the database and appends
 //!   entries; [`Ledger::record_scan`] records a [`baomi_core::DocumentReport`]

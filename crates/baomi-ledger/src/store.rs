@@ -1,13 +1,13 @@
-//! Where the ledger's rows live: one small trait, [`Store`], over an SQL
+//! Where the ledger's rows live: one small trait, `Store`, over an SQL
 //! connection, with two implementations — SQLite (the embedded default,
-//! [`SqliteStore`]) and PostgreSQL ([`crate::pg::PgStore`], for many
+//! `SqliteStore`) and PostgreSQL (`pg::PgStore`, for many
 //! writers on many machines).
 //!
 //! The ledger's SQL is written once, in the dialect both understand
 //! (numbered `?N` or bare `?` placeholders, which the PostgreSQL store turns
 //! into `$N`); only opening and the schema differ per backend. What makes
 //! the chain one total order is the same on both: every append is one
-//! write transaction ([`Store::begin`] with `write`) that holds the lock on
+//! write transaction (`Store::begin` with `write`) that holds the lock on
 //! the chain's head — SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
 //! `pg_advisory_xact_lock` — from reading the last entry to committing.
 
@@ -117,7 +117,7 @@ impl rusqlite::ToSql for Arg<'_> {
     }
 }
 
-/// Which database a [`Store`] talks to.
+/// Which database a ledger is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

@@ -477,10 +477,6 @@ fn corrupt_pages_are_refused_and_not_written() {
     );
 }
 
-fn raw_no_triggers(db: &Path) -> Connection {
-    Connection::open(db).unwrap()
-}
-
 /// Recomputes entry `seq`'s hash as a forger would: re-signing with `key`
 /// when given (so the signature verifies), and re-linking `prev_hash` to the
 /// entry before it.

@@ -11,6 +11,7 @@
 //! process when the test process exits, however it exits.
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -101,6 +102,7 @@ impl PgServer {
                 .success();
             assert!(ok, "cannot chown the cluster folder to {user}");
         }
+        s.watchdog();
         let out = s
             .server_cmd("initdb")
             .args([
@@ -123,7 +125,6 @@ impl PgServer {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        s.watchdog();
         s.pg_ctl_start();
         s
     }
@@ -161,7 +162,12 @@ impl PgServer {
             data = self.data().display(),
             dir = self.dir.display(),
         );
-        Command::new("sh")
+        // Not waited for: it outlives this process on purpose.
+        #[allow(clippy::zombie_processes)]
+        // In a process group of its own: a signal to the test's group
+        // (a timeout, Ctrl-C) must not take the watchdog with it.
+        let _watchdog = Command::new("sh")
+            .process_group(0)
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
