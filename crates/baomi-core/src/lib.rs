@@ -20,6 +20,7 @@ mod document;
 pub mod meta;
 pub mod normalize;
 pub mod person;
+mod prefilter;
 pub mod rules;
 mod scanner;
 mod softbreak;
