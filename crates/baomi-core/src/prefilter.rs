@@ -131,6 +131,13 @@ fn all_chars(h: &Hir, out: &mut Vec<char>) -> bool {
     }
 }
 
+/// The 100, 300 and 600 most frequent ideographs of the published-law
+/// corpus (`../shared/bench/corpus-all.txt`), most frequent first: the
+/// vocabulary of government text, poor triggers.
+const COMMON_100: &str = "的人第条行法定国和十应者有以当管关规民理政或务业部机门一用二其事会工不生员作三责公对保地本经产在制可设处证主中安依院上合发出构全物家照级由资施为动品四位单所五监府及进权他下方自得等区查并任实提要建期准";
+const COMMON_300: &str = "时报通内职成违请款件收营同情检交护六外利年日按标组取督申企分体重予向计境罚办案七律告审金使据学备共立未水信委织市运防治大代开接批议个记表决负与八项采受明章专直相文活社性供农能执程技之于调服限改险列反海例加元场九县具书后量求费术质商电过销指化正给育教军害税医许况度口止划展原入承财息各百登令万起前料被需从车药基核是造华特验支格持域货根司刑罪措除犯复确强源范预船统协名知环置现月意目严种节力疗省式符高益布";
+const COMMON_600: &str = "必到损输病放卫察投器形辖路结常无担集数导道科义算间因将染修认污价额系解障测究评效则航长适面故托助偿称警包属危新土变非注参纳劳网履存易没装领传约排次停诉转失别配录围付济健疫总矿村际控续征补食舶该影校券追须序役举类点消空养送售急流果股城平材禁整缴购退户身研线林移居签废守密态债更救联容励留裁广维完选册见清响超票考港草手住赔师但队回何推然气优涉子乡撤已银编份免达示订视官善驶灾培拒旅毒风先号还志康卖判型附融训侵满享遵识械少团普络让客载植小问疾倍假讼最台河游局鼓储扣残括值驾射就筑策即减至遗试洋镇说届授徒状引终私促族档增估伤央租待兵押众致破了士象房吊拘嫌询宣离获擅互临馆低招播另站震庭援邮仲好畜奖零买碍印突鉴";
+
 /// How common a character is likely to be in the texts scanned: the
 /// analysis prefers triggers that occur rarely.
 fn weight(c: char) -> u32 {
@@ -139,7 +146,10 @@ fn weight(c: char) -> u32 {
         c if c.is_ascii_whitespace() => 60,
         c if c.is_ascii_alphabetic() => 6,
         c if c.is_ascii() => 8,
-        '，' | '。' | '、' | '的' | '是' | '在' | '和' | '人' | '一' | '有' => 20,
+        '，' | '。' | '、' | '：' | '；' => 30,
+        c if COMMON_100.contains(c) => 40,
+        c if COMMON_300.contains(c) => 10,
+        c if COMMON_600.contains(c) => 4,
         _ => 1,
     }
 }
@@ -225,6 +235,11 @@ pub(crate) enum Regions {
     /// These byte ranges (sorted, disjoint) of the text.
     Some(Vec<(usize, usize)>),
 }
+
+/// Windows closer than this are searched as one region: a search has a
+/// fixed cost, and a region may hold text outside any window (its matches
+/// are still exactly those of a whole-text search; see the module docs).
+const MERGE_GAP: usize = 256;
 
 /// Characters a window may grow over for free before giving up on windows
 /// for that group (a text of nothing but white space and triggers).
@@ -365,7 +380,7 @@ impl Triggers {
                     }
                 };
                 match windows[g].last_mut() {
-                    Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
+                    Some(w) if lo <= w.1 + MERGE_GAP => w.1 = w.1.max(hi),
                     _ => windows[g].push((lo, hi)),
                 }
             }
@@ -442,7 +457,11 @@ mod tests {
 
     #[test]
     fn finds_a_character_every_match_needs() {
-        assert_eq!(chars("机密1"), Some("机".into()), "rarer than a digit");
+        assert_eq!(
+            chars("机密1"),
+            Some("密".into()),
+            "rarer than 机 or a digit"
+        );
         assert_eq!(chars("[0-9]{17}[0-9x]"), Some("0123456789".into()));
         assert_eq!(chars("a|b密"), Some("a密".into()));
         assert_eq!(chars("(?:绝|机|秘)[ ]{0,3}密"), Some("密".into()));
@@ -460,8 +479,12 @@ mod tests {
     #[test]
     fn regions_cover_every_trigger_with_its_reach() {
         let t = Triggers::new(&[analyse("[0-9]{2}").clone(), analyse("密").clone(), None]);
+        let gap = "c".repeat(MERGE_GAP + 10);
+        let r = t.regions(&format!("ab12{gap}3"));
+        let at = 4 + gap.len();
+        assert_eq!(r[0], Regions::Some(vec![(0, 6), (at - 2, at + 1)]));
         let r = t.regions("ab12cdefghij3");
-        assert_eq!(r[0], Regions::Some(vec![(0, 6), (10, 13)]));
+        assert_eq!(r[0], Regions::Some(vec![(0, 13)]), "close windows merge");
         assert_eq!(r[1], Regions::None);
         assert_eq!(r[2], Regions::All);
         let r = t.regions("机密");
@@ -473,11 +496,11 @@ mod tests {
     fn free_characters_stretch_a_window() {
         let t = Triggers::new(&[analyse(r"机[ \t]*密").clone()]);
         let text = "甲乙丙机          密丁";
-        let at = text.find('机').unwrap();
+        let at = text.find('密').unwrap();
         let r = t.regions(text);
-        // The trigger is 机; the reach is 6 bytes of non-free text either
+        // The trigger is 密; the reach is 6 bytes of non-free text either
         // side, the spaces are free.
-        assert_eq!(r[0], Regions::Some(vec![(at - 6, at + 3 + 10 + 6)]));
+        assert_eq!(r[0], Regions::Some(vec![(at - 10 - 6, at + 3 + 3)]));
         let spaces = " ".repeat(MAX_FREE_RUN + 10);
         assert_eq!(t.regions(&format!("机{spaces}密"))[0], Regions::All);
     }
