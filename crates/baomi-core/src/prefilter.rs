@@ -346,7 +346,7 @@ impl Triggers {
             let b = bytes[i];
             let (mask, len) = if b < 0x80 {
                 (self.ascii[b as usize], 1)
-            } else if b >= 0xE0 && b < 0xF0 && i + 2 < bytes.len() {
+            } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
                 let u = (u32::from(b & 0x0F) << 12)
                     | (u32::from(bytes[i + 1] & 0x3F) << 6)
                     | u32::from(bytes[i + 2] & 0x3F);
