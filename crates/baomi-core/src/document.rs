@@ -56,8 +56,59 @@ impl<'a> ScanReport<'a> {
     /// Writes the compact JSON to `w`. Keys come in alphabetical order (the
     /// report goes through a `serde_json::Value`), as the CLI and the HTTP
     /// API have always printed it, so that all of them give the same bytes.
-    pub fn write_json(&self, w: impl std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(w, &serde_json::to_value(self)?)
+    ///
+    /// Findings are converted one at a time, so that a report of hundreds
+    /// of thousands of findings is written without a second copy of all of
+    /// them in memory (a `Value` tree of 870k findings is gigabytes).
+    pub fn write_json(&self, mut w: impl std::io::Write) -> serde_json::Result<()> {
+        let io = serde_json::Error::io;
+        w.write_all(b"{\"documents\":[").map_err(io)?;
+        for (i, doc) in self.documents.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",").map_err(io)?;
+            }
+            let head = doc.clone_without_findings();
+            let serde_json::Value::Object(fields) = serde_json::to_value(&head)? else {
+                unreachable!("a struct serialises to a JSON object");
+            };
+            w.write_all(b"{").map_err(io)?;
+            for (k, (key, value)) in fields.iter().enumerate() {
+                if k > 0 {
+                    w.write_all(b",").map_err(io)?;
+                }
+                serde_json::to_writer(&mut w, key)?;
+                w.write_all(b":").map_err(io)?;
+                if key == "findings" {
+                    w.write_all(b"[").map_err(io)?;
+                    for (n, f) in doc.findings.iter().enumerate() {
+                        if n > 0 {
+                            w.write_all(b",").map_err(io)?;
+                        }
+                        serde_json::to_writer(&mut w, &serde_json::to_value(f)?)?;
+                    }
+                    w.write_all(b"]").map_err(io)?;
+                } else {
+                    serde_json::to_writer(&mut w, value)?;
+                }
+            }
+            w.write_all(b"}").map_err(io)?;
+        }
+        w.write_all(b"]}").map_err(io)
+    }
+}
+
+impl DocumentReport {
+    fn clone_without_findings(&self) -> DocumentReport {
+        DocumentReport {
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            title: self.title.clone(),
+            doc_number: self.doc_number.clone(),
+            verdict: self.verdict,
+            coverage: self.coverage.clone(),
+            findings: Vec::new(),
+            error: self.error.clone(),
+        }
     }
 }
 
@@ -100,5 +151,28 @@ impl Scanner {
         report.coverage.saw(Part::Body);
         report.decide();
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_json_is_the_value_tree_json() {
+        let scanner = Scanner::shipped();
+        let docs = vec![
+            scanner.review_text(
+                "a.txt",
+                "关于\"通知\"\n机密★1年\n联系人手机13812345678，身份证号11010519491231002X\n",
+            ),
+            scanner.review_text("empty.txt", ""),
+            scanner.review_text("c.md", "# 标题\n内部资料\t工作秘密★\n"),
+        ];
+        assert!(docs[0].findings.len() >= 3);
+        let report = ScanReport::of(&docs);
+        let tree = serde_json::to_string(&serde_json::to_value(&report).unwrap()).unwrap();
+        assert_eq!(report.to_json(), tree);
+        assert_eq!(ScanReport::of(&[]).to_json(), r#"{"documents":[]}"#);
     }
 }

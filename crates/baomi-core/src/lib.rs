@@ -21,6 +21,7 @@ pub mod mask;
 pub mod meta;
 pub mod normalize;
 pub mod person;
+mod prefilter;
 pub mod rules;
 mod scanner;
 mod softbreak;

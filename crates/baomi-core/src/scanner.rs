@@ -1,6 +1,7 @@
 //! The scanner: one Aho-Corasick automaton for every keyword and allow
-//! phrase of every rule, one `RegexSet` pass to find which patterns occur at
-//! all, validators, hotwords, and findings located in the original text.
+//! phrase of every rule, pattern rules run only near their trigger
+//! characters (see [`crate::prefilter`]), validators, hotwords, and
+//! findings located in the original text.
 //!
 //! The keyword automaton is daachorse's char-wise double array: it takes one
 //! transition per character instead of one per byte, which on Chinese text
@@ -9,12 +10,13 @@
 //! with 10k keywords (see benches/README.md).
 
 use crate::normalize::{self, fold_keyword, View};
+use crate::prefilter::{Regions, Triggers};
 use crate::rules::{Matcher, Rule, RuleError, RuleSet};
 use crate::stream::OVERLAP;
 use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
 use crate::validators::{Check, Validator};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet};
+use regex_automata::{meta::Regex, Input};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -79,7 +81,8 @@ pub struct Scanner {
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     targets: Vec<Vec<Target>>,
     patterns: Vec<CompiledPattern>,
-    pattern_set: Option<RegexSet>,
+    /// Where each pattern can match (see [`crate::prefilter`]).
+    triggers: Triggers,
     /// Whether any rule asks for traditional → simplified folding.
     t2s: bool,
     folded_hotwords: Vec<Vec<String>>,
@@ -190,19 +193,15 @@ impl Scanner {
                     })?,
             )
         };
-        let pattern_set = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                RegexSet::new(patterns.iter().map(|p| p.regex.as_str())).map_err(|e| {
-                    ScannerError::Pattern {
-                        origin: "rule set".into(),
-                        rule: "(all patterns)".into(),
-                        message: e.to_string(),
-                    }
-                })?,
-            )
-        };
+        let triggers = Triggers::new(
+            &rules
+                .iter()
+                .filter_map(|r| match &r.matcher {
+                    Matcher::Pattern { pattern, .. } => Some(crate::prefilter::analyse(pattern)),
+                    Matcher::Keywords(_) => None,
+                })
+                .collect::<Vec<_>>(),
+        );
         let folded_hotwords = rules
             .iter()
             .map(|r| {
@@ -236,7 +235,7 @@ impl Scanner {
             automaton,
             targets,
             patterns,
-            pattern_set,
+            triggers,
             t2s,
             folded_hotwords,
             fingerprint,
@@ -492,17 +491,24 @@ impl Scanner {
         if let Some(ac) = &self.automaton {
             self.keyword_candidates(ac, text, &views.stripped, &mut candidates, &mut allowed);
         }
-        if let (Some(set), Some(full)) = (&self.pattern_set, &views.full) {
-            for i in set.matches(&full.text).iter() {
-                let p = &self.patterns[i];
+        if let Some(full) = &views.full {
+            let regions = self.triggers.regions(&full.text);
+            for (p, regions) in self.patterns.iter().zip(regions) {
                 let rule = p.rule as usize;
                 let gated = self.rules[rule].require_hotword
                     && !self.gate_hotwords[rule]
                         .iter()
                         .any(|h| views.stripped.text.contains(h.as_str()));
-                if !gated {
-                    self.pattern_candidates(p, text, full, &mut candidates);
+                if gated {
+                    continue;
                 }
+                let whole = [(0, full.text.len())];
+                let ranges: &[(usize, usize)] = match &regions {
+                    Regions::None => continue,
+                    Regions::All => &whole,
+                    Regions::Some(r) => r,
+                };
+                self.pattern_candidates(p, text, full, ranges, &mut candidates);
             }
         }
         if candidates.is_empty() {
@@ -602,10 +608,14 @@ impl Scanner {
         p: &CompiledPattern,
         text: &str,
         view: &View,
+        ranges: &[(usize, usize)],
         candidates: &mut Vec<Candidate>,
     ) {
         let hay = view.text.as_bytes();
-        for m in p.regex.find_iter(&view.text) {
+        let matches = ranges
+            .iter()
+            .flat_map(|&(a, b)| p.regex.find_iter(Input::new(hay).range(a..b)));
+        for m in matches {
             // A digit run is never part of a longer digit run: no word
             // boundaries exist in Chinese, but digits do have edges.
             let starts_digit = hay[m.start()].is_ascii_digit();
@@ -619,7 +629,9 @@ impl Scanner {
             {
                 continue;
             }
-            let check = p.validator.map_or(Check::Pass, |v| v.check(m.as_str()));
+            let check = p
+                .validator
+                .map_or(Check::Pass, |v| v.check(&view.text[m.range()]));
             if check == Check::Fail {
                 continue;
             }
@@ -685,7 +697,7 @@ impl Scanner {
 }
 
 fn normalise_for(scanner: &Scanner, text: &str) -> normalize::Views {
-    normalize::normalise(text, scanner.t2s, scanner.pattern_set.is_some())
+    normalize::normalise(text, scanner.t2s, !scanner.patterns.is_empty())
 }
 
 /// Which part of a text a scan reports, and where that text sits in its
@@ -1156,6 +1168,111 @@ mod span_properties {
                 // The match never starts or ends with noise or a dropped character.
                 let first = f.matched.chars().next().unwrap();
                 prop_assert!(!first.is_whitespace() && first != '\u{200B}', "{:?}", f.matched);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod prefilter_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces dense in trigger characters, free characters (white space,
+    /// line breaks) and the shapes the shipped patterns match.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "1",
+            "0",
+            "9",
+            "x",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "-",
+            ".",
+            ":",
+            "：",
+            "，",
+            "。",
+            "密",
+            "机",
+            "★",
+            "年",
+            "岁",
+            "12",
+            "号",
+            "栋",
+            "单元",
+            "村",
+            "组",
+            "室",
+            "患有",
+            "尿毒症",
+            "信仰",
+            "佛教",
+            "被判处",
+            "有期徒刑",
+            "账号",
+            "银行",
+            "月",
+            "日",
+            "时",
+            "前往",
+            "医院",
+            "残疾",
+            "级",
+            "类别",
+            "视力",
+            "身份证",
+            "11010519491231002x",
+            "13812345678",
+            "6222020200112233445",
+            "东经",
+            "116",
+            "°",
+            "′",
+            "″",
+            "张三",
+            "举报人",
+            "字第",
+            "hm",
+            "e",
+            "g",
+            "京",
+            "a",
+            "保密期限",
+            "工作秘密",
+            "*",
+            "\u{3000}",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// Every pattern finds exactly the same matches in its trigger
+        /// regions as on the whole text.
+        #[test]
+        fn regions_find_what_the_whole_text_finds(pieces in prop::collection::vec(piece(), 0..120)) {
+            static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+            let scanner = SCANNER.get_or_init(Scanner::shipped);
+            let text: String = pieces.concat();
+            let hay = text.as_bytes();
+            let regions = scanner.triggers.regions(&text);
+            for (p, regions) in scanner.patterns.iter().zip(regions) {
+                let whole: Vec<_> = p.regex.find_iter(hay).map(|m| m.range()).collect();
+                let ranges = match regions {
+                    Regions::None => vec![],
+                    Regions::All => vec![(0, hay.len())],
+                    Regions::Some(r) => r,
+                };
+                let windowed: Vec<_> = ranges
+                    .iter()
+                    .flat_map(|&(a, b)| p.regex.find_iter(Input::new(hay).range(a..b)))
+                    .map(|m| m.range())
+                    .collect();
+                prop_assert_eq!(&whole, &windowed, "rule {} on {:?}", scanner.rules[p.rule as usize].id, text);
             }
         }
     }

@@ -1,0 +1,519 @@
+//! Where in a text a pattern rule can match at all.
+//!
+//! Running every pattern rule over the whole text costs one pass per rule
+//! (28 shipped patterns: ≈ 0.4 s on the 19 MB corpus), and one `RegexSet`
+//! pass for all of them falls back to the PikeVM when its lazy DFA cache
+//! overflows, which the shipped patterns make it do on ordinary text (0.6
+//! MB/s). Instead each pattern is analysed once, at build time, for a set
+//! of *trigger characters*: every match of the pattern contains at least
+//! one of them (a digit for identity numbers, `密` for markings, `岁` or
+//! `年级` for minors). One cheap pass over the text finds the trigger
+//! characters; the pattern then runs only in windows around them, each
+//! window reaching as far either side as the longest match the pattern can
+//! make. A pattern with no trigger occurrence is skipped outright.
+//!
+//! Why the matches are exactly those of a whole-text search: every match
+//! lies inside the window of one of its trigger characters, so it lies
+//! inside one merged window (a *region*), and no match crosses a region's
+//! start. The search runs on the whole haystack restricted to the region
+//! (`Input::range`), so look-around assertions (`^`, `$`) see the real
+//! neighbours. Leftmost-first search from the region's start therefore
+//! finds the same matches, in the same order, as a search from the text's
+//! start. A pattern whose matches have no length bound, or no trigger set,
+//! runs on the whole text (when its triggers occur, or always).
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Largest class whose characters are taken as triggers; a larger class
+/// (`\p{Han}`, `[^\n]`) says nothing useful.
+const MAX_CLASS: usize = 96;
+
+/// Largest class under an unbounded repetition (`\s*`, `[ \t]*`) whose
+/// characters are taken as free (see [`Trigger::free`]).
+const MAX_FREE: usize = 256;
+
+/// Longest bounded reach considered; beyond it the pattern runs on the
+/// whole text.
+const MAX_REACH: usize = 4096;
+
+/// What the analysis of one pattern found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Trigger {
+    /// Every match contains at least one of these characters (sorted).
+    pub(crate) chars: Vec<char>,
+    /// At most this many bytes of a match are characters outside `free`.
+    /// For a pattern without unbounded repetition (`free` empty) that is
+    /// its longest match.
+    pub(crate) reach: usize,
+    /// The characters unbounded repetitions can match (`\s*` → white
+    /// space; sorted): a match may hold any number of them, so a window
+    /// grows over them for free.
+    pub(crate) free: Vec<char>,
+}
+
+/// Analyses a pattern (the `regex` crate's default syntax). `None` when no
+/// trigger set can be proven, or the match length cannot be bounded: the
+/// pattern then runs on the whole text.
+pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut chars = need(&hir)?;
+    chars.sort_unstable();
+    chars.dedup();
+    let mut free = Vec::new();
+    if !unbounded_chars(&hir, &mut free) {
+        return None;
+    }
+    free.sort_unstable();
+    free.dedup();
+    let reach = bounded_len(&hir).filter(|&r| r <= MAX_REACH)?;
+    Some(Trigger { chars, reach, free })
+}
+
+/// Longest match of `h` in bytes with every unbounded repetition taken at
+/// its minimum count (what it matches beyond that are free characters).
+fn bounded_len(h: &Hir) -> Option<usize> {
+    Some(match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.len(),
+        HirKind::Class(c) => c.maximum_len().unwrap_or(0),
+        HirKind::Repetition(rep) => {
+            let n = rep.max.unwrap_or(rep.min) as usize;
+            bounded_len(&rep.sub)?.checked_mul(n)?
+        }
+        HirKind::Capture(cap) => bounded_len(&cap.sub)?,
+        HirKind::Concat(subs) => subs
+            .iter()
+            .try_fold(0usize, |a, s| a.checked_add(bounded_len(s)?))?,
+        HirKind::Alternation(subs) => subs
+            .iter()
+            .map(bounded_len)
+            .try_fold(0usize, |a, s| Some(a.max(s?)))?,
+    })
+}
+
+/// Adds to `out` every character an unbounded repetition in `h` can match;
+/// false when there are too many to list.
+fn unbounded_chars(h: &Hir, out: &mut Vec<char>) -> bool {
+    match h.kind() {
+        HirKind::Repetition(rep) if rep.max.is_none() => all_chars(&rep.sub, out),
+        HirKind::Repetition(rep) => unbounded_chars(&rep.sub, out),
+        HirKind::Capture(cap) => unbounded_chars(&cap.sub, out),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().all(|s| unbounded_chars(s, out))
+        }
+        _ => true,
+    }
+}
+
+/// Adds every character `h` can match; false when there are too many.
+fn all_chars(h: &Hir, out: &mut Vec<char>) -> bool {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
+            Ok(s) => {
+                out.extend(s.chars());
+                out.len() <= MAX_FREE
+            }
+            Err(_) => false,
+        },
+        HirKind::Class(_) => match need(h) {
+            Some(set) => {
+                out.extend(set);
+                out.len() <= MAX_FREE
+            }
+            None => false,
+        },
+        HirKind::Repetition(rep) => all_chars(&rep.sub, out),
+        HirKind::Capture(cap) => all_chars(&cap.sub, out),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().all(|s| all_chars(s, out))
+        }
+    }
+}
+
+/// The 100, 300 and 600 most frequent ideographs of the published-law
+/// corpus (`../shared/bench/corpus-all.txt`), most frequent first: the
+/// vocabulary of government text, poor triggers.
+const COMMON_100: &str = "的人第条行法定国和十应者有以当管关规民理政或务业部机门一用二其事会工不生员作三责公对保地本经产在制可设处证主中安依院上合发出构全物家照级由资施为动品四位单所五监府及进权他下方自得等区查并任实提要建期准";
+const COMMON_300: &str = "时报通内职成违请款件收营同情检交护六外利年日按标组取督申企分体重予向计境罚办案七律告审金使据学备共立未水信委织市运防治大代开接批议个记表决负与八项采受明章专直相文活社性供农能执程技之于调服限改险列反海例加元场九县具书后量求费术质商电过销指化正给育教军害税医许况度口止划展原入承财息各百登令万起前料被需从车药基核是造华特验支格持域货根司刑罪措除犯复确强源范预船统协名知环置现月意目严种节力疗省式符高益布";
+const COMMON_600: &str = "必到损输病放卫察投器形辖路结常无担集数导道科义算间因将染修认污价额系解障测究评效则航长适面故托助偿称警包属危新土变非注参纳劳网履存易没装领传约排次停诉转失别配录围付济健疫总矿村际控续征补食舶该影校券追须序役举类点消空养送售急流果股城平材禁整缴购退户身研线林移居签废守密态债更救联容励留裁广维完选册见清响超票考港草手住赔师但队回何推然气优涉子乡撤已银编份免达示订视官善驶灾培拒旅毒风先号还志康卖判型附融训侵满享遵识械少团普络让客载植小问疾倍假讼最台河游局鼓储扣残括值驾射就筑策即减至遗试洋镇说届授徒状引终私促族档增估伤央租待兵押众致破了士象房吊拘嫌询宣离获擅互临馆低招播另站震庭援邮仲好畜奖零买碍印突鉴";
+
+/// How common a character is likely to be in the texts scanned: the
+/// analysis prefers triggers that occur rarely.
+fn weight(c: char) -> u32 {
+    match c {
+        '0'..='9' => 12,
+        c if c.is_ascii_whitespace() => 60,
+        c if c.is_ascii_alphabetic() => 6,
+        c if c.is_ascii() => 8,
+        '，' | '。' | '、' | '：' | '；' => 30,
+        c if COMMON_100.contains(c) => 40,
+        c if COMMON_300.contains(c) => 10,
+        c if COMMON_600.contains(c) => 4,
+        _ => 1,
+    }
+}
+
+fn score(set: &[char]) -> u32 {
+    set.iter().map(|&c| weight(c)).sum()
+}
+
+/// A set of characters one of which every match of `h` contains.
+fn need(h: &Hir) -> Option<Vec<char>> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(lit) => {
+            let s = std::str::from_utf8(&lit.0).ok()?;
+            s.chars().min_by_key(|&c| weight(c)).map(|c| vec![c])
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut out = Vec::new();
+            for r in class.ranges() {
+                let n = (r.end() as usize) - (r.start() as usize) + 1;
+                if out.len() + n > MAX_CLASS {
+                    return None;
+                }
+                out.extend(r.start()..=r.end());
+            }
+            Some(out)
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut out = Vec::new();
+            for r in class.ranges() {
+                if r.end() >= 0x80 || out.len() + usize::from(r.end() - r.start()) + 1 > MAX_CLASS {
+                    return None;
+                }
+                out.extend((r.start()..=r.end()).map(char::from));
+            }
+            Some(out)
+        }
+        HirKind::Repetition(rep) if rep.min == 0 => None,
+        HirKind::Repetition(rep) => need(&rep.sub),
+        HirKind::Capture(cap) => need(&cap.sub),
+        HirKind::Concat(subs) => subs.iter().filter_map(need).min_by_key(|s| score(s)),
+        HirKind::Alternation(subs) => {
+            let mut out = Vec::new();
+            for s in subs {
+                out.extend(need(s)?);
+            }
+            Some(out)
+        }
+    }
+}
+
+/// Trigger characters of all patterns, grouped by identical sets, with a
+/// table for finding them in one pass.
+#[derive(Debug)]
+pub(crate) struct Triggers {
+    groups: Vec<Group>,
+    /// Per pattern: its group, or `None` to always run on the whole text.
+    group_of: Vec<Option<usize>>,
+    /// ASCII byte → bit mask of groups.
+    ascii: [u64; 128],
+    /// Basic Multilingual Plane character → index into `masks` (0: none).
+    bmp: Box<[u8]>,
+    /// Other characters with their masks, sorted.
+    rest: Vec<(char, u64)>,
+    masks: Vec<u64>,
+}
+
+#[derive(Debug)]
+struct Group {
+    /// The largest reach of the group's patterns.
+    reach: usize,
+    /// Free characters (the same for every pattern of the group).
+    free: Vec<char>,
+}
+
+/// Where each pattern has to run.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Regions {
+    /// No trigger occurs: the pattern cannot match.
+    None,
+    /// The whole text.
+    All,
+    /// These byte ranges (sorted, disjoint) of the text.
+    Some(Vec<(usize, usize)>),
+}
+
+/// Windows closer than this are searched as one region: a search has a
+/// fixed cost, and a region may hold text outside any window (its matches
+/// are still exactly those of a whole-text search; see the module docs).
+const MERGE_GAP: usize = 256;
+
+/// Characters a window may grow over for free before giving up on windows
+/// for that group (a text of nothing but white space and triggers).
+const MAX_FREE_RUN: usize = 4096;
+
+impl Triggers {
+    /// Groups the patterns' triggers (`None`: no trigger, always run).
+    pub(crate) fn new(triggers: &[Option<Trigger>]) -> Triggers {
+        let mut keys: Vec<(&[char], &[char])> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of = Vec::with_capacity(triggers.len());
+        for t in triggers {
+            let Some(t) = t else {
+                group_of.push(None);
+                continue;
+            };
+            let key = (t.chars.as_slice(), t.free.as_slice());
+            let g = match keys.iter().position(|k| *k == key) {
+                Some(g) => {
+                    groups[g].reach = groups[g].reach.max(t.reach);
+                    Some(g)
+                }
+                None if keys.len() < 64 => {
+                    keys.push(key);
+                    groups.push(Group {
+                        reach: t.reach,
+                        free: t.free.clone(),
+                    });
+                    Some(keys.len() - 1)
+                }
+                None => None,
+            };
+            group_of.push(g);
+        }
+        let mut ascii = [0u64; 128];
+        let mut wide: Vec<(char, u64)> = Vec::new();
+        for (g, (set, _)) in keys.iter().enumerate() {
+            for &c in *set {
+                if c.is_ascii() {
+                    ascii[c as usize] |= 1 << g;
+                } else {
+                    wide.push((c, 1 << g));
+                }
+            }
+        }
+        wide.sort_unstable_by_key(|w| w.0);
+        let mut merged: Vec<(char, u64)> = Vec::new();
+        for (c, m) in wide {
+            match merged.last_mut() {
+                Some(last) if last.0 == c => last.1 |= m,
+                _ => merged.push((c, m)),
+            }
+        }
+        let mut masks = vec![0u64];
+        let mut bmp = vec![0u8; 0x10000].into_boxed_slice();
+        let mut rest = Vec::new();
+        for (c, m) in merged {
+            let i = masks.iter().position(|&x| x == m).unwrap_or_else(|| {
+                masks.push(m);
+                masks.len() - 1
+            });
+            match u8::try_from(i) {
+                Ok(i) if (c as u32) < 0x10000 => bmp[c as usize] = i,
+                // Beyond the BMP, or more than 255 distinct masks: looked
+                // up in the sorted list instead.
+                _ => rest.push((c, m)),
+            }
+        }
+        Triggers {
+            groups,
+            group_of,
+            ascii,
+            bmp,
+            rest,
+            masks,
+        }
+    }
+
+    fn mask(&self, c: char) -> u64 {
+        let u = c as u32;
+        let m = if u < 0x10000 {
+            self.masks[usize::from(self.bmp[u as usize])]
+        } else {
+            0
+        };
+        if m == 0 && !self.rest.is_empty() {
+            return self
+                .rest
+                .binary_search_by_key(&c, |a| a.0)
+                .map_or(0, |i| self.rest[i].1);
+        }
+        m
+    }
+
+    /// One pass over `text`: the regions each pattern has to run in.
+    pub(crate) fn regions(&self, text: &str) -> Vec<Regions> {
+        let n = self.groups.len();
+        let mut seen = vec![false; n];
+        let mut whole = vec![false; n];
+        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while n > 0 && i < bytes.len() {
+            let b = bytes[i];
+            let (mask, len) = if b < 0x80 {
+                (self.ascii[b as usize], 1)
+            } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
+                let u = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                    | u32::from(bytes[i + 2] & 0x3F);
+                (self.masks[usize::from(self.bmp[u as usize])], 3)
+            } else {
+                let c = text[i..].chars().next().unwrap_or('\0');
+                (self.mask(c), c.len_utf8())
+            };
+            let mut m = mask;
+            while m != 0 {
+                let g = m.trailing_zeros() as usize;
+                m &= m - 1;
+                seen[g] = true;
+                if whole[g] {
+                    continue;
+                }
+                let group = &self.groups[g];
+                let last = windows[g].last().map_or(0, |w| w.1);
+                let (lo, hi) = if group.free.is_empty() {
+                    (
+                        i.saturating_sub(group.reach),
+                        (i + len + group.reach).min(bytes.len()),
+                    )
+                } else {
+                    match group.window(text, i, i + len, last) {
+                        Some(w) => w,
+                        None => {
+                            whole[g] = true;
+                            continue;
+                        }
+                    }
+                };
+                match windows[g].last_mut() {
+                    Some(w) if lo <= w.1 + MERGE_GAP => w.1 = w.1.max(hi),
+                    _ => windows[g].push((lo, hi)),
+                }
+            }
+            i += len;
+        }
+        self.group_of
+            .iter()
+            .map(|g| match g {
+                None => Regions::All,
+                Some(g) if !seen[*g] => Regions::None,
+                Some(g) if whole[*g] => Regions::All,
+                Some(g) => Regions::Some(windows[*g].clone()),
+            })
+            .collect()
+    }
+}
+
+impl Group {
+    fn is_free(&self, c: char) -> bool {
+        self.free.binary_search(&c).is_ok()
+    }
+
+    /// The window around a trigger at `start..end`: as far either side as
+    /// `reach` bytes of non-free characters go, free ones not counted; the
+    /// left side need not go below `floor` (the end of the window before,
+    /// which the new one is then merged with), and the right side starts no
+    /// earlier than `floor` (starting later with the same budget reaches at
+    /// least as far, so the window is still large enough, and a run of
+    /// triggers costs one pass, not one per trigger). `None` when a side
+    /// grows over more than [`MAX_FREE_RUN`] characters.
+    fn window(&self, text: &str, start: usize, end: usize, floor: usize) -> Option<(usize, usize)> {
+        let mut budget = self.reach;
+        let mut lo = start;
+        for (steps, (at, c)) in text[..start].char_indices().rev().enumerate() {
+            if at < floor {
+                break;
+            }
+            if steps > MAX_FREE_RUN {
+                return None;
+            }
+            if !self.is_free(c) {
+                if c.len_utf8() > budget {
+                    break;
+                }
+                budget -= c.len_utf8();
+            }
+            lo = at;
+        }
+        let mut budget = self.reach;
+        let mut hi = end.max(floor);
+        for (steps, c) in text[hi..].chars().enumerate() {
+            if steps > MAX_FREE_RUN {
+                return None;
+            }
+            if !self.is_free(c) {
+                if c.len_utf8() > budget {
+                    break;
+                }
+                budget -= c.len_utf8();
+            }
+            hi += c.len_utf8();
+        }
+        Some((lo, hi))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(p: &str) -> Option<String> {
+        analyse(p).map(|t| t.chars.into_iter().collect())
+    }
+
+    #[test]
+    fn finds_a_character_every_match_needs() {
+        assert_eq!(
+            chars("机密1"),
+            Some("密".into()),
+            "rarer than 机 or a digit"
+        );
+        assert_eq!(chars("[0-9]{17}[0-9x]"), Some("0123456789".into()));
+        assert_eq!(chars("a|b密"), Some("a密".into()));
+        assert_eq!(chars("(?:绝|机|秘)[ ]{0,3}密"), Some("密".into()));
+        assert_eq!(chars(r"[\p{Han}]{1,8}村[0-9]{1,4}号"), Some("村".into()));
+        assert_eq!(chars("x?y*"), None, "can match the empty string");
+        assert_eq!(chars(r"[\p{Han}]{2}"), None, "class too large");
+        assert_eq!(chars("a|.{2}"), None);
+        let t = analyse("a{2,3}").unwrap();
+        assert_eq!((t.reach, t.free.len()), (3, 0));
+        let t = analyse(r"机[ \t]*密").unwrap();
+        assert_eq!((t.reach, t.free), (6, vec!['\t', ' ']));
+        assert_eq!(analyse(r"密.*"), None, "too many free characters");
+    }
+
+    #[test]
+    fn regions_cover_every_trigger_with_its_reach() {
+        let t = Triggers::new(&[analyse("[0-9]{2}").clone(), analyse("密").clone(), None]);
+        let gap = "c".repeat(MERGE_GAP + 10);
+        let r = t.regions(&format!("ab12{gap}3"));
+        let at = 4 + gap.len();
+        assert_eq!(r[0], Regions::Some(vec![(0, 6), (at - 2, at + 1)]));
+        let r = t.regions("ab12cdefghij3");
+        assert_eq!(r[0], Regions::Some(vec![(0, 13)]), "close windows merge");
+        assert_eq!(r[1], Regions::None);
+        assert_eq!(r[2], Regions::All);
+        let r = t.regions("机密");
+        assert_eq!(r[0], Regions::None);
+        assert_eq!(r[1], Regions::Some(vec![(0, 6)]));
+    }
+
+    #[test]
+    fn free_characters_stretch_a_window() {
+        let t = Triggers::new(&[analyse(r"机[ \t]*密").clone()]);
+        let text = "甲乙丙机          密丁";
+        let at = text.find('密').unwrap();
+        let r = t.regions(text);
+        // The trigger is 密; the reach is 6 bytes of non-free text either
+        // side, the spaces are free.
+        assert_eq!(r[0], Regions::Some(vec![(at - 10 - 6, at + 3 + 3)]));
+        let spaces = " ".repeat(MAX_FREE_RUN + 10);
+        assert_eq!(t.regions(&format!("机{spaces}密"))[0], Regions::All);
+    }
+
+    #[test]
+    fn shipped_patterns_have_triggers() {
+        // Every shipped pattern gets a trigger set and a bounded reach; a
+        // new pattern without them still works, but runs on every text.
+        let set = crate::RuleSet::shipped();
+        for r in &set.rules {
+            if let crate::Matcher::Pattern { pattern, .. } = &r.matcher {
+                assert!(analyse(pattern).is_some(), "{}: {pattern}", r.id);
+            }
+        }
+    }
+}
