@@ -64,10 +64,15 @@ impl Redactor for Pdf {
                 if f.severity == Severity::Block
                     && matches!(f.category, Category::StateSecret | Category::WorkSecret)
                 {
+                    let part = f.location.part.to_string();
+                    let at = f.location.to_string();
                     refusals.push(Refusal {
+                        location: at
+                            .strip_prefix(&format!("{part} "))
+                            .unwrap_or(&at)
+                            .to_string(),
                         rule: f.rule.to_string(),
-                        part: f.location.part.to_string(),
-                        location: f.location.to_string(),
+                        part,
                         matched: f.matched.clone(),
                     });
                 }
