@@ -702,6 +702,30 @@ fn pdf_flagged_pages_become_images_with_the_data_covered() {
         "{doc}"
     );
 
+    // A page shown turned (/Rotate 90, written into the page dictionary;
+    // poppler rebuilds the cross-reference table): the boxes follow the
+    // turn and the rebuilt page keeps its landscape shape.
+    let mut rotated = std::fs::read(fixture("person-pages.pdf")).unwrap();
+    let at = rotated
+        .windows(11)
+        .position(|w| w == b"/Type/Page/")
+        .unwrap();
+    rotated.splice(at..at, b"/Rotate 90".iter().copied());
+    std::fs::write(dir.path().join("rot.pdf"), &rotated).unwrap();
+    let (o, report) = redact(dir.path(), "rot.pdf", "rot-copy.pdf", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(report["proof"]["verdict"], "clear", "{report}");
+    let rot = dir.path().join("rot-copy.pdf");
+    let all = pdftotext(&rot, None);
+    assert!(!all.contains("13812345678"), "{all}");
+    let info = Command::new("pdfinfo")
+        .args(["-f", "1", "-l", "1"])
+        .arg(&rot)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("size:  841.92 x 595.68 pts"), "{info}");
+
     // Classification markings refuse; once named, they are covered too.
     copy_in(dir.path(), "draft.pdf");
     let (o, _) = redact(dir.path(), "draft.pdf", "d.pdf", &[]);

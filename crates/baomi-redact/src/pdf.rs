@@ -107,7 +107,7 @@ impl Redactor for Pdf {
         }
         let mut rebuilt = BTreeMap::new();
         for (&page, found) in &pages {
-            let (width, height, words) = page_words(input, page, ctx)?;
+            let words = page_words(input, page, ctx)?;
             let mut fill = vec![false; words.len()];
             for (matched, rule) in found {
                 if !mark(&words, matched, &mut fill) {
@@ -131,10 +131,7 @@ impl Redactor for Pdf {
                 .filter(|(_, f)| **f)
                 .map(|(w, _)| w)
                 .collect();
-            rebuilt.insert(
-                page,
-                render_masked(input, page, width, height, &boxes, ctx)?,
-            );
+            rebuilt.insert(page, render_masked(input, page, &boxes, ctx)?);
         }
         assemble(input, &rebuilt, ctx)
     }
@@ -183,12 +180,9 @@ fn attr(tag: &str, name: &str) -> Option<f64> {
     tag[at..end].parse().ok()
 }
 
-/// The page's size in points and its words with their boxes.
-fn page_words(
-    pdf: &[u8],
-    page: u32,
-    ctx: &Context<'_>,
-) -> Result<(f64, f64, Vec<Word>), RedactError> {
+/// The page's words with their boxes (points, in the frame the page is
+/// shown in).
+fn page_words(pdf: &[u8], page: u32, ctx: &Context<'_>) -> Result<Vec<Word>, RedactError> {
     let n = page.to_string();
     let out = run_helper(
         "pdftotext",
@@ -211,11 +205,6 @@ fn page_words(
     let xml = String::from_utf8_lossy(&out);
     let bad = || RedactError::Malformed(format!("pdftotext -bbox-layout gave no page {page}"));
     let p = xml.find("<page ").ok_or_else(bad)?;
-    let ptag = &xml[p..p + xml[p..].find('>').ok_or_else(bad)?];
-    let (width, height) = (
-        attr(ptag, "width").ok_or_else(bad)?,
-        attr(ptag, "height").ok_or_else(bad)?,
-    );
     let mut words = Vec::new();
     let mut rest = &xml[p..];
     while let Some(at) = rest.find("<word ") {
@@ -241,7 +230,7 @@ fn page_words(
         });
         rest = &rest[end..];
     }
-    Ok((width, height, words))
+    Ok(words)
 }
 
 /// Renders one page, fills the boxes black and makes it a one-page PDF of
@@ -249,8 +238,6 @@ fn page_words(
 fn render_masked(
     pdf: &[u8],
     page: u32,
-    width: f64,
-    height: f64,
     boxes: &[&Word],
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>, RedactError> {
@@ -277,7 +264,10 @@ fn render_masked(
             ppm[row + x0 * 3..row + x1.min(w) * 3].fill(0);
         }
     }
-    let size = format!("{width}ptx{height}pt");
+    // The page's size follows from the pixels at the rendering's dpi, in
+    // the orientation shown (a page with /Rotate is rendered turned, and
+    // its word boxes are in the turned frame too).
+    let size = format!("{DPI}dpi");
     Ok(run_helper(
         "img2pdf",
         &["-", "-s", &size],
