@@ -40,7 +40,7 @@ struct Word {
 
 impl Redactor for Pdf {
     fn redact(&self, input: &[u8], ctx: &mut Context<'_>) -> Result<Vec<u8>, RedactError> {
-        let report = baomi_extract::review_bytes("input.pdf", input, ctx.scanner, ctx.limits);
+        let report = baomi_extract::review_bytes("the PDF", input, ctx.scanner, ctx.limits);
         if report.verdict == Verdict::Error {
             return Err(RedactError::Malformed(format!(
                 "the PDF could not be read completely ({}); redact the source file",
