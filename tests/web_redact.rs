@@ -79,15 +79,15 @@ fn the_api_returns_a_proven_copy_and_records_it_on_request() {
     );
     assert_eq!(r.status, 400, "{}", r.text());
     // Formats it cannot rewrite.
-    let pdf = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/draft.pdf"),
+    let pptx = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/slides.pptx"),
     )
     .unwrap();
     let r = server.request(
         "POST",
         "/api/v1/redact",
-        &[("X-Filename", "draft.pdf")],
-        &pdf,
+        &[("X-Filename", "slides.pptx")],
+        &pptx,
     );
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.json()["error"]

@@ -21,7 +21,7 @@ pub enum RedactFormat {
 
 #[derive(Args)]
 pub struct RedactArgs {
-    /// The draft to redact (.docx, .html, .txt, .md); never modified.
+    /// The draft to redact (.docx, .odt, .xlsx, .html, .txt, .md, .pdf); never modified.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Where to write the publishable copy (must not exist, unless --force).

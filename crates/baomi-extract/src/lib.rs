@@ -67,6 +67,7 @@ mod zipread;
 
 pub use baomi_core::meta::{find_doc_number, guess_title};
 pub use ocr::{OcrEngine, OcrOptions, Tesseract};
+pub use pdf::run_helper;
 pub use review::{prepare_file, review_bytes, review_file, Prepared};
 pub use scan::{scan_extracted, scan_segment};
 pub use text::{decode_text, TextEncoding};

@@ -233,6 +233,46 @@ pub(crate) fn run_tool(
     Ok(ToolOutput { tool, out })
 }
 
+/// Runs a helper program (`pdftoppm`, `pdftotext`, `pdfseparate`,
+/// `pdfunite`, `img2pdf`) under the same limits as the readers' own
+/// children, for the PDF redactor in baomi-redact: one place that starts
+/// programs, so every child is time-, CPU- and memory-limited. `input` is
+/// fed on standard input; at most `cap` bytes of output are kept (more is
+/// an error). A failure says which program failed and why; `install` is the
+/// package to install when the program is missing.
+pub fn run_helper(
+    program: &'static str,
+    args: &[&str],
+    input: &[u8],
+    limits: &Limits,
+    cap: usize,
+    install: &str,
+) -> Result<Vec<u8>, ExtractError> {
+    let child = ChildLimits::for_input(limits, input.len().max(1 << 20));
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let out = child::run(cmd, program, input, &child, cap).map_err(|e| match e {
+        RunError::NotFound => ExtractError::Other(format!(
+            "`{program}` is not installed: install {install} (apt-get install {install})"
+        )),
+        RunError::TimedOut => ExtractError::Other(format!(
+            "{program} took longer than {} s and was stopped; the PDF may be very large or malformed",
+            child.timeout.as_secs_f32()
+        )),
+        RunError::Other(m) => ExtractError::Other(m),
+    })?;
+    if !out.success {
+        return Err(tool_failure(&ToolOutput { tool: program, out }));
+    }
+    if out.truncated {
+        return Err(ExtractError::TooLarge {
+            size: out.stdout.len() as u64,
+            limit: cap as u64,
+        });
+    }
+    Ok(out.stdout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,7 @@ mod flow;
 mod html;
 mod odt;
 mod package;
+mod pdf;
 mod text;
 mod xlsx;
 mod xmltree;
@@ -158,7 +159,7 @@ impl Redacted {
 /// Why no copy was made. Every message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RedactError {
-    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .xlsx, .html, .txt or .md) and export it again")]
+    #[error("cannot redact this format ({0}); redact the source file (.docx, .odt, .xlsx, .html, .txt, .md or .pdf) and export it again")]
     Unsupported(String),
     #[error("cannot read the document: {0}")]
     Extract(#[from] ExtractError),
@@ -425,6 +426,7 @@ pub fn redact(
         Format::Docx => Box::new(docx::Docx),
         Format::Odt => Box::new(odt::Odt),
         Format::Xlsx => Box::new(xlsx::Xlsx),
+        Format::Pdf => Box::new(pdf::Pdf),
         other => return Err(RedactError::Unsupported(other.name().to_string())),
     };
     let mut ctx = Context::new(scanner, options, limits);
