@@ -551,7 +551,11 @@ fn hostile_and_broken_entries_go_to_failed_and_the_daemon_keeps_running() {
         [0xff, 0xfe, 0x00, 0xd8, 0x41, 0x00, 0x00, 0x00, 0xc0, 0x80],
     )
     .unwrap();
-    std::fs::write(inbox.join("huge.txt"), "普通文字。\n".repeat(130_000)).unwrap();
+    // Moved in whole: a 1.3 MB write seen half-way under load would be a
+    // partial version below the limit (partial writes: see the test above).
+    let huge = site.local.join("huge.txt");
+    std::fs::write(&huge, "普通文字。\n".repeat(130_000)).unwrap();
+    std::fs::rename(&huge, inbox.join("huge.txt")).unwrap();
     make_docx(&inbox, &[], Some("bomb.docx"));
     // Ignored: office lock files, partial downloads, dotfiles.
     for n in ["~$draft.docx", "copy.part", ".hidden.txt", "x.tmp"] {
