@@ -55,14 +55,15 @@ const BLOCKS: &[&str] = &[
     "body",
     "center",
 ];
-/// Elements without an end tag.
-const VOID: &[&str] = &[
+/// Elements without an end tag. Public so that baomi-redact reads HTML
+/// with the same lists as the extractor.
+pub const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
     "wbr", "param",
 ];
 /// Attributes whose text a browser shows only on hover, to screen readers,
-/// or not at all.
-const TEXT_ATTRIBUTES: &[&str] = &[
+/// or not at all; their text is scanned as `html-attribute`.
+pub const TEXT_ATTRIBUTES: &[&str] = &[
     "title",
     "alt",
     "aria-label",

@@ -43,6 +43,10 @@ mod doc;
 mod docx;
 mod grid;
 mod html;
+/// The HTML element and attribute lists the extractor reads by.
+pub mod html_syntax {
+    pub use crate::html::{TEXT_ATTRIBUTES, VOID};
+}
 mod markup;
 pub mod ocr;
 mod odp;

@@ -5,26 +5,9 @@
 
 use crate::flow::{apply, Flow};
 use crate::{Action, Context, RedactError, Redactor};
+use baomi_extract::html_syntax::{TEXT_ATTRIBUTES, VOID};
 
 pub(crate) struct Html;
-
-/// Elements without an end tag.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "param",
-];
-
-/// Attributes whose text a browser shows only on hover, to screen readers,
-/// or not at all (as baomi-extract reads them).
-const TEXT_ATTRIBUTES: &[&str] = &[
-    "title",
-    "alt",
-    "aria-label",
-    "aria-description",
-    "placeholder",
-    "summary",
-    "label",
-];
 
 /// The attributes of a start tag: (lowercase name, byte range of the value
 /// inside `tag`; empty for an attribute without one).
