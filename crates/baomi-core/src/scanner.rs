@@ -184,8 +184,13 @@ impl Scanner {
         } else {
             let keywords = strings.len();
             Some(
+                // One free block searched per placement instead of 16:
+                // building 100k keywords takes 0.26 s instead of 0.82 s for
+                // a 40% larger automaton (9 MB), and search speed is the
+                // same (benches/README.md, issue 15).
                 CharwiseDoubleArrayAhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .num_free_blocks(1)
                     .build_with_values(strings.into_iter().zip(0u32..))
                     .map_err(|e| ScannerError::Automaton {
                         keywords,
@@ -312,13 +317,18 @@ impl Scanner {
                 .windows(2)
                 .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
                 .collect();
-            let mut parts: Vec<Vec<Finding>> = handles
+            let mut parts = handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect();
-            let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-            for part in &mut parts {
-                all.append(part);
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            // The first piece's vector grows to hold the rest: a large
+            // allocation grows by remapping its pages, so the findings are
+            // not held twice at the peak as a fresh vector would (900k
+            // findings of a 100k-keyword scan are 200 MB).
+            let mut all = parts.next().unwrap_or_default();
+            let rest: Vec<Vec<Finding>> = parts.collect();
+            all.reserve_exact(rest.iter().map(Vec::len).sum());
+            for mut part in rest {
+                all.append(&mut part);
             }
             all
         })

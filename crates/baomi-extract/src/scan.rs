@@ -7,9 +7,16 @@ use baomi_core::{Finding, Scanner};
 /// Scans every segment of a document and returns the findings with their
 /// precise locations.
 pub fn scan_extracted(ex: &Extracted, scanner: &Scanner) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = Vec::new();
     for seg in &ex.segments {
-        out.extend(scan_segment(seg, scanner));
+        let mut found = scan_segment(seg, scanner);
+        // Taken, not copied: one large segment's findings (hundreds of
+        // megabytes with a big keyword list) are not held twice.
+        if out.is_empty() {
+            out = found;
+        } else {
+            out.append(&mut found);
+        }
     }
     crate::ocr::drop_repeats(&mut out);
     out
