@@ -335,11 +335,22 @@ impl Triggers {
     }
 
     /// One pass over `text`: the regions each pattern has to run in.
+    ///
+    /// Triggers closer together than their group's reach are taken as one
+    /// run, and a window is computed once per run, from its first and last
+    /// trigger: the windows of the triggers in between would overlap and
+    /// merge into the same region (windows grow monotonically with their
+    /// trigger's position), so walking each of them again is wasted work.
+    /// On digit-dense text (tables, rosters) every digit is a trigger of
+    /// a dozen groups, and that walk was most of the scan.
     pub(crate) fn regions(&self, text: &str) -> Vec<Regions> {
         let n = self.groups.len();
         let mut seen = vec![false; n];
         let mut whole = vec![false; n];
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        // Per group: the trigger run not yet made a window (start of its
+        // first trigger, end of its last).
+        let mut runs: Vec<Option<(usize, usize)>> = vec![None; n];
         let bytes = text.as_bytes();
         let mut i = 0;
         while n > 0 && i < bytes.len() {
@@ -363,28 +374,23 @@ impl Triggers {
                 if whole[g] {
                     continue;
                 }
-                let group = &self.groups[g];
-                let last = windows[g].last().map_or(0, |w| w.1);
-                let (lo, hi) = if group.free.is_empty() {
-                    (
-                        i.saturating_sub(group.reach),
-                        (i + len + group.reach).min(bytes.len()),
-                    )
-                } else {
-                    match group.window(text, i, i + len, last) {
-                        Some(w) => w,
-                        None => {
-                            whole[g] = true;
-                            continue;
+                match &mut runs[g] {
+                    // Within reach of the run's last trigger: this
+                    // trigger's window would merge with the run's.
+                    Some((_, end)) if i <= *end + self.groups[g].reach => *end = i + len,
+                    run => {
+                        if let Some((start, end)) = run.replace((i, i + len)) {
+                            self.close_run(g, text, start, end, &mut windows[g], &mut whole[g]);
                         }
                     }
-                };
-                match windows[g].last_mut() {
-                    Some(w) if lo <= w.1 + MERGE_GAP => w.1 = w.1.max(hi),
-                    _ => windows[g].push((lo, hi)),
                 }
             }
             i += len;
+        }
+        for (g, run) in runs.into_iter().enumerate() {
+            if let Some((start, end)) = run.filter(|_| !whole[g]) {
+                self.close_run(g, text, start, end, &mut windows[g], &mut whole[g]);
+            }
         }
         self.group_of
             .iter()
@@ -395,6 +401,40 @@ impl Triggers {
                 Some(g) => Regions::Some(windows[*g].clone()),
             })
             .collect()
+    }
+
+    /// Adds the window of a trigger run (`start..end`) of group `g` to its
+    /// windows, merged with the one before when close; `whole` when the
+    /// window cannot be bounded.
+    fn close_run(
+        &self,
+        g: usize,
+        text: &str,
+        start: usize,
+        end: usize,
+        windows: &mut Vec<(usize, usize)>,
+        whole: &mut bool,
+    ) {
+        let group = &self.groups[g];
+        let last = windows.last().map_or(0, |w| w.1);
+        let (lo, hi) = if group.free.is_empty() {
+            (
+                start.saturating_sub(group.reach),
+                (end + group.reach).min(text.len()),
+            )
+        } else {
+            match group.window(text, start, end, last) {
+                Some(w) => w,
+                None => {
+                    *whole = true;
+                    return;
+                }
+            }
+        };
+        match windows.last_mut() {
+            Some(w) if lo <= w.1 + MERGE_GAP => w.1 = w.1.max(hi),
+            _ => windows.push((lo, hi)),
+        }
     }
 }
 
