@@ -28,8 +28,9 @@ const CONTEXT_CHARS: usize = 20;
 
 /// Lazy-DFA cache per pattern rule. regex-automata's default (2 MB) is
 /// too small for the identity-number rules on a roster: the cache fills,
-/// is cleared and rebuilt over and over (a third of that scan's time).
-const HYBRID_CACHE: usize = 16 << 20;
+/// is cleared and rebuilt over and over (a third of that scan's time);
+/// 4 MB still thrashes, 8 MB does not (a cap: a cache grows only as needed).
+const HYBRID_CACHE: usize = 8 << 20;
 
 /// Errors building a scanner from a rule set.
 #[derive(Debug, thiserror::Error)]
