@@ -366,6 +366,19 @@ impl Triggers {
                 let c = text[i..].chars().next().unwrap_or('\0');
                 (self.mask(c), c.len_utf8())
             };
+            if mask == 0 {
+                i += len;
+                continue;
+            }
+            // Adjacent ASCII triggers of the same groups (the digits of a
+            // number) are one trigger for the run logic below.
+            let mut len = len;
+            if b < 0x80 {
+                len += bytes[i + 1..]
+                    .iter()
+                    .take_while(|&&c| c < 0x80 && self.ascii[c as usize] == mask)
+                    .count();
+            }
             let mut m = mask;
             while m != 0 {
                 let g = m.trailing_zeros() as usize;

@@ -169,8 +169,18 @@ impl Scanner {
                     }
                 }
                 Matcher::Pattern { pattern, validator } => {
+                    // A pattern triggered by digits only (identity numbers)
+                    // runs in windows around those characters already; the
+                    // regex's own literal prefilter then fires at almost
+                    // every byte and costs more than it saves.
+                    let digit_triggered = crate::prefilter::analyse(pattern)
+                        .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
                     let regex = Regex::builder()
-                        .configure(Regex::config().hybrid_cache_capacity(HYBRID_CACHE))
+                        .configure(
+                            Regex::config()
+                                .hybrid_cache_capacity(HYBRID_CACHE)
+                                .auto_prefilter(!digit_triggered),
+                        )
                         .build(pattern)
                         .map_err(|e| ScannerError::Pattern {
                             origin: rule.origin.clone(),
