@@ -92,8 +92,36 @@ impl Validator {
     }
 }
 
-fn digits_only(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+/// The ASCII bytes of a candidate that `keep` accepts, upper-cased, on the
+/// stack: a validator runs once per pattern match (hundreds of thousands on
+/// a roster), and allocating there was a fifth of such a scan.
+struct Kept {
+    buf: [u8; KEPT_MAX],
+    len: usize,
+}
+
+/// More characters than any identifier checked here has (the longest, a
+/// disability certificate, has 20).
+const KEPT_MAX: usize = 40;
+
+impl std::ops::Deref for Kept {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// `None` when more than [`KEPT_MAX`] bytes are kept: no valid identifier.
+fn kept(text: &str, keep: fn(&u8) -> bool) -> Option<Kept> {
+    let mut k = Kept {
+        buf: [0; KEPT_MAX],
+        len: 0,
+    };
+    for b in text.bytes().filter(keep) {
+        *k.buf.get_mut(k.len)? = b.to_ascii_uppercase();
+        k.len += 1;
+    }
+    Some(k)
 }
 
 /// Province-level prefixes of resident ID numbers (GB/T 2260 first two
@@ -136,8 +164,11 @@ fn region_known(b: &[u8]) -> bool {
 }
 
 fn cn_ric(text: &str) -> Check {
-    let id = digits_only(text).to_ascii_uppercase();
-    let b = id.as_bytes();
+    kept(text, u8::is_ascii_alphanumeric).map_or(Check::Fail, |id| ric(&id))
+}
+
+/// [`cn_ric`] of the number's letters and digits, upper-cased.
+fn ric(b: &[u8]) -> Check {
     let province = match (b.first(), b.get(1)) {
         (Some(a), Some(c)) if a.is_ascii_digit() && c.is_ascii_digit() => {
             (a - b'0') * 10 + (c - b'0')
@@ -247,13 +278,15 @@ const USCC_AUTHORITIES: &[(u8, &[u8])] = &[
 /// character. A code with only the final check right (about one random
 /// 18-digit number in 31) is `Weak`: reported next to a context word only.
 fn cn_uscc(text: &str) -> Check {
-    let code = digits_only(text).to_ascii_uppercase();
-    let b = code.as_bytes();
+    let Some(code) = kept(text, u8::is_ascii_alphanumeric) else {
+        return Check::Fail;
+    };
+    let b: &[u8] = &code;
     if b.len() != 18 {
         return Check::Fail;
     }
     // Some ID numbers also pass this check: the ID interpretation wins.
-    if cn_ric(&code) != Check::Fail {
+    if ric(b) != Check::Fail {
         return Check::Fail;
     }
     const W: [usize; 17] = [
@@ -355,12 +388,14 @@ fn date_stamped(d: &[u8]) -> bool {
 /// rural banks have their own numbering) is `Weak`, reported only next to a
 /// context word such as 银行卡 or 开户行, at low confidence.
 fn bank_card(text: &str) -> Check {
-    let d: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+    let Some(d) = kept(text, u8::is_ascii_digit) else {
+        return Check::Fail;
+    };
     if !(16..=19).contains(&d.len()) || d.iter().all(|&c| c == d[0]) {
         return Check::Fail;
     }
     // An ID number is not a card: the ID interpretation wins.
-    if d.len() == 18 && cn_ric(std::str::from_utf8(&d).unwrap_or("")) != Check::Fail {
+    if d.len() == 18 && ric(&d) != Check::Fail {
         return Check::Fail;
     }
     if luhn_ok(&d) && known_issuer(&d) && !date_stamped(&d) {
@@ -371,11 +406,13 @@ fn bank_card(text: &str) -> Check {
 }
 
 fn disability_cert(text: &str) -> Check {
-    let b: Vec<u8> = text.bytes().filter(u8::is_ascii_alphanumeric).collect();
+    let Some(b) = kept(text, u8::is_ascii_alphanumeric) else {
+        return Check::Fail;
+    };
     if b.len() != 20 || !(b'1'..=b'7').contains(&b[18]) || !(b'1'..=b'4').contains(&b[19]) {
         return Check::Fail;
     }
-    match cn_ric(std::str::from_utf8(&b[..18]).unwrap_or("")) {
+    match ric(&b[..18]) {
         Check::Pass => Check::Pass,
         Check::Unsure => Check::Unsure,
         _ => Check::Fail,
