@@ -564,6 +564,24 @@ mod tests {
     }
 
     #[test]
+    fn separators_are_dropped_and_overlong_candidates_fail() {
+        // A user's pattern may hand a validator any text: separators and
+        // other scripts are skipped, and more than KEPT_MAX letters and
+        // digits is no identifier (not a panic, not a truncated check).
+        assert_eq!(cn_ric("110105 1949 1231 002x"), Check::Pass);
+        assert_eq!(cn_ric("身份证11010519491231002X号"), Check::Pass);
+        let long = "11010519491231002X".repeat(3);
+        for v in [
+            Validator::CnRic,
+            Validator::CnUscc,
+            Validator::Luhn,
+            Validator::CnDisabilityCert,
+        ] {
+            assert_eq!(v.check(&long), Check::Fail, "{}", v.name());
+        }
+    }
+
+    #[test]
     fn uscc_vectors() {
         assert_eq!(cn_uscc("91110000600037341L"), Check::Pass);
         assert_eq!(cn_uscc("91310115MA1K3BTP2B"), Check::Pass);
