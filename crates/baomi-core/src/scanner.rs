@@ -310,8 +310,16 @@ impl Scanner {
     /// Texts of several megabytes are split into overlapping pieces scanned
     /// on all cores; the findings are the same as for a single pass.
     pub fn scan_segment(&self, text: &str, info: &SegmentInfo) -> Vec<Finding> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        self.scan_in_pieces(text, info, cores.min(text.len() / PARALLEL_MIN_BYTES))
+        let pieces = text.len() / PARALLEL_MIN_BYTES;
+        // Asked only when there is something to split: on Linux the answer
+        // reads cgroup files, three opens per call, which for a folder of
+        // small drafts cost more than scanning them.
+        let cores = if pieces > 1 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            1
+        };
+        self.scan_in_pieces(text, info, cores.min(pieces))
     }
 
     /// Scans `text` split into `pieces` parts on as many threads.
