@@ -372,6 +372,56 @@ fn five_hundred_drops_each_end_in_the_right_folder_with_one_ledger_entry() {
     );
 }
 
+/// Eight workers on small drafts: the recorder commits drafts that finish
+/// together in one transaction and answers each worker; every draft must
+/// get its own entry, and the entry number in its report must be the entry
+/// of its content (an answer given to the wrong worker shows up here).
+#[test]
+fn group_commit_under_eight_workers_gives_each_draft_its_own_entry() {
+    let site = Site::new();
+    let mut expected: HashMap<String, (&str, String)> = HashMap::new();
+    for i in 0..300 {
+        let (n, b, o) = draft(i);
+        std::fs::write(site.inbox().join(&n), &b).unwrap();
+        expected.insert(n, (o, sha256_hex(&b)));
+    }
+    let out = site
+        .cmd(&["--once", "-j", "8", "--no-ocr"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(site.inbox_count(), 0);
+    let ledger = Ledger::open_existing(&site.db()).unwrap();
+    let sha_of: HashMap<u64, String> = ledger
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.doc_sha256))
+        .collect();
+    assert_eq!(sha_of.len(), 300, "one entry per draft");
+    for (name, (folder, sha)) in &expected {
+        let report =
+            std::fs::read_to_string(site.root.join(folder).join(format!("{name}.report.txt")))
+                .unwrap_or_else(|e| panic!("{name} not in {folder}/: {e}"));
+        let seq: u64 = report
+            .split("ledger:   entry #")
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no entry number in {name}'s report:\n{report}"));
+        assert_eq!(
+            sha_of.get(&seq),
+            Some(sha),
+            "{name}: report names entry #{seq}"
+        );
+    }
+    site.verify();
+}
+
 fn baomi_status(root: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(root.join(".baomi-status.json")).unwrap()).unwrap()
 }

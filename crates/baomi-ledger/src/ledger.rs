@@ -721,10 +721,26 @@ impl Ledger {
         rules_fingerprint: &str,
         key: &KeyPair,
     ) -> Result<Vec<Recorded>> {
+        let items: Vec<_> = reports.iter().map(|r| (r, None)).collect();
+        self.record_scans_moved(&items, rules_fingerprint, key)
+    }
+
+    /// [`record_scan_moved`](Self::record_scan_moved) for many drafts in one
+    /// transaction, all or none, with one commit and one automatic
+    /// checkpoint: how the drop-folder daemon records drafts that finish
+    /// together (each commit is a few fsyncs, the limit on small files).
+    pub fn record_scans_moved(
+        &self,
+        items: &[(&DocumentReport, Option<&str>)],
+        rules_fingerprint: &str,
+        key: &KeyPair,
+    ) -> Result<Vec<Recorded>> {
         self.write(key, |tx, link| {
-            reports
+            items
                 .iter()
-                .map(|r| record_scan_in(tx, &self.name, link, r, rules_fingerprint, None, key))
+                .map(|(r, moved_to)| {
+                    record_scan_in(tx, &self.name, link, r, rules_fingerprint, *moved_to, key)
+                })
                 .collect()
         })
     }

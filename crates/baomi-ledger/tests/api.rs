@@ -83,6 +83,42 @@ fn record_scan_is_idempotent_and_supersedes_across_rule_sets(b: Backend) {
     assert!(ledger.verify(None).unwrap().ok());
 }
 
+/// The daemon's group commit: drafts that finish together are one
+/// transaction with one automatic checkpoint, each keeping its own
+/// `moved_to`, and a repeat inside the batch is a duplicate of the first.
+fn a_batch_of_moved_drafts_is_one_commit_with_one_checkpoint(b: Backend) {
+    let t = TestDb::new(b);
+    let ledger = t.open();
+    let key = KeyPair::generate().unwrap();
+    let a = scanned("本文件为机密★5年。", &"a".repeat(64));
+    let b = scanned("各单位：请按时报送。", &"b".repeat(64));
+    ledger.record_scan(&a, "rules-1", &key).unwrap();
+    let checkpoints = || ledger.checkpoint_dir().list().unwrap().len();
+    let before = checkpoints();
+    let batch = ledger
+        .record_scans_moved(
+            &[
+                (&b, Some("/share/cleared/b.txt")),
+                (&a, Some("/share/withheld/a.txt")),
+                (&b, Some("/share/cleared/b-again.txt")),
+            ],
+            "rules-1",
+            &key,
+        )
+        .unwrap();
+    assert_eq!(
+        batch
+            .iter()
+            .map(|r| (r.seq, r.duplicate))
+            .collect::<Vec<_>>(),
+        [(2, false), (1, true), (2, true)]
+    );
+    assert_eq!(checkpoints(), before + 1, "one checkpoint for the batch");
+    let form: ScanForm = serde_json::from_value(ledger.entry(2).unwrap().unwrap().payload).unwrap();
+    assert_eq!(form.moved_to.as_deref(), Some("/share/cleared/b.txt"));
+    assert!(ledger.verify(None).unwrap().ok());
+}
+
 fn unreadable_documents_are_recorded_every_time(b: Backend) {
     let t = TestDb::new(b);
     let ledger = t.open();
@@ -233,6 +269,7 @@ fn odd_kinds_and_document_hashes_are_refused(b: Backend) {
 
 both!(
     record_scan_is_idempotent_and_supersedes_across_rule_sets,
+    a_batch_of_moved_drafts_is_one_commit_with_one_checkpoint,
     unreadable_documents_are_recorded_every_time,
     batches_are_all_or_nothing_and_keep_the_chain,
     appended_payload_equals_what_readers_see,
