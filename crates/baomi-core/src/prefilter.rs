@@ -223,6 +223,10 @@ struct Group {
     reach: usize,
     /// Free characters (the same for every pattern of the group).
     free: Vec<char>,
+    /// `free` as a table for ASCII: window walks test every character.
+    free_ascii: [bool; 128],
+    /// Whether any free character is outside ASCII (else none is looked up).
+    free_wide: bool,
 }
 
 /// Where each pattern has to run.
@@ -267,6 +271,8 @@ impl Triggers {
                     groups.push(Group {
                         reach: t.reach,
                         free: t.free.clone(),
+                        free_ascii: std::array::from_fn(|b| t.free.contains(&char::from(b as u8))),
+                        free_wide: t.free.iter().any(|c| !c.is_ascii()),
                     });
                     Some(keys.len() - 1)
                 }
@@ -453,7 +459,10 @@ impl Triggers {
 
 impl Group {
     fn is_free(&self, c: char) -> bool {
-        self.free.binary_search(&c).is_ok()
+        match u8::try_from(c) {
+            Ok(b) if b < 0x80 => self.free_ascii[usize::from(b)],
+            _ => self.free_wide && self.free.binary_search(&c).is_ok(),
+        }
     }
 
     /// The window around a trigger at `start..end`: as far either side as
@@ -556,6 +565,15 @@ mod tests {
         assert_eq!(r[0], Regions::Some(vec![(at - 10 - 6, at + 3 + 3)]));
         let spaces = " ".repeat(MAX_FREE_RUN + 10);
         assert_eq!(t.regions(&format!("机{spaces}密"))[0], Regions::All);
+        // Free characters outside ASCII (the ideographic space of `\s`)
+        // stretch a window too; other wide characters do not.
+        let t = Triggers::new(&[analyse(r"机\s*密").clone()]);
+        let text = "甲乙丙机\u{3000}\u{3000}\u{3000}密丁";
+        let at = text.find('密').unwrap();
+        assert_eq!(
+            t.regions(text)[0],
+            Regions::Some(vec![(at - 9 - 6, at + 3 + 3)])
+        );
     }
 
     #[test]
