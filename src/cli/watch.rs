@@ -241,8 +241,9 @@ impl LedgerRecorder {
     }
 }
 
-/// A poisoned lock still guards consistent data here (each holder leaves
-/// it whole before anything can panic), so it is taken over.
+/// Takes a lock even if a holder panicked, as this recorder always did: a
+/// panic mid-commit leaves an uncommitted transaction that SQLite rolls
+/// back, and the queue is only pushed to or emptied whole.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

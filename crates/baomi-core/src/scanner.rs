@@ -153,6 +153,8 @@ impl Scanner {
             targets[id].push(target);
         };
         let mut patterns = Vec::new();
+        // Each pattern's trigger analysis, in the order of `patterns`.
+        let mut analysed = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             let ri = i as u32;
             match &rule.matcher {
@@ -173,8 +175,11 @@ impl Scanner {
                     // runs in windows around those characters already; the
                     // regex's own literal prefilter then fires at almost
                     // every byte and costs more than it saves.
-                    let digit_triggered = crate::prefilter::analyse(pattern)
+                    let trigger = crate::prefilter::analyse(pattern);
+                    let digit_triggered = trigger
+                        .as_ref()
                         .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
+                    analysed.push(trigger);
                     let regex = Regex::builder()
                         .configure(
                             Regex::config()
@@ -217,15 +222,7 @@ impl Scanner {
                     })?,
             )
         };
-        let triggers = Triggers::new(
-            &rules
-                .iter()
-                .filter_map(|r| match &r.matcher {
-                    Matcher::Pattern { pattern, .. } => Some(crate::prefilter::analyse(pattern)),
-                    Matcher::Keywords(_) => None,
-                })
-                .collect::<Vec<_>>(),
-        );
+        let triggers = Triggers::new(&analysed);
         let folded_hotwords = rules
             .iter()
             .map(|r| {

@@ -6,7 +6,7 @@ use support::{Backend, TestDb};
 
 use baomi_core::{Coverage, DocumentReport, Scanner, Verdict};
 use baomi_ledger::entry::canonical_bytes;
-use baomi_ledger::{KeyPair, Ledger, LedgerError, NewEntry, ScanForm};
+use baomi_ledger::{KeyPair, Ledger, LedgerError, NewEntry, Recorded, ScanForm};
 
 fn scanned(text: &str, sha: &str) -> DocumentReport {
     let scanner = Scanner::shipped();
@@ -25,6 +25,10 @@ fn scanned(text: &str, sha: &str) -> DocumentReport {
     r
 }
 
+fn seq_and_duplicate(recorded: &[Recorded]) -> Vec<(u64, bool)> {
+    recorded.iter().map(|r| (r.seq, r.duplicate)).collect()
+}
+
 fn record_scan_is_idempotent_and_supersedes_across_rule_sets(b: Backend) {
     let t = TestDb::new(b);
     let ledger = t.open();
@@ -38,10 +42,7 @@ fn record_scan_is_idempotent_and_supersedes_across_rule_sets(b: Backend) {
         .record_scans(&[b.clone(), a.clone(), b.clone()], "rules-1", &key)
         .unwrap();
     assert_eq!(
-        batch
-            .iter()
-            .map(|r| (r.seq, r.duplicate))
-            .collect::<Vec<_>>(),
+        seq_and_duplicate(&batch),
         [(2, false), (1, true), (2, true)]
     );
     let r3 = ledger.record_scan(&a, "rules-2", &key).unwrap();
@@ -107,10 +108,7 @@ fn a_batch_of_moved_drafts_is_one_commit_with_one_checkpoint(b: Backend) {
         )
         .unwrap();
     assert_eq!(
-        batch
-            .iter()
-            .map(|r| (r.seq, r.duplicate))
-            .collect::<Vec<_>>(),
+        seq_and_duplicate(&batch),
         [(2, false), (1, true), (2, true)]
     );
     assert_eq!(checkpoints(), before + 1, "one checkpoint for the batch");
