@@ -136,7 +136,8 @@ fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
 ///
 /// Before the entry, the draft's bytes go into the archive (read again from
 /// inbox/, where the file still is, and checked against the scan's
-/// SHA-256), and the entry names the outcome folder the daemon moves the
+/// SHA-256; made durable for the whole batch at once, before its commit),
+/// and the entry names the outcome folder the daemon moves the
 /// draft to next, so reviewers see the findings in context and the queue
 /// says where the file went.
 struct LedgerRecorder {
@@ -157,6 +158,8 @@ struct LedgerRecorder {
 /// A draft queued for the next commit, with where its answer goes.
 struct Waiting {
     report: DocumentReport,
+    /// Written but not yet flushed to disk; the leader flushes the batch.
+    archived: baomi_archive::Kept,
     moved_to: Option<String>,
     answer: mpsc::Sender<Result<Recorded, RecordError>>,
 }
@@ -169,8 +172,9 @@ impl Recorder for LedgerRecorder {
             )));
         }
         let drafted = Path::new(&report.path);
-        self.archive
-            .put_file(&report.sha256, drafted)
+        let archived = self
+            .archive
+            .put_file_unsynced(&report.sha256, drafted)
             .map_err(|e| RecordError(format!("cannot keep the draft for reviewers: {e}")))?;
         let moved_to = drafted.file_name().map(|name| {
             self.root
@@ -182,6 +186,7 @@ impl Recorder for LedgerRecorder {
         let (answer, answered) = mpsc::channel();
         lock(&self.waiting).push(Waiting {
             report: report.clone(),
+            archived,
             moved_to,
             answer,
         });
@@ -190,7 +195,18 @@ impl Recorder for LedgerRecorder {
             return done;
         }
         let batch = std::mem::take(&mut *lock(&self.waiting));
-        self.commit(&mut ledger, batch);
+        // Every copy the batch's entries name reaches the disk first, in
+        // one flush for the whole batch.
+        match self.archive.sync_to_disk(batch.iter().map(|w| &w.archived)) {
+            Ok(()) => self.commit(&mut ledger, batch),
+            Err(e) => {
+                for w in batch {
+                    let _ = w.answer.send(Err(RecordError(format!(
+                        "cannot keep the draft for reviewers: {e}"
+                    ))));
+                }
+            }
+        }
         drop(ledger);
         answered.recv().unwrap_or_else(|_| {
             Err(RecordError(

@@ -72,6 +72,13 @@ pub struct Pruned {
     pub kept_open: u64,
 }
 
+/// Whether a new copy is fsynced before `put_*` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durable {
+    Now,
+    Later,
+}
+
 /// An archive folder.
 #[derive(Debug, Clone)]
 pub struct Archive {
@@ -83,6 +90,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Refuses bytes that are not the ones scanned as `sha`.
+fn same_hash(sha: &str, bytes: &[u8], from: &Path) -> Result<()> {
+    let found = sha256_hex(bytes);
+    if found != sha {
+        return Err(ArchiveError::Changed {
+            path: from.to_owned(),
+            expected: sha.to_string(),
+            found,
+        });
+    }
+    Ok(())
 }
 
 fn valid_sha(s: &str) -> bool {
@@ -147,7 +167,7 @@ impl Archive {
 
     /// Keeps `bytes`; `ext` is the draft's extension (`docx`, …).
     pub fn put(&self, bytes: &[u8], ext: Option<&str>) -> Result<Kept> {
-        self.put_as(&sha256_hex(bytes), bytes, ext)
+        self.put_as(&sha256_hex(bytes), bytes, ext, Durable::Now)
     }
 
     /// Keeps `bytes`, which must have SHA-256 `sha` (the scan's): a file
@@ -160,28 +180,69 @@ impl Archive {
         ext: Option<&str>,
         from: &Path,
     ) -> Result<Kept> {
-        let found = sha256_hex(bytes);
-        if found != sha {
-            return Err(ArchiveError::Changed {
-                path: from.to_owned(),
-                expected: sha.to_string(),
-                found,
-            });
-        }
-        self.put_as(sha, bytes, ext)
+        same_hash(sha, bytes, from)?;
+        self.put_as(sha, bytes, ext, Durable::Now)
     }
 
     /// Reads `file` and keeps it under `sha` (see [`Archive::put_checked`]).
     pub fn put_file(&self, sha: &str, file: &Path) -> Result<Kept> {
+        self.put_file_as(sha, file, Durable::Now)
+    }
+
+    /// [`Archive::put_file`] without waiting for the disk: the copy is in
+    /// place, but only durable once [`Archive::sync_to_disk`] has returned
+    /// for it. For callers that keep many drafts at once (the daemon's
+    /// group commit), so that one flush covers the lot instead of two
+    /// fsyncs per draft; the ledger entry that names a copy must only be
+    /// committed after that flush.
+    pub fn put_file_unsynced(&self, sha: &str, file: &Path) -> Result<Kept> {
+        self.put_file_as(sha, file, Durable::Later)
+    }
+
+    fn put_file_as(&self, sha: &str, file: &Path, durable: Durable) -> Result<Kept> {
         let mut bytes = Vec::new();
         File::open(file)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(io(file))?;
+        same_hash(sha, &bytes, file)?;
         let ext = file.extension().and_then(|e| e.to_str());
-        self.put_checked(sha, &bytes, ext, file)
+        self.put_as(sha, &bytes, ext, durable)
     }
 
-    fn put_as(&self, sha: &str, bytes: &[u8], ext: Option<&str>) -> Result<Kept> {
+    /// Makes `copies` (from [`Archive::put_file_unsynced`]) durable. Copies
+    /// that were already archived are included too: another caller may have
+    /// just written them unsynced. On Linux this is one `syncfs` of the
+    /// archive's file system, whatever the number of copies; elsewhere each
+    /// copy and its folder are fsynced.
+    pub fn sync_to_disk<'a>(&self, copies: impl IntoIterator<Item = &'a Kept>) -> Result<()> {
+        let mut copies = copies.into_iter().peekable();
+        if copies.peek().is_none() {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::io::AsRawFd;
+            let _ = copies;
+            let dir = File::open(&self.dir).map_err(io(&self.dir))?;
+            // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+                return Err(io(&self.dir)(std::io::Error::last_os_error()));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        for kept in copies {
+            File::open(&kept.path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&kept.path))?;
+            let folder = kept.path.parent().unwrap_or(&self.dir);
+            File::open(folder)
+                .and_then(|f| f.sync_all())
+                .map_err(io(folder))?;
+        }
+        Ok(())
+    }
+
+    fn put_as(&self, sha: &str, bytes: &[u8], ext: Option<&str>, durable: Durable) -> Result<Kept> {
         if !valid_sha(sha) {
             return Err(ArchiveError::BadHash(sha.to_string()));
         }
@@ -203,6 +264,9 @@ impl Archive {
         let write = || -> std::io::Result<()> {
             let mut f = private_file(&tmp)?;
             f.write_all(bytes)?;
+            if durable == Durable::Later {
+                return fs::rename(&tmp, &path);
+            }
             f.sync_all()?;
             fs::rename(&tmp, &path)?;
             // The rename itself must survive a power cut too.
@@ -361,7 +425,35 @@ mod tests {
         fs::write(&f, b"v2").unwrap();
         let e = a.put_file(&sha, &f).unwrap_err();
         assert!(matches!(e, ArchiveError::Changed { .. }), "{e}");
+        let e = a.put_file_unsynced(&sha, &f).unwrap_err();
+        assert!(matches!(e, ArchiveError::Changed { .. }), "{e}");
         assert!(a.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unsynced_copy_is_in_place_and_flushed_with_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Archive::open(&dir.path().join("archive")).unwrap();
+        let f = dir.path().join("draft.docx");
+        fs::write(&f, b"draft bytes").unwrap();
+        let sha = sha256_hex(b"draft bytes");
+        let k = a.put_file_unsynced(&sha, &f).unwrap();
+        assert!(k.new);
+        assert_eq!(fs::read(&k.path).unwrap(), b"draft bytes");
+        assert_eq!(a.find(&sha).unwrap(), Some(k.path.clone()));
+        assert!(k.path.to_string_lossy().ends_with(".docx"));
+        // No temporary file is left beside the copy.
+        let beside: Vec<_> = fs::read_dir(k.path.parent().unwrap()).unwrap().collect();
+        assert_eq!(beside.len(), 1);
+        // The same bytes again: the existing copy, which the batch flushes too.
+        let again = a.put_file_unsynced(&sha, &f).unwrap();
+        assert!(!again.new);
+        a.sync_to_disk([&k, &again]).unwrap();
+        a.sync_to_disk([]).unwrap();
+        // A batch whose archive folder is gone is an error, not a silent pass.
+        fs::remove_dir_all(a.dir()).unwrap();
+        let e = a.sync_to_disk([&k]).unwrap_err();
+        assert!(e.to_string().contains("draft archive"), "{e}");
     }
 
     #[test]
