@@ -154,13 +154,13 @@ fn finding_line(
         extra.push(format!("paragraph {pa}"));
     }
     if let Some(c) = &loc.cell {
-        extra.push(c.clone());
+        extra.push(c.to_string());
     }
     if let Some(a) = &loc.author {
         extra.push(format!("by {a}"));
     }
     if let Some(d) = &loc.detail {
-        extra.push(d.clone());
+        extra.push(d.to_string());
     }
     if let Some(b) = &loc.bbox {
         extra.push(b.to_string());
@@ -171,7 +171,8 @@ fn finding_line(
     place.push_str(&format!(" [{}]", safe(&extra.join(", "))));
     // Highlight the match inside its context.
     let shown_match = safe(&f.matched.replace('\n', "⏎")).into_owned();
-    let context = safe(&f.context);
+    let shown_context = f.context.to_string();
+    let context = safe(&shown_context);
     let context = match context.find(&shown_match) {
         Some(i) => format!(
             "{}{}{}",

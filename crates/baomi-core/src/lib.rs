@@ -17,6 +17,7 @@
 
 pub mod display;
 mod document;
+mod excerpt;
 pub mod mask;
 pub mod meta;
 pub mod normalize;

@@ -591,7 +591,7 @@ tests.miss = ["公开"]
             .into_iter()
             .map(|f| {
                 assert_eq!(&text[f.span.start..f.span.end], f.matched);
-                f.matched
+                f.matched.to_string()
             })
             .collect();
         assert_eq!(found, ["\u{2F00}般事项", "管\u{F9E4}办法", "㊙密"]);

@@ -9,22 +9,21 @@
 //! search and four times faster to build than the `aho-corasick` crate's DFA
 //! with 10k keywords (see benches/README.md).
 
+use crate::excerpt::{back_chars, forward_chars, CONTEXT_CHARS};
 use crate::normalize::{self, fold_keyword, View};
 use crate::prefilter::{Regions, Triggers};
 use crate::rules::{Matcher, Rule, RuleError, RuleSet};
 use crate::stream::OVERLAP;
-use crate::types::{Confidence, Finding, Location, Report, SegmentInfo, Span};
+use crate::types::{Confidence, Context, Excerpt, Finding, Location, Report, SegmentInfo, Span};
 use crate::validators::{Check, Validator};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use regex_automata::{meta::Regex, Input};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Texts at least this long per core are scanned in parallel pieces.
 const PARALLEL_MIN_BYTES: usize = 2 << 20;
-
-/// Characters of context shown either side of a match.
-const CONTEXT_CHARS: usize = 20;
 
 /// Lazy-DFA cache per pattern rule. regex-automata's default (2 MB) is
 /// too small for the identity-number rules on a roster: the cache fills,
@@ -122,6 +121,22 @@ struct Candidate {
     weak: bool,
     /// Validator found a doubtful part: at most `medium` confidence.
     unsure: bool,
+}
+
+/// Hits per chunk: small enough that the hits not yet made into findings
+/// add little to a large scan's peak (64k hits are 3 MB). Small in unit
+/// tests, so that their scans cross chunk boundaries.
+const HIT_CHUNK: usize = if cfg!(test) { 64 } else { 1 << 16 };
+
+/// A candidate that was kept, located: what a finding is made from. Small,
+/// so that the pieces of a large text can return them to be merged without
+/// holding every finding twice.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    candidate: Candidate,
+    confidence: Confidence,
+    line: u64,
+    column: u64,
 }
 
 /// A rule example that did not behave as its rule file says.
@@ -336,31 +351,25 @@ impl Scanner {
         let cuts: Vec<usize> = (0..=pieces)
             .map(|k| text.floor_char_boundary(text.len() * k / pieces))
             .collect();
-        std::thread::scope(|s| {
+        // The pieces return compact hits, and the findings are made once,
+        // from the whole text: the pieces' findings are never held beside
+        // the merged ones, and all share one copy of the text they quote.
+        let hits = std::thread::scope(|s| {
             let handles: Vec<_> = cuts
                 .windows(2)
                 .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
                 .collect();
-            let mut parts = handles
+            handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            // The first piece's vector grows to hold the rest: a large
-            // allocation grows by remapping its pages, so the findings are
-            // not held twice at the peak as a fresh vector would (900k
-            // findings of a 100k-keyword scan are 200 MB).
-            let mut all = parts.next().unwrap_or_default();
-            let rest: Vec<Vec<Finding>> = parts.collect();
-            all.reserve_exact(rest.iter().map(Vec::len).sum());
-            for mut part in rest {
-                all.append(&mut part);
-            }
-            all
-        })
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        });
+        self.findings_of(text, info, hits)
     }
 
     /// Scans `text[from..to]` with overlap either side for context, reporting
-    /// findings that start in that range, located in the whole text.
-    fn scan_piece(&self, text: &str, info: &SegmentInfo, from: usize, to: usize) -> Vec<Finding> {
+    /// hits that start in that range, located in the whole text.
+    fn scan_piece(&self, text: &str, info: &SegmentInfo, from: usize, to: usize) -> Vec<Vec<Hit>> {
         let lo = text.floor_char_boundary(from.saturating_sub(OVERLAP));
         let hi = text.floor_char_boundary((to + OVERLAP).min(text.len()));
         let before = &text.as_bytes()[..lo];
@@ -371,12 +380,12 @@ impl Scanner {
             report_from: from - lo,
             report_to: to - lo,
         };
-        let mut found = self.scan_window(&text[lo..hi], info, window);
-        for f in &mut found {
-            f.span.start += lo;
-            f.span.end += lo;
+        let mut hits = self.hits_in_window(&text[lo..hi], info, window);
+        for h in hits.iter_mut().flatten() {
+            h.candidate.start += lo;
+            h.candidate.end += lo;
         }
-        found
+        hits
     }
 
     /// Runs every rule's `tests.hit` and `tests.miss` examples and returns
@@ -416,6 +425,14 @@ impl Scanner {
         info: &SegmentInfo,
         window: Window,
     ) -> Vec<Finding> {
+        let hits = self.hits_in_window(text, info, window);
+        self.findings_of(text, info, hits)
+    }
+
+    /// What [`Scanner::scan_window`] finds, before it is made into findings.
+    /// The hits come in chunks of at most [`HIT_CHUNK`], in text order, so
+    /// that [`Scanner::findings_of`] frees them while it makes findings.
+    fn hits_in_window(&self, text: &str, info: &SegmentInfo, window: Window) -> Vec<Vec<Hit>> {
         let mut kept = self.select(text, window.report_from, window.report_to);
         // PDF pages (segments with a page number) are matched a second time
         // with soft line breaks removed: a match across a removed break, or
@@ -453,26 +470,57 @@ impl Scanner {
         kept.sort_by_key(|(c, _)| c.start);
         let lines = LineIndex::new(text);
         let mut cursor = (usize::MAX, 0usize, 0u64); // (line, offset, column at offset)
-        let mut findings = Vec::with_capacity(kept.len());
-        for (c, confidence) in kept {
-            let (line, line_start) = lines.line_of(c.start);
+        let mut chunks: Vec<Vec<Hit>> = Vec::new();
+        let total = kept.len();
+        for (n, (candidate, confidence)) in kept.into_iter().enumerate() {
+            if n % HIT_CHUNK == 0 {
+                chunks.push(Vec::with_capacity((total - n).min(HIT_CHUNK)));
+            }
+            let (line, line_start) = lines.line_of(candidate.start);
             let (from, col) = if cursor.0 == line {
                 (cursor.1, cursor.2)
             } else {
                 (line_start, 0)
             };
-            let column = col + text[from..c.start].chars().count() as u64;
-            cursor = (line, c.start, column);
+            let column = col + text[from..candidate.start].chars().count() as u64;
+            cursor = (line, candidate.start, column);
             let column = column + 1 + if line == 0 { window.column_base } else { 0 };
-            let location = (window.line_base + line as u64, column);
-            findings.push(self.finding(
-                &self.rules[c.rule as usize],
-                text,
-                info,
-                location,
-                c,
+            chunks.last_mut().expect("pushed above").push(Hit {
+                candidate,
                 confidence,
-            ));
+                line: window.line_base + line as u64,
+                column,
+            });
+        }
+        chunks
+    }
+
+    /// Makes `pieces` of hits (offsets in `text`, in text order) into
+    /// findings, freeing each chunk of hits once its findings are made. The
+    /// findings share one copy of the part of `text` they quote.
+    fn findings_of(&self, text: &str, info: &SegmentInfo, pieces: Vec<Vec<Hit>>) -> Vec<Finding> {
+        let all = || pieces.iter().flatten();
+        let (Some(first), Some(end)) = (all().next(), all().map(|h| h.candidate.end).max()) else {
+            return Vec::new();
+        };
+        let lo = back_chars(text, first.candidate.start, CONTEXT_CHARS);
+        let hi = forward_chars(text, end, CONTEXT_CHARS);
+        let quoted: Arc<str> = text[lo..hi].into();
+        let shared = |s: &Option<String>| s.as_deref().map(Arc::from);
+        let at = Location {
+            part: info.part.unwrap_or(crate::types::Part::Body),
+            line: 0,
+            column: 0,
+            page: info.page,
+            paragraph: info.paragraph,
+            cell: shared(&info.cell),
+            author: shared(&info.author),
+            detail: shared(&info.detail),
+            bbox: None,
+        };
+        let mut findings = Vec::with_capacity(all().count());
+        for piece in pieces {
+            findings.extend(piece.into_iter().map(|h| self.finding(&quoted, lo, &at, h)));
         }
         findings
     }
@@ -691,37 +739,26 @@ impl Scanner {
             .any(|h| around.contains(h.as_str()))
     }
 
-    fn finding(
-        &self,
-        rule: &Rule,
-        text: &str,
-        info: &SegmentInfo,
-        (line, column): (u64, u64),
-        c: Candidate,
-        confidence: Confidence,
-    ) -> Finding {
-        let before = back_chars(text, c.start, CONTEXT_CHARS);
-        let after = forward_chars(text, c.end, CONTEXT_CHARS);
+    /// One finding; `quoted` is the text from byte `lo` of the segment on,
+    /// `at` the segment's location.
+    fn finding(&self, quoted: &Arc<str>, lo: usize, at: &Location, hit: Hit) -> Finding {
+        let c = hit.candidate;
+        let rule = &self.rules[c.rule as usize];
+        let (start, end) = (c.start - lo, c.end - lo);
         Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
             category: rule.category,
             severity: rule.severity,
             basis: rule.basis.clone(),
-            matched: text[c.start..c.end].to_string(),
-            confidence,
+            matched: Excerpt::new(quoted, start, end),
+            confidence: hit.confidence,
             location: Location {
-                part: info.part.unwrap_or(crate::types::Part::Body),
-                line,
-                column,
-                page: info.page,
-                paragraph: info.paragraph,
-                cell: info.cell.clone(),
-                author: info.author.clone(),
-                detail: info.detail.clone(),
-                bbox: None,
+                line: hit.line,
+                column: hit.column,
+                ..at.clone()
             },
-            context: printable(&text[before..after]),
+            context: Context::around(quoted, start, end),
             span: Span {
                 start: c.start,
                 end: c.end,
@@ -801,22 +838,6 @@ fn hotword_unit(text: &str, start: usize, end: usize) -> (usize, usize) {
     (lo, hi)
 }
 
-fn back_chars(text: &str, from: usize, n: usize) -> usize {
-    text[..from]
-        .char_indices()
-        .rev()
-        .take(n)
-        .last()
-        .map_or(from, |(i, _)| i)
-}
-
-fn forward_chars(text: &str, from: usize, n: usize) -> usize {
-    text[from..]
-        .char_indices()
-        .nth(n)
-        .map_or(text.len(), |(i, _)| from + i)
-}
-
 /// A grouped number (`6501 0219 8001 0112`) followed by a separator and
 /// more digits is the head of a longer grouped number (an ID in 4-digit
 /// groups), not a number of its own. Ungrouped matches are unaffected, so
@@ -843,42 +864,10 @@ fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
     before && after
 }
 
-/// Makes context safe to show on a terminal or a page: newlines become ⏎,
-/// other control characters become spaces.
-fn printable(s: &str) -> String {
-    // Copies the runs between special characters as slices: contexts of
-    // line-broken text nearly always hold a newline, and a char-by-char
-    // collect of every context cost a tenth of a keyword-heavy scan.
-    let mut out = String::with_capacity(s.len() + 4);
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let replacement = match c {
-            '\r' => "",
-            '\n' => "⏎",
-            c if c.is_control() => " ",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        out.push_str(replacement);
-        run = i + c.len_utf8();
-    }
-    out.push_str(&s[run..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::types::{Part, Verdict};
-
-    #[test]
-    fn printable_shows_newlines_and_blanks_controls() {
-        assert_eq!(printable("机密文件"), "机密文件");
-        assert_eq!(printable("一\r\n二\n三"), "一⏎二⏎三");
-        assert_eq!(printable("a\tb\u{7f}c\u{85}d"), "a b c d");
-        assert_eq!(printable("\n"), "⏎");
-        assert_eq!(printable(""), "");
-    }
 
     fn rules(extra: &str) -> Scanner {
         Scanner::from_str("t.toml", extra).unwrap()

@@ -1,6 +1,7 @@
 //! The data every other crate passes around: where text came from, what was
 //! found in it, and what that means for publication.
 
+pub use crate::excerpt::{Context, Excerpt};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -125,6 +126,9 @@ impl SegmentInfo {
 }
 
 /// Where a finding is: the segment's location plus line and column.
+// `cell`, `author` and `detail` are shared (`Arc<str>`) by every finding of
+// their segment rather than copied into each (not a doc comment: it would
+// show in docs/report.schema.json, which describes the JSON only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
@@ -138,11 +142,11 @@ pub struct Location {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub paragraph: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub cell: Option<String>,
+    pub cell: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub author: Option<String>,
+    pub author: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub detail: Option<String>,
+    pub detail: Option<Arc<str>>,
     /// Where on the page or image the matched text is (OCR findings only):
     /// absent from the JSON otherwise, so reports without OCR are unchanged.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -342,11 +346,13 @@ pub struct Finding {
     pub severity: Severity,
     pub basis: Arc<str>,
     /// The matched text exactly as it stands in the original (not normalised).
-    pub matched: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub matched: Excerpt,
     pub confidence: Confidence,
     pub location: Location,
     /// The matched text with a few characters either side, newlines shown as ⏎.
-    pub context: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub context: Context,
     /// Byte span in the original text of the segment.
     pub span: Span,
 }
@@ -462,9 +468,10 @@ mod size_tests {
     #[test]
     fn finding_stays_small() {
         // Scans can report hundreds of thousands of findings; keep each one
-        // compact (strings on the heap, shared rule fields behind Arc).
+        // compact (quotes and rule fields shared behind Arc, no strings of
+        // its own).
         assert!(
-            std::mem::size_of::<super::Finding>() <= 256,
+            std::mem::size_of::<super::Finding>() <= 224,
             "{}",
             std::mem::size_of::<super::Finding>()
         );

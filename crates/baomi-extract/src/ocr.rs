@@ -580,6 +580,8 @@ pub(crate) fn scan(seg: &Segment, map: &OcrMap, scanner: &Scanner) -> Vec<Findin
             })
             .map(|r| &*r.id)
             .collect();
+        // The text as read, shared by the repaired findings that quote it.
+        let mut quoted: Option<std::sync::Arc<str>> = None;
         for mut f in scanner.scan_segment(&rep.text, &seg.info) {
             let from = rep.chars.partition_point(|c| c.0 < f.span.start);
             let to = rep.chars.partition_point(|c| c.0 < f.span.end);
@@ -602,8 +604,9 @@ pub(crate) fn scan(seg: &Segment, map: &OcrMap, scanner: &Scanner) -> Vec<Findin
                 continue;
             }
             f.span = Span { start, end };
-            f.matched = seg.text[start..end].to_string();
-            f.context = context(&seg.text, start, end);
+            let text = quoted.get_or_insert_with(|| seg.text.as_str().into());
+            f.matched = baomi_core::Excerpt::new(text, start, end);
+            f.context = baomi_core::Context::around(text, start, end);
             findings.push(f);
         }
         findings.sort_by_key(|f| f.span.start);
@@ -612,15 +615,6 @@ pub(crate) fn scan(seg: &Segment, map: &OcrMap, scanner: &Scanner) -> Vec<Findin
         map.locate(f);
     }
     findings
-}
-
-fn context(text: &str, start: usize, end: usize) -> String {
-    let before: String = {
-        let v: Vec<char> = text[..start].chars().rev().take(20).collect();
-        v.into_iter().rev().collect()
-    };
-    let after: String = text[end..].chars().take(20).collect();
-    format!("{before}{}{after}", &text[start..end]).replace('\n', "⏎")
 }
 
 // ---------------------------------------------------------------------------

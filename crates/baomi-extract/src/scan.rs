@@ -48,14 +48,14 @@ pub fn scan_segment(seg: &Segment, scanner: &Scanner) -> Vec<Finding> {
             if i.paragraph.is_some() {
                 f.location.paragraph = i.paragraph;
             }
-            if i.cell.is_some() {
-                f.location.cell.clone_from(&i.cell);
+            if let Some(v) = &i.cell {
+                f.location.cell = Some(v.as_str().into());
             }
-            if i.author.is_some() {
-                f.location.author.clone_from(&i.author);
+            if let Some(v) = &i.author {
+                f.location.author = Some(v.as_str().into());
             }
-            if i.detail.is_some() {
-                f.location.detail.clone_from(&i.detail);
+            if let Some(v) = &i.detail {
+                f.location.detail = Some(v.as_str().into());
             }
             if in_part {
                 // The first hidden region decides; later ones would only

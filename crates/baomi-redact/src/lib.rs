@@ -362,7 +362,7 @@ impl<'a> Context<'a> {
                     rule: f.rule.to_string(),
                     part: part.to_string(),
                     location: location(f),
-                    matched: f.matched.clone(),
+                    matched: f.matched.to_string(),
                 });
             }
         }
@@ -488,7 +488,7 @@ pub fn prove(
         let shown = if f.category == Category::PersonalInfo {
             baomi_core::mask::preview(&f.matched)
         } else {
-            f.matched.clone()
+            f.matched.to_string()
         };
         problems.push(format!("{} ({why}) at {}: {shown}", f.rule, f.location));
     }

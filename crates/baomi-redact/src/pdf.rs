@@ -73,7 +73,7 @@ impl Redactor for Pdf {
                             .to_string(),
                         rule: f.rule.to_string(),
                         part,
-                        matched: f.matched.clone(),
+                        matched: f.matched.to_string(),
                     });
                 }
                 continue;
@@ -100,7 +100,7 @@ impl Redactor for Pdf {
             pages
                 .entry(page)
                 .or_default()
-                .push((f.matched.clone(), f.rule.to_string()));
+                .push((f.matched.to_string(), f.rule.to_string()));
         }
         if !refusals.is_empty() {
             return Err(RedactError::Refused(refusals));

@@ -131,7 +131,7 @@ pub fn report_text(
                 f.title,
                 f.location
             );
-            match masked_context(&f.context, &f.matched) {
+            match masked_context(&f.context.to_string(), &f.matched) {
                 Some(c) => {
                     let _ = writeln!(s, "     context: {c}");
                 }
