@@ -187,7 +187,8 @@ impl Context {
     }
 }
 
-/// Where the context before a match starts: `n` characters back.
+/// The byte offset `n` characters before `from` (or the text's start):
+/// where a context window before a match begins.
 pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
     text[..from]
         .char_indices()
@@ -197,7 +198,8 @@ pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
         .map_or(from, |(i, _)| i)
 }
 
-/// Where the context after a match ends: `n` characters on.
+/// The byte offset `n` characters after `from` (or the text's end):
+/// where a context window after a match ends.
 pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
     text[from..]
         .char_indices()

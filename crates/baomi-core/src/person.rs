@@ -11,6 +11,7 @@
 //! A masked name (`张*`, `李**`) marks a row as de-identified, the approved
 //! way to publish: a row holding one has no anchor at all.
 
+use crate::excerpt::{back_chars, forward_chars};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -87,8 +88,8 @@ pub(crate) fn person_near(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
     let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
     let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(text.len(), |i| end + i);
-    let lo = back(text, start, PERSON_WINDOW).max(line_start);
-    let hi = forward(text, end, PERSON_WINDOW).min(line_end);
+    let lo = back_chars(text, start, PERSON_WINDOW).max(line_start);
+    let hi = forward_chars(text, end, PERSON_WINDOW).min(line_end);
     let unit = &text[lo..hi];
     if masked_name().is_match(unit) {
         return false;
@@ -102,22 +103,6 @@ pub(crate) fn person_near(text: &str, start: usize, end: usize) -> bool {
         let covers = s <= start && e >= end;
         !inside && !covers
     })
-}
-
-fn back(text: &str, from: usize, n: usize) -> usize {
-    text[..from]
-        .char_indices()
-        .rev()
-        .take(n)
-        .last()
-        .map_or(from, |(i, _)| i)
-}
-
-fn forward(text: &str, from: usize, n: usize) -> usize {
-    text[from..]
-        .char_indices()
-        .nth(n)
-        .map_or(text.len(), |(i, _)| from + i)
 }
 
 #[cfg(test)]

@@ -495,11 +495,11 @@ impl Scanner {
         chunks
     }
 
-    /// Makes `pieces` of hits (offsets in `text`, in text order) into
+    /// Makes `chunks` of hits (offsets in `text`, in text order) into
     /// findings, freeing each chunk of hits once its findings are made. The
     /// findings share one copy of the part of `text` they quote.
-    fn findings_of(&self, text: &str, info: &SegmentInfo, pieces: Vec<Vec<Hit>>) -> Vec<Finding> {
-        let all = || pieces.iter().flatten();
+    fn findings_of(&self, text: &str, info: &SegmentInfo, chunks: Vec<Vec<Hit>>) -> Vec<Finding> {
+        let all = || chunks.iter().flatten();
         let (Some(first), Some(end)) = (all().next(), all().map(|h| h.candidate.end).max()) else {
             return Vec::new();
         };
@@ -519,8 +519,8 @@ impl Scanner {
             bbox: None,
         };
         let mut findings = Vec::with_capacity(all().count());
-        for piece in pieces {
-            findings.extend(piece.into_iter().map(|h| self.finding(&quoted, lo, &at, h)));
+        for chunk in chunks {
+            findings.extend(chunk.into_iter().map(|h| self.finding(&quoted, lo, &at, h)));
         }
         findings
     }
