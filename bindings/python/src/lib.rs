@@ -199,14 +199,14 @@ impl From<&baomi_core::Finding> for Finding {
             category: f.category.as_str(),
             severity: f.severity.as_str(),
             basis: f.basis.to_string(),
-            matched: f.matched.clone(),
+            matched: f.matched.to_string(),
             confidence: match f.confidence {
                 baomi_core::Confidence::High => "high",
                 baomi_core::Confidence::Medium => "medium",
                 baomi_core::Confidence::Low => "low",
             },
             location: Location::from(&f.location),
-            context: f.context.clone(),
+            context: f.context.to_string(),
             span: (f.span.start, f.span.end),
         }
     }
@@ -248,9 +248,9 @@ impl From<&CoreLocation> for Location {
             column: l.column,
             page: l.page,
             paragraph: l.paragraph,
-            cell: l.cell.clone(),
-            author: l.author.clone(),
-            detail: l.detail.clone(),
+            cell: l.cell.as_deref().map(str::to_owned),
+            author: l.author.as_deref().map(str::to_owned),
+            detail: l.detail.as_deref().map(str::to_owned),
         }
     }
 }
