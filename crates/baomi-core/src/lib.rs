@@ -15,6 +15,7 @@
 //! assert_eq!(&*report.findings[0].rule, "personal.id-card");
 //! ```
 
+mod compiled;
 pub mod display;
 mod document;
 mod excerpt;
@@ -31,6 +32,7 @@ pub mod time;
 mod types;
 pub mod validators;
 
+pub use compiled::CompiledError;
 pub use document::{ScanReport, EMPTY_DOCUMENT};
 pub use rules::{Matcher, Pack, Rule, RuleError, RuleSet, PACKS};
 pub use scanner::{ExampleFailure, Scanner, ScannerError};

@@ -47,8 +47,8 @@ pub enum ScannerError {
 }
 
 /// What one automaton pattern stands for (several rules may share a keyword).
-#[derive(Debug)]
-enum Target {
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Target {
     Keyword {
         rule: u32,
         /// The keyword folded without noise stripping (what an unbroken
@@ -83,8 +83,8 @@ struct CompiledPattern {
 /// ```
 pub struct Scanner {
     rules: Vec<Rule>,
-    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
-    targets: Vec<Vec<Target>>,
+    pub(crate) automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    pub(crate) targets: Vec<Vec<Target>>,
     patterns: Vec<CompiledPattern>,
     /// Where each pattern can match (see [`crate::prefilter`]).
     triggers: Triggers,
@@ -153,71 +153,7 @@ pub struct ExampleFailure {
 impl Scanner {
     /// Compiles a checked rule set.
     pub fn new(set: RuleSet) -> Result<Scanner, ScannerError> {
-        let fingerprint = set.fingerprint().to_string();
-        let rules = set.rules;
-        let t2s = rules.iter().any(|r| r.traditional);
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut strings: Vec<String> = Vec::new();
-        let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut add = |text: String, target: Target| {
-            let id = *ids.entry(text).or_insert_with_key(|k| {
-                strings.push(k.clone());
-                targets.push(Vec::new());
-                strings.len() - 1
-            });
-            targets[id].push(target);
-        };
-        let mut patterns = Vec::new();
-        // Each pattern's trigger analysis, in the order of `patterns`.
-        let mut analysed = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
-            let ri = i as u32;
-            match &rule.matcher {
-                Matcher::Keywords(words) => {
-                    for w in words {
-                        add(
-                            fold_keyword(w, true, t2s),
-                            Target::Keyword {
-                                rule: ri,
-                                strict: fold_keyword(w, false, rule.traditional).into(),
-                                stripped: fold_keyword(w, true, rule.traditional).into(),
-                            },
-                        );
-                    }
-                }
-                Matcher::Pattern { pattern, validator } => {
-                    // A pattern triggered by digits only (identity numbers)
-                    // runs in windows around those characters already; the
-                    // regex's own literal prefilter then fires at almost
-                    // every byte and costs more than it saves.
-                    let trigger = crate::prefilter::analyse(pattern);
-                    let digit_triggered = trigger
-                        .as_ref()
-                        .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
-                    analysed.push(trigger);
-                    let regex = Regex::builder()
-                        .configure(
-                            Regex::config()
-                                .hybrid_cache_capacity(HYBRID_CACHE)
-                                .auto_prefilter(!digit_triggered),
-                        )
-                        .build(pattern)
-                        .map_err(|e| ScannerError::Pattern {
-                            origin: rule.origin.clone(),
-                            rule: rule.id.to_string(),
-                            message: e.to_string(),
-                        })?;
-                    patterns.push(CompiledPattern {
-                        rule: ri,
-                        regex,
-                        validator: *validator,
-                    });
-                }
-            }
-            for a in &rule.allow {
-                add(fold_keyword(a, true, t2s), Target::Allow { rule: ri });
-            }
-        }
+        let (strings, targets) = keyword_targets(&set.rules);
         let automaton = if strings.is_empty() {
             None
         } else {
@@ -237,6 +173,54 @@ impl Scanner {
                     })?,
             )
         };
+        Scanner::assemble(set, automaton, targets)
+    }
+
+    /// The scanner for `set` around a keyword automaton and its targets,
+    /// built by [`Scanner::new`] or loaded by [`Scanner::from_compiled`]:
+    /// everything else (patterns, triggers, hotwords) is cheap to build.
+    pub(crate) fn assemble(
+        set: RuleSet,
+        automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+        targets: Vec<Vec<Target>>,
+    ) -> Result<Scanner, ScannerError> {
+        let fingerprint = set.fingerprint().to_string();
+        let rules = set.rules;
+        let t2s = rules.iter().any(|r| r.traditional);
+        let mut patterns = Vec::new();
+        // Each pattern's trigger analysis, in the order of `patterns`.
+        let mut analysed = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let Matcher::Pattern { pattern, validator } = &rule.matcher else {
+                continue;
+            };
+            // A pattern triggered by digits only (identity numbers) runs in
+            // windows around those characters already; the regex's own
+            // literal prefilter then fires at almost every byte and costs
+            // more than it saves.
+            let trigger = crate::prefilter::analyse(pattern);
+            let digit_triggered = trigger
+                .as_ref()
+                .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
+            analysed.push(trigger);
+            let regex = Regex::builder()
+                .configure(
+                    Regex::config()
+                        .hybrid_cache_capacity(HYBRID_CACHE)
+                        .auto_prefilter(!digit_triggered),
+                )
+                .build(pattern)
+                .map_err(|e| ScannerError::Pattern {
+                    origin: rule.origin.clone(),
+                    rule: rule.id.to_string(),
+                    message: e.to_string(),
+                })?;
+            patterns.push(CompiledPattern {
+                rule: i as u32,
+                regex,
+                validator: *validator,
+            });
+        }
         let triggers = Triggers::new(&analysed);
         let folded_hotwords = rules
             .iter()
@@ -765,6 +749,43 @@ impl Scanner {
             },
         }
     }
+}
+
+/// The automaton's strings (keywords and allow phrases, folded as the
+/// scanned view is) and, per string, what it stands for: several rules may
+/// share one.
+fn keyword_targets(rules: &[Rule]) -> (Vec<String>, Vec<Vec<Target>>) {
+    let t2s = rules.iter().any(|r| r.traditional);
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut strings: Vec<String> = Vec::new();
+    let mut targets: Vec<Vec<Target>> = Vec::new();
+    let mut add = |text: String, target: Target| {
+        let id = *ids.entry(text).or_insert_with_key(|k| {
+            strings.push(k.clone());
+            targets.push(Vec::new());
+            strings.len() - 1
+        });
+        targets[id].push(target);
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let ri = i as u32;
+        if let Matcher::Keywords(words) = &rule.matcher {
+            for w in words {
+                add(
+                    fold_keyword(w, true, t2s),
+                    Target::Keyword {
+                        rule: ri,
+                        strict: fold_keyword(w, false, rule.traditional).into(),
+                        stripped: fold_keyword(w, true, rule.traditional).into(),
+                    },
+                );
+            }
+        }
+        for a in &rule.allow {
+            add(fold_keyword(a, true, t2s), Target::Allow { rule: ri });
+        }
+    }
+    (strings, targets)
 }
 
 fn normalise_for(scanner: &Scanner, text: &str) -> normalize::Views {
