@@ -18,7 +18,7 @@ mod witness_verify;
 use anyhow::Context;
 use baomi_core::Scanner;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Logs go to stderr; `BAOMI_LOG` (or `RUST_LOG`) sets the filter, e.g.
 /// `BAOMI_LOG=debug`. Coloured only on a terminal (see [`use_color`]).
@@ -42,7 +42,11 @@ pub fn use_color(stream_is_terminal: bool) -> bool {
 }
 
 /// The shipped rules, a shipped pack (`--rules pack:NAME`), or the rule
-/// files of `--rules DIR`.
+/// files of `--rules DIR`, with the keyword automaton that `baomi rules
+/// compile` saved for exactly these files when there is one. A compiled
+/// scanner that is stale (the rules changed), from another baomi version or
+/// damaged is never used: the scanner is built from the rules, with a
+/// warning that says so.
 pub fn load_scanner(rules: Option<&Path>) -> anyhow::Result<Scanner> {
     match rules {
         None => Ok(Scanner::shipped()),
@@ -59,12 +63,45 @@ pub fn load_scanner(rules: Option<&Path>) -> anyhow::Result<Scanner> {
                     )
                 });
             }
-            Scanner::from_dir(dir).with_context(|| {
+            let unusable = || {
                 format!(
                     "cannot load rules from {}; fix the rule file, or omit --rules to use the shipped rules",
                     dir.display()
                 )
-            })
+            };
+            let set = baomi_core::RuleSet::from_path(dir).with_context(unusable)?;
+            let compiled = compiled_path(dir);
+            match std::fs::read(&compiled) {
+                Ok(bytes) => match Scanner::from_compiled(set.clone(), &bytes) {
+                    Ok(scanner) => return Ok(scanner),
+                    Err(e) => eprintln!(
+                        "warning: {}: not used: {e}; building the scanner from the rules instead \
+                         (run `baomi rules compile --rules {}` to save the build next time)",
+                        compiled.display(),
+                        dir.display()
+                    ),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => eprintln!(
+                    "warning: cannot read {}: {e}; building the scanner from the rules instead",
+                    compiled.display()
+                ),
+            }
+            Scanner::new(set).with_context(unusable)
         }
+    }
+}
+
+/// Where `baomi rules compile` saves the compiled scanner of `--rules
+/// PATH`: `compiled.scanner` inside a rule folder (not `*.toml`, so not a
+/// rule file and not part of the fingerprint), `FILE.scanner` beside a
+/// single rule file.
+pub fn compiled_path(rules: &Path) -> PathBuf {
+    if rules.is_dir() {
+        rules.join("compiled.scanner")
+    } else {
+        let mut name = rules.as_os_str().to_owned();
+        name.push(".scanner");
+        PathBuf::from(name)
     }
 }

@@ -1,5 +1,6 @@
-//! `baomi rules test|list`.
+//! `baomi rules test|list|compile`.
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,19 @@ pub enum RulesCommand {
     Test(RulesArgs),
     /// List the rules with severity, category and kind.
     List(RulesArgs),
+    /// Build the scanner for a rule folder once and save it beside the
+    /// rules (`DIR/compiled.scanner`), so that `scan`, `watch`, `serve` and
+    /// the rest load it instead of building it at every start. It is used
+    /// only while the rule files stay exactly as they were; run this again
+    /// after changing them.
+    Compile(CompileArgs),
+}
+
+#[derive(Args)]
+pub struct CompileArgs {
+    /// Folder of rule files (*.toml) or one rule file.
+    #[arg(long, value_name = "DIR")]
+    pub rules: PathBuf,
 }
 
 #[derive(Args)]
@@ -53,6 +67,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        RulesCommand::Compile(args) => compile(&args.rules),
         RulesCommand::List(args) => {
             let scanner = super::load_scanner(args.rules.as_deref())?;
             let loaded = match args.rules.as_deref().and_then(|p| p.to_str()) {
@@ -84,4 +99,54 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn compile(rules: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if rules.to_str().is_some_and(|r| r.starts_with("pack:")) {
+        anyhow::bail!(
+            "the shipped packs are built in milliseconds and need no compiling; \
+             `baomi rules compile` is for a rule folder of your own (--rules DIR)"
+        );
+    }
+    let started = std::time::Instant::now();
+    let set = baomi_core::RuleSet::from_path(rules).with_context(|| {
+        format!(
+            "cannot load rules from {}; fix the rule file",
+            rules.display()
+        )
+    })?;
+    let scanner = baomi_core::Scanner::new(set)
+        .with_context(|| format!("cannot build the scanner for {}", rules.display()))?;
+    let built = started.elapsed();
+    let bytes = scanner.compiled();
+    let path = super::compiled_path(rules);
+    // Written beside and renamed over: a daemon starting meanwhile reads the
+    // old file or the new one, never half of one.
+    let partial = path.with_extension("scanner.partial");
+    std::fs::write(&partial, &bytes)
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .with_context(|| {
+            let _ = std::fs::remove_file(&partial);
+            format!(
+                "cannot write {}; the folder must be writable by whoever compiles the rules",
+                path.display()
+            )
+        })?;
+    let keywords: usize = scanner
+        .rules()
+        .iter()
+        .map(|r| match &r.matcher {
+            baomi_core::Matcher::Keywords(k) => k.len(),
+            baomi_core::Matcher::Pattern { .. } => 0,
+        })
+        .sum();
+    println!(
+        "compiled {} rules ({keywords} keywords) in {:.2} s into {} ({:.1} MB); \
+         baomi loads it while the rule files stay as they are",
+        scanner.rules().len(),
+        built.as_secs_f64(),
+        path.display(),
+        bytes.len() as f64 / 1e6
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -65,7 +65,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         scanner.fingerprint(),
     )?;
     output::print(&reports, args.format, &scanner)?;
-    Ok(exit_code(&reports))
+    let code = exit_code(&reports);
+    // The process ends here: freeing 870k findings and a 100k-keyword
+    // scanner one allocation at a time took a tenth of such a scan, and the
+    // kernel takes the memory back at once anyway.
+    std::mem::forget((reports, scanner));
+    Ok(code)
 }
 
 /// What to scan: an explicit path is taken as given (a symlink named on the

@@ -48,7 +48,9 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub enum CompiledError {
     #[error("not a compiled baomi scanner")]
     NotCompiled,
-    #[error("written by baomi {found} (format {format}); this is baomi {VERSION} (format {FORMAT})")]
+    #[error(
+        "written by baomi {found} (format {format}); this is baomi {VERSION} (format {FORMAT})"
+    )]
     OtherVersion { found: String, format: u32 },
     #[error("compiled for other rules (fingerprint {compiled_for}; the rules now are {rules})")]
     Stale { compiled_for: String, rules: String },
@@ -269,8 +271,14 @@ mod tests {
         let ours = a.findings.iter().filter(|f| &*f.rule == "k").count();
         assert_eq!((ours, a.findings.len()), (4, 9), "{:?}", a.findings);
         assert_eq!(
-            a.findings.iter().map(|f| (f.rule.clone(), f.span)).collect::<Vec<_>>(),
-            b.findings.iter().map(|f| (f.rule.clone(), f.span)).collect::<Vec<_>>()
+            a.findings
+                .iter()
+                .map(|f| (f.rule.clone(), f.span))
+                .collect::<Vec<_>>(),
+            b.findings
+                .iter()
+                .map(|f| (f.rule.clone(), f.span))
+                .collect::<Vec<_>>()
         );
         assert!(loaded.test_examples().is_empty());
         assert_eq!(loaded.fingerprint(), built.fingerprint());
@@ -293,8 +301,19 @@ mod tests {
             CompiledError::NotCompiled
         ));
         // Every truncation, and a flipped byte anywhere in the body.
-        for cut in [0, 10, MAGIC.len() + 3, 60, 100, bytes.len() / 2, bytes.len() - 1] {
-            assert!(Scanner::from_compiled(rules(), &bytes[..cut]).is_err(), "cut at {cut}");
+        for cut in [
+            0,
+            10,
+            MAGIC.len() + 3,
+            60,
+            100,
+            bytes.len() / 2,
+            bytes.len() - 1,
+        ] {
+            assert!(
+                Scanner::from_compiled(rules(), &bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
         for at in [bytes.len() - 40, bytes.len() / 2, bytes.len() - 1] {
             let mut flipped = bytes.clone();

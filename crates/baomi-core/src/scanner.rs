@@ -348,7 +348,7 @@ impl Scanner {
                 .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect::<Vec<_>>()
         });
-        self.findings_of(text, info, hits)
+        self.findings_in_parallel(text, info, hits, pieces)
     }
 
     /// Scans `text[from..to]` with overlap either side for context, reporting
@@ -480,12 +480,88 @@ impl Scanner {
     }
 
     /// Makes `chunks` of hits (offsets in `text`, in text order) into
-    /// findings, freeing each chunk of hits once its findings are made. The
-    /// findings share one copy of the part of `text` they quote.
+    /// findings, freeing each chunk of hits once its findings are made.
     fn findings_of(&self, text: &str, info: &SegmentInfo, chunks: Vec<Vec<Hit>>) -> Vec<Finding> {
+        let mut findings = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        self.make_findings(text, info, chunks, |f| findings.push(f));
+        findings
+    }
+
+    /// [`Scanner::findings_of`] on up to `threads` threads, for the many
+    /// findings of a large text: each thread makes the findings of a run of
+    /// chunks, in place in the one vector they end up in (no second copy of
+    /// them at the peak), and quotes its own copy of its part of the text (a
+    /// single shared reference count would bounce between the cores).
+    fn findings_in_parallel(
+        &self,
+        text: &str,
+        info: &SegmentInfo,
+        chunks: Vec<Vec<Hit>>,
+        threads: usize,
+    ) -> Vec<Finding> {
+        let total: usize = chunks.iter().map(Vec::len).sum();
+        if threads <= 1 || chunks.len() < 2 {
+            return self.findings_of(text, info, chunks);
+        }
+        let per_thread = total.div_ceil(threads);
+        let mut groups: Vec<(usize, Vec<Vec<Hit>>)> = Vec::new();
+        let mut group = (0, Vec::new());
+        for chunk in chunks {
+            group.0 += chunk.len();
+            group.1.push(chunk);
+            if group.0 >= per_thread {
+                groups.push(std::mem::take(&mut group));
+            }
+        }
+        if !group.1.is_empty() {
+            groups.push(group);
+        }
+        let mut findings: Vec<Finding> = Vec::with_capacity(total);
+        let written: usize = std::thread::scope(|s| {
+            let mut rest = &mut findings.spare_capacity_mut()[..total];
+            let handles: Vec<_> = groups
+                .into_iter()
+                .map(|(n, group)| {
+                    let (slots, tail) = std::mem::take(&mut rest).split_at_mut(n);
+                    rest = tail;
+                    s.spawn(move || {
+                        let mut slots = slots.iter_mut();
+                        let mut written = 0;
+                        self.make_findings(text, info, group, |f| {
+                            slots.next().expect("one slot per hit").write(f);
+                            written += 1;
+                        });
+                        assert_eq!(written, n, "every slot of the group is written");
+                        written
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .sum()
+        });
+        assert_eq!(written, total);
+        // SAFETY: each thread wrote its `n` slots (asserted), the groups'
+        // slots are consecutive and together the first `total` slots of the
+        // vector's capacity (asserted above).
+        unsafe { findings.set_len(total) };
+        findings
+    }
+
+    /// Passes the finding of each hit of `chunks` to `emit`, in order,
+    /// freeing each chunk once done with it. The findings share one copy of
+    /// the part of `text` they quote.
+    fn make_findings(
+        &self,
+        text: &str,
+        info: &SegmentInfo,
+        chunks: Vec<Vec<Hit>>,
+        mut emit: impl FnMut(Finding),
+    ) {
         let all = || chunks.iter().flatten();
         let (Some(first), Some(end)) = (all().next(), all().map(|h| h.candidate.end).max()) else {
-            return Vec::new();
+            return;
         };
         let lo = back_chars(text, first.candidate.start, CONTEXT_CHARS);
         let hi = forward_chars(text, end, CONTEXT_CHARS);
@@ -502,11 +578,11 @@ impl Scanner {
             detail: shared(&info.detail),
             bbox: None,
         };
-        let mut findings = Vec::with_capacity(all().count());
         for chunk in chunks {
-            findings.extend(chunk.into_iter().map(|h| self.finding(&quoted, lo, &at, h)));
+            for h in chunk {
+                emit(self.finding(&quoted, lo, &at, h));
+            }
         }
-        findings
     }
 
     /// Removes candidates that an overlapping candidate of a rule which
