@@ -577,6 +577,93 @@ fn custom_rules_failing_examples_and_broken_files() {
     );
 }
 
+/// `baomi rules compile`: the saved scanner is what later scans use, and
+/// only while it matches the rule files; stale or damaged files are named
+/// in a warning and the scan is built from the rules instead.
+#[test]
+fn a_compiled_scanner_is_used_only_while_it_matches_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let r = rules.to_str().unwrap();
+    let compiled = rules.join("compiled.scanner");
+    let compile = |keyword: &str| {
+        std::fs::write(
+            rules.join("a.toml"),
+            RULE.replace(
+                "\"项目代号\"]\ntests.hit",
+                &format!("\"{keyword}\"]\ntests.hit"),
+            ),
+        )
+        .unwrap();
+        let o = baomi(&["rules", "compile", "--rules", r]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("compiled.scanner"));
+        std::fs::read(&compiled).unwrap()
+    };
+    let draft = write(dir.path(), "d.txt", "涉及项目代号甲与项目代号丙".as_bytes());
+    let scan = || {
+        let o = baomi(&["scan", "--format", "json", "--rules", r, &draft]);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let found: Vec<String> = v["documents"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["matched"].as_str().unwrap().to_string())
+            .collect();
+        (found, String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+
+    // The rules say 项目代号丙; the saved automaton, built for 项目代号甲,
+    // is given their fingerprint (the header is not under the checksum):
+    // what the scan finds shows which automaton it used.
+    let jia = compile("项目代号甲");
+    let bing = compile("项目代号丙");
+    let version_len = u32::from_le_bytes(bing[18..22].try_into().unwrap()) as usize;
+    let header = 14 + 4 + 4 + version_len + 4 + 64;
+    let mut forged = bing[..header].to_vec();
+    forged.extend_from_slice(&jia[header..]);
+    std::fs::write(&compiled, &forged).unwrap();
+    assert_eq!(scan(), (vec!["项目代号甲".to_string()], String::new()));
+    std::fs::write(&compiled, &bing).unwrap();
+    assert_eq!(scan(), (vec!["项目代号丙".to_string()], String::new()));
+
+    // Changed rules: the saved scanner is stale and not used.
+    std::fs::write(
+        rules.join("b.toml"),
+        RULE.replace("local.word", "local.other"),
+    )
+    .unwrap();
+    let (found, err) = scan();
+    // The new file's rule (keyword 项目代号) finds both, as built from the rules.
+    assert_eq!(found, ["项目代号", "项目代号丙", "项目代号"]);
+    assert!(
+        err.contains("compiled.scanner: not used: compiled for other rule files"),
+        "{err}"
+    );
+    assert!(err.contains("run `baomi rules compile --rules"), "{err}");
+    std::fs::remove_file(rules.join("b.toml")).unwrap();
+
+    // Damaged or not a compiled scanner at all.
+    let mut damaged = bing.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    for (bytes, why) in [
+        (damaged, "damaged: checksum does not match"),
+        (bing[..bing.len() / 2].to_vec(), "damaged"),
+        (b"not this".to_vec(), "not a compiled baomi scanner"),
+    ] {
+        std::fs::write(&compiled, bytes).unwrap();
+        let (found, err) = scan();
+        assert_eq!(found, ["项目代号丙"]);
+        assert!(err.contains(why), "{why}: {err}");
+    }
+
+    let o = baomi(&["rules", "compile", "--rules", "pack:default"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("need no compiling"));
+}
+
 #[test]
 fn a_missing_rules_folder_is_named_once() {
     let o = baomi(&["scan", "--rules", "/no/such/rules", "x.txt"]);

@@ -140,10 +140,11 @@ fn compile(rules: &std::path::Path) -> anyhow::Result<ExitCode> {
             baomi_core::Matcher::Pattern { .. } => 0,
         })
         .sum();
+    let n = scanner.rules().len();
     println!(
-        "compiled {} rules ({keywords} keywords) in {:.2} s into {} ({:.1} MB); \
+        "compiled {n} rule{} ({keywords} keywords) in {:.2} s into {} ({:.1} MB); \
          baomi loads it while the rule files stay as they are",
-        scanner.rules().len(),
+        if n == 1 { "" } else { "s" },
         built.as_secs_f64(),
         path.display(),
         bytes.len() as f64 / 1e6

@@ -52,7 +52,11 @@ pub enum CompiledError {
         "written by baomi {found} (format {format}); this is baomi {VERSION} (format {FORMAT})"
     )]
     OtherVersion { found: String, format: u32 },
-    #[error("compiled for other rules (fingerprint {compiled_for}; the rules now are {rules})")]
+    #[error(
+        "compiled for other rule files (fingerprint {}…; the rules now are {}…)",
+        &compiled_for[..compiled_for.len().min(12)],
+        &rules[..rules.len().min(12)]
+    )]
     Stale { compiled_for: String, rules: String },
     #[error("damaged: {0}")]
     Damaged(&'static str),
