@@ -103,10 +103,11 @@ pub(crate) fn decode_text_owned(bytes: Vec<u8>) -> Result<(String, TextEncoding)
     if bom(&bytes).is_some() || check_not_binary(&bytes).is_err() {
         return decode_text(&bytes);
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok((text, TextEncoding::Utf8)),
-        Err(e) => decode_text(e.as_bytes()),
+    if simdutf8::basic::from_utf8(&bytes).is_err() {
+        return decode_text(&bytes);
     }
+    // SAFETY: validated as UTF-8 just above.
+    Ok((unsafe { String::from_utf8_unchecked(bytes) }, TextEncoding::Utf8))
 }
 
 fn strict(enc: TextEncoding, bytes: &[u8]) -> Result<String, ExtractError> {
