@@ -134,9 +134,10 @@ fn seconds(name: &str, v: f64) -> anyhow::Result<Duration> {
 /// recorded: the draft stays in `inbox/` (nothing is lost) and is taken
 /// again once the ledger is restored and verifies.
 ///
-/// Before the entry, the draft's bytes go into the archive (read again from
-/// inbox/, where the file still is, and checked against the scan's
-/// SHA-256; made durable for the whole batch at once, before its commit),
+/// Before the entry, the draft's bytes go into the archive (the bytes the
+/// daemon scanned, or for a streamed large file read again from inbox/,
+/// where the file still is; checked against the scan's SHA-256 either way;
+/// made durable for the whole batch at once, before its commit),
 /// and the entry names the outcome folder the daemon moves the
 /// draft to next, so reviewers see the findings in context and the queue
 /// says where the file went.
@@ -165,17 +166,26 @@ struct Waiting {
 }
 
 impl Recorder for LedgerRecorder {
-    fn record(&self, report: &DocumentReport) -> Result<Recorded, RecordError> {
+    fn record(
+        &self,
+        report: &DocumentReport,
+        content: Option<&[u8]>,
+    ) -> Result<Recorded, RecordError> {
         if let Some(p) = self.integrity.problem() {
             return Err(RecordError(format!(
                 "the ledger does not verify ({p}); not recording until it is restored (run `baomi ledger verify`)"
             )));
         }
         let drafted = Path::new(&report.path);
-        let archived = self
-            .archive
-            .put_file_unsynced(&report.sha256, drafted)
-            .map_err(|e| RecordError(format!("cannot keep the draft for reviewers: {e}")))?;
+        let archived = match content {
+            Some(bytes) => {
+                let ext = drafted.extension().and_then(|e| e.to_str());
+                self.archive
+                    .put_checked_unsynced(&report.sha256, bytes, ext, drafted)
+            }
+            None => self.archive.put_file_unsynced(&report.sha256, drafted),
+        }
+        .map_err(|e| RecordError(format!("cannot keep the draft for reviewers: {e}")))?;
         let moved_to = drafted.file_name().map(|name| {
             self.root
                 .join(baomi_watch::Outcome::of(report.verdict).dir_name())

@@ -199,6 +199,20 @@ impl Archive {
         self.put_file_as(sha, file, Durable::Later)
     }
 
+    /// [`Archive::put_checked`] without waiting for the disk (see
+    /// [`Archive::put_file_unsynced`]): for a caller that still holds the
+    /// bytes it scanned, so the file is not read a second time.
+    pub fn put_checked_unsynced(
+        &self,
+        sha: &str,
+        bytes: &[u8],
+        ext: Option<&str>,
+        from: &Path,
+    ) -> Result<Kept> {
+        same_hash(sha, bytes, from)?;
+        self.put_as(sha, bytes, ext, Durable::Later)
+    }
+
     fn put_file_as(&self, sha: &str, file: &Path, durable: Durable) -> Result<Kept> {
         let mut bytes = Vec::new();
         File::open(file)

@@ -23,6 +23,7 @@
 //!   per string: u32 count, then per target
 //!     u8 0, u32 rule                 an allow phrase of that rule
 //!     u8 1, u32 rule, str, str       a keyword: strict and stripped folds
+//!     u8 2, u32 rule                 a hotword that lets the rule run
 //! ```
 //!
 //! `str` is a u32 byte length and UTF-8 bytes.
@@ -94,6 +95,10 @@ impl Scanner {
                 match t {
                     Target::Allow { rule } => {
                         body.push(0);
+                        put_u32(&mut body, *rule);
+                    }
+                    Target::Gate { rule } => {
+                        body.push(2);
                         put_u32(&mut body, *rule);
                     }
                     Target::Keyword {
@@ -184,6 +189,7 @@ impl Scanner {
                 }
                 these.push(match tag {
                     0 => Target::Allow { rule },
+                    2 => Target::Gate { rule },
                     1 => Target::Keyword {
                         rule,
                         strict: r.str()?.into(),

@@ -60,6 +60,11 @@ pub(crate) enum Target {
     Allow {
         rule: u32,
     },
+    /// A hotword of a `require_hotword` pattern rule: the rule runs only
+    /// on texts where one occurs (see [`gate_hotwords`]).
+    Gate {
+        rule: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -91,9 +96,9 @@ pub struct Scanner {
     /// Whether any rule asks for traditional → simplified folding.
     t2s: bool,
     folded_hotwords: Vec<Vec<String>>,
-    /// Hotwords folded like the scanned views, to skip `require_hotword`
-    /// patterns outright in texts that contain none of their hotwords.
-    gate_hotwords: Vec<Vec<String>>,
+    /// Per rule: a `require_hotword` pattern rule skipped outright in texts
+    /// where the keyword automaton met none of its hotwords.
+    gated: Vec<bool>,
     /// Per rule, the rules whose overlapping finding replaces its own
     /// (`supersedes` in the rule file, read from the other side).
     superseded_by: Vec<Vec<u32>>,
@@ -231,14 +236,9 @@ impl Scanner {
                     .collect()
             })
             .collect();
-        let gate_hotwords = rules
+        let gated = rules
             .iter()
-            .map(|r| {
-                r.hotwords
-                    .iter()
-                    .map(|h| fold_keyword(h, true, t2s))
-                    .collect()
-            })
+            .map(|r| gate_hotwords(r, t2s).is_some())
             .collect();
         let mut superseded_by = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
@@ -249,7 +249,7 @@ impl Scanner {
             }
         }
         Ok(Scanner {
-            gate_hotwords,
+            gated,
             superseded_by,
             rules,
             automaton,
@@ -630,18 +630,17 @@ impl Scanner {
         let views = normalise_for(self, text);
         let mut candidates = Vec::new();
         let mut allowed: Vec<(u32, usize, usize)> = Vec::new();
+        // Per rule: one of its gate hotwords occurs.
+        let mut open = vec![false; self.rules.len()];
         if let Some(ac) = &self.automaton {
-            self.keyword_candidates(ac, text, &views.stripped, &mut candidates, &mut allowed);
+            let view = &views.stripped;
+            self.keyword_candidates(ac, text, view, &mut candidates, &mut allowed, &mut open);
         }
         if let Some(full) = &views.full {
             let regions = self.triggers.regions(&full.text);
             for (p, regions) in self.patterns.iter().zip(regions) {
                 let rule = p.rule as usize;
-                let gated = self.rules[rule].require_hotword
-                    && !self.gate_hotwords[rule]
-                        .iter()
-                        .any(|h| views.stripped.text.contains(h.as_str()));
-                if gated {
+                if self.gated[rule] && !open[rule] {
                     continue;
                 }
                 let whole = [(0, full.text.len())];
@@ -706,11 +705,19 @@ impl Scanner {
         view: &View,
         candidates: &mut Vec<Candidate>,
         allowed: &mut Vec<(u32, usize, usize)>,
+        open: &mut [bool],
     ) {
         for m in ac.find_overlapping_iter(&view.text) {
+            let targets = &self.targets[m.value() as usize];
+            if let [Target::Gate { rule }] = targets.as_slice() {
+                // Only a gate: no offsets needed.
+                open[*rule as usize] = true;
+                continue;
+            }
             let (start, end) = view.original_span(text, m.start(), m.end());
-            for target in &self.targets[m.value() as usize] {
+            for target in targets {
                 match target {
+                    Target::Gate { rule } => open[*rule as usize] = true,
                     Target::Allow { rule } => allowed.push((*rule, start, end)),
                     Target::Keyword {
                         rule,
@@ -860,8 +867,27 @@ fn keyword_targets(rules: &[Rule]) -> (Vec<String>, Vec<Vec<Target>>) {
         for a in &rule.allow {
             add(fold_keyword(a, true, t2s), Target::Allow { rule: ri });
         }
+        for h in gate_hotwords(rule, t2s).into_iter().flatten() {
+            add(h, Target::Gate { rule: ri });
+        }
     }
     (strings, targets)
+}
+
+/// The hotwords of a `require_hotword` pattern rule, folded as the view
+/// the keyword automaton searches, when the rule can be skipped in a text
+/// that has none of them: not when one folds to nothing (it is in every
+/// text).
+fn gate_hotwords(rule: &Rule, t2s: bool) -> Option<Vec<String>> {
+    if !(rule.require_hotword && matches!(rule.matcher, Matcher::Pattern { .. })) {
+        return None;
+    }
+    let folded: Vec<String> = rule
+        .hotwords
+        .iter()
+        .map(|h| fold_keyword(h, true, t2s))
+        .collect();
+    (!folded.iter().any(String::is_empty)).then_some(folded)
 }
 
 fn normalise_for(scanner: &Scanner, text: &str) -> normalize::Views {

@@ -44,7 +44,15 @@ pub trait Recorder: Send + Sync {
     /// content already recorded under the same rules it returns the existing
     /// entry with `duplicate: true` instead of writing a second one. This is
     /// what lets a restarted daemon finish a move that a crash interrupted.
-    fn record(&self, report: &DocumentReport) -> Result<Recorded, RecordError>;
+    ///
+    /// `content` is the bytes that were scanned, when the daemon read them
+    /// into memory (`None` for a file too large for that, which was
+    /// streamed): a recorder that keeps a copy need not read the file again.
+    fn record(
+        &self,
+        report: &DocumentReport,
+        content: Option<&[u8]>,
+    ) -> Result<Recorded, RecordError>;
 }
 
 /// The ledger entry a review ended up in.

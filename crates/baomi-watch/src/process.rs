@@ -180,13 +180,17 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
         return Done::NotReady("changed while being opened".into());
     }
     let shown = path.display().to_string();
-    let mut report = if before.size() <= ctx.limits.max_in_memory_bytes {
+    // The bytes scanned stay at hand for the recorder's copy.
+    let (mut report, content) = if before.size() <= ctx.limits.max_in_memory_bytes {
         let mut bytes = Vec::with_capacity(before.size() as usize);
         match (&mut file).take(ctx.max_size + 1).read_to_end(&mut bytes) {
             Ok(_) if bytes.len() as u64 > ctx.max_size => {
                 return Done::NotReady("grew while being read".into());
             }
-            Ok(_) => review_bytes(&shown, &bytes, &ctx.scanner, &ctx.limits),
+            Ok(_) => (
+                review_bytes(&shown, &bytes, &ctx.scanner, &ctx.limits),
+                Some(bytes),
+            ),
             Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
                 return Done::NotReady(format!("locked: {e}"))
             }
@@ -201,7 +205,7 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
         if let Some(e) = &mut r.error {
             *e = e.replace(&via.display().to_string(), &shown);
         }
-        r
+        (r, None)
     };
     match file.metadata() {
         Ok(after) if Ident::of(&after) == Ident::of(&before) => {}
@@ -213,7 +217,7 @@ pub fn process(ctx: &Ctx, path: &Path) -> Done {
     let recorded = if report.sha256.is_empty() {
         None
     } else {
-        match ctx.recorder.record(&report) {
+        match ctx.recorder.record(&report, content.as_deref()) {
             Ok(r) => Some(r),
             Err(e) => return Done::RecordFailed(format!("cannot record in the ledger: {e}")),
         }
