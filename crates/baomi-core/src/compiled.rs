@@ -6,15 +6,16 @@
 //! automaton string, the rules it stands for. The rules themselves are still
 //! read from their files, because the saved part is valid only for the exact
 //! rule files it was built from: the bytes name the rule-set fingerprint
-//! (SHA-256 of the files' names and contents) and the baomi version that
-//! built them, and [`Scanner::from_compiled`] refuses them for any other.
+//! (SHA-256 of the files' names and contents) and the baomi build that
+//! wrote them (version plus a hash of this crate's source), and
+//! [`Scanner::from_compiled`] refuses them for any other.
 //!
 //! Layout (integers little-endian):
 //!
 //! ```text
 //! "BAOMI-SCANNER\n"  magic
 //! u32                format (FORMAT)
-//! str                baomi-core version that wrote it
+//! str                baomi-core version + source hash that wrote it
 //! str                rule-set fingerprint
 //! [u8; 32]           SHA-256 of the body
 //! body:
@@ -41,7 +42,9 @@ use sha2::{Digest, Sha256};
 const MAGIC: &[u8] = b"BAOMI-SCANNER\n";
 /// Bumped whenever the layout or the meaning of the saved parts changes.
 const FORMAT: u32 = 1;
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version and the build's source hash (see build.rs): a checkout with
+/// changed code but the same version number refuses the file too.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("BAOMI_CORE_SOURCE_ID"));
 
 /// Why saved scanner bytes were not used. Every case is safe to answer by
 /// building the scanner from its rules instead.
