@@ -28,7 +28,12 @@ fn main() {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for file in &files {
         file.strip_prefix(&root).unwrap_or(file).hash(&mut hasher);
-        std::fs::read(file).expect("read a source file").hash(&mut hasher);
+        std::fs::read(file)
+            .expect("read a source file")
+            .hash(&mut hasher);
     }
-    println!("cargo:rustc-env=BAOMI_CORE_SOURCE_ID={:016x}", hasher.finish());
+    println!(
+        "cargo:rustc-env=BAOMI_CORE_SOURCE_ID={:016x}",
+        hasher.finish()
+    );
 }

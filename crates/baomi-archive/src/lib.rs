@@ -180,8 +180,7 @@ impl Archive {
         ext: Option<&str>,
         from: &Path,
     ) -> Result<Kept> {
-        same_hash(sha, bytes, from)?;
-        self.put_as(sha, bytes, ext, Durable::Now)
+        self.put_checked_as(sha, bytes, ext, from, Durable::Now)
     }
 
     /// Reads `file` and keeps it under `sha` (see [`Archive::put_checked`]).
@@ -209,8 +208,7 @@ impl Archive {
         ext: Option<&str>,
         from: &Path,
     ) -> Result<Kept> {
-        same_hash(sha, bytes, from)?;
-        self.put_as(sha, bytes, ext, Durable::Later)
+        self.put_checked_as(sha, bytes, ext, from, Durable::Later)
     }
 
     fn put_file_as(&self, sha: &str, file: &Path, durable: Durable) -> Result<Kept> {
@@ -218,9 +216,20 @@ impl Archive {
         File::open(file)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(io(file))?;
-        same_hash(sha, &bytes, file)?;
         let ext = file.extension().and_then(|e| e.to_str());
-        self.put_as(sha, &bytes, ext, durable)
+        self.put_checked_as(sha, &bytes, ext, file, durable)
+    }
+
+    fn put_checked_as(
+        &self,
+        sha: &str,
+        bytes: &[u8],
+        ext: Option<&str>,
+        from: &Path,
+        durable: Durable,
+    ) -> Result<Kept> {
+        same_hash(sha, bytes, from)?;
+        self.put_as(sha, bytes, ext, durable)
     }
 
     /// Makes `copies` (from [`Archive::put_file_unsynced`]) durable. Copies

@@ -27,11 +27,7 @@ fn issuer_start(text: &str, at: usize) -> Option<usize> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let issuer = RE.get_or_init(|| Regex::new(r"[\p{Han}A-Za-z]+$").expect("issuer regex"));
     let before = text[..at].trim_end();
-    let from = before
-        .char_indices()
-        .rev()
-        .nth(19)
-        .map_or(0, |(i, _)| i);
+    let from = before.char_indices().rev().nth(19).map_or(0, |(i, _)| i);
     issuer.find(&before[from..]).map(|m| from + m.start())
 }
 

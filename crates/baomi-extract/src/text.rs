@@ -107,7 +107,10 @@ pub(crate) fn decode_text_owned(bytes: Vec<u8>) -> Result<(String, TextEncoding)
         return decode_text(&bytes);
     }
     // SAFETY: validated as UTF-8 just above.
-    Ok((unsafe { String::from_utf8_unchecked(bytes) }, TextEncoding::Utf8))
+    Ok((
+        unsafe { String::from_utf8_unchecked(bytes) },
+        TextEncoding::Utf8,
+    ))
 }
 
 fn strict(enc: TextEncoding, bytes: &[u8]) -> Result<String, ExtractError> {
