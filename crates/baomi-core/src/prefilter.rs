@@ -359,6 +359,35 @@ impl Triggers {
         // Per group: the trigger run not yet made a window (start of its
         // first trigger, end of its last).
         let mut runs: Vec<Option<(usize, usize)>> = vec![None; n];
+        // Adds a trigger (or a chain of them, see below) at `start..end`
+        // of the groups in `mask` to their runs.
+        let mut add = |mask: u64, start: usize, end: usize| {
+            let mut m = mask;
+            while m != 0 {
+                let g = m.trailing_zeros() as usize;
+                m &= m - 1;
+                seen[g] = true;
+                if whole[g] {
+                    continue;
+                }
+                match &mut runs[g] {
+                    // Within reach of the run's last trigger: this
+                    // trigger's window would merge with the run's.
+                    Some((_, last)) if start <= *last + self.groups[g].reach => *last = end,
+                    run => {
+                        if let Some((s, e)) = run.replace((start, end)) {
+                            self.close_run(g, text, s, e, &mut windows[g], &mut whole[g]);
+                        }
+                    }
+                }
+            }
+        };
+        // Consecutive triggers of the same groups, each within the smallest
+        // reach of those groups of the one before, extend one run of every
+        // one of those groups: they are added as one trigger, so that a
+        // digit table (one long chain of a dozen groups) costs a step per
+        // number, not a dozen. Any other trigger ends the chain.
+        let mut chain: Option<(u64, usize, usize, usize)> = None; // groups, start, end, reach
         let bytes = text.as_bytes();
         let mut i = 0;
         while n > 0 && i < bytes.len() {
@@ -387,26 +416,21 @@ impl Triggers {
                     .take_while(|&&c| c < 0x80 && self.ascii[c as usize] == mask)
                     .count();
             }
-            let mut m = mask;
-            while m != 0 {
-                let g = m.trailing_zeros() as usize;
-                m &= m - 1;
-                seen[g] = true;
-                if whole[g] {
-                    continue;
+            match &mut chain {
+                Some((groups, _, end, reach)) if *groups == mask && i <= *end + *reach => {
+                    *end = i + len;
                 }
-                match &mut runs[g] {
-                    // Within reach of the run's last trigger: this
-                    // trigger's window would merge with the run's.
-                    Some((_, end)) if i <= *end + self.groups[g].reach => *end = i + len,
-                    run => {
-                        if let Some((start, end)) = run.replace((i, i + len)) {
-                            self.close_run(g, text, start, end, &mut windows[g], &mut whole[g]);
-                        }
+                _ => {
+                    if let Some((groups, start, end, _)) = chain.take() {
+                        add(groups, start, end);
                     }
+                    chain = Some((mask, i, i + len, self.smallest_reach(mask)));
                 }
             }
             i += len;
+        }
+        if let Some((groups, start, end, _)) = chain {
+            add(groups, start, end);
         }
         for (g, run) in runs.into_iter().enumerate() {
             if let Some((start, end)) = run.filter(|_| !whole[g]) {
@@ -422,6 +446,17 @@ impl Triggers {
                 Some(g) => Regions::Some(windows[*g].clone()),
             })
             .collect()
+    }
+
+    /// The smallest reach of the groups in `mask`.
+    fn smallest_reach(&self, mask: u64) -> usize {
+        let mut m = mask;
+        let mut reach = usize::MAX;
+        while m != 0 {
+            reach = reach.min(self.groups[m.trailing_zeros() as usize].reach);
+            m &= m - 1;
+        }
+        reach
     }
 
     /// Adds the window of a trigger run (`start..end`) of group `g` to its
