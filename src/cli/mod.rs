@@ -72,15 +72,19 @@ pub fn load_scanner(rules: Option<&Path>) -> anyhow::Result<Scanner> {
             let set = baomi_core::RuleSet::from_path(dir).with_context(unusable)?;
             let compiled = compiled_path(dir);
             match std::fs::read(&compiled) {
-                Ok(bytes) => match Scanner::from_compiled(set.clone(), &bytes) {
-                    Ok(scanner) => return Ok(scanner),
-                    Err(e) => eprintln!(
-                        "warning: {}: not used: {e}; building the scanner from the rules instead \
-                         (run `baomi rules compile --rules {}` to save the build next time)",
-                        compiled.display(),
-                        dir.display()
-                    ),
-                },
+                Ok(bytes) => {
+                    let (scanner, refused) =
+                        Scanner::from_compiled_or_rules(set, &bytes).with_context(unusable)?;
+                    if let Some(e) = refused {
+                        eprintln!(
+                            "warning: {}: not used: {e}; building the scanner from the rules instead \
+                             (run `baomi rules compile --rules {}` to save the build next time)",
+                            compiled.display(),
+                            dir.display()
+                        );
+                    }
+                    return Ok(scanner);
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => eprintln!(
                     "warning: cannot read {}: {e}; building the scanner from the rules instead",

@@ -131,86 +131,111 @@ impl Scanner {
     /// that [`Scanner::compiled`] wrote for the same rule files and the same
     /// baomi version; anything else is refused with the reason.
     pub fn from_compiled(set: RuleSet, bytes: &[u8]) -> Result<Scanner, CompiledError> {
-        let mut r = Reader(bytes);
-        if r.take(MAGIC.len()) != Some(MAGIC) {
-            return Err(CompiledError::NotCompiled);
-        }
-        let format = r.u32()?;
-        let version = r.str()?;
-        if format != FORMAT || version != VERSION {
-            return Err(CompiledError::OtherVersion {
-                found: version.to_string(),
-                format,
-            });
-        }
-        let fingerprint = r.str()?;
-        if fingerprint != set.fingerprint() {
-            return Err(CompiledError::Stale {
-                compiled_for: fingerprint.to_string(),
-                rules: set.fingerprint().to_string(),
-            });
-        }
-        let sum = r.take(32).ok_or(CompiledError::Damaged("truncated"))?;
-        if Sha256::digest(r.0).as_slice() != sum {
-            return Err(CompiledError::Damaged("checksum does not match"));
-        }
-        let len = usize::try_from(r.u64()?).map_err(|_| CompiledError::Damaged("length"))?;
-        let saved = r.take(len).ok_or(CompiledError::Damaged("truncated"))?;
-        let automaton = if saved.is_empty() {
-            None
-        } else {
-            // SAFETY: these bytes are what `compiled` wrote from
-            // daachorse's own serialisation: the SHA-256 just checked
-            // covers them, and the header pins the baomi version, hence
-            // the daachorse version, that wrote them (see the module's
-            // note on trust).
-            let (automaton, rest) =
-                unsafe { CharwiseDoubleArrayAhoCorasick::<u32>::deserialize_unchecked(saved) };
-            if !rest.is_empty() {
-                return Err(CompiledError::Damaged("automaton length"));
-            }
-            Some(automaton)
-        };
-        let rules = set.rules.len();
-        let strings = r.u32()? as usize;
-        // Each string has at least its count: no allocation beyond the data.
-        if strings > r.0.len() / 4 {
-            return Err(CompiledError::Damaged("string count"));
-        }
-        let mut targets = Vec::with_capacity(strings);
-        for _ in 0..strings {
-            let n = r.u32()? as usize;
-            if n > r.0.len() / 5 {
-                return Err(CompiledError::Damaged("target count"));
-            }
-            let mut these = Vec::with_capacity(n);
-            for _ in 0..n {
-                let tag = r.take(1).ok_or(CompiledError::Damaged("truncated"))?[0];
-                let rule = r.u32()?;
-                if rule as usize >= rules {
-                    return Err(CompiledError::Damaged("rule number"));
-                }
-                these.push(match tag {
-                    0 => Target::Allow { rule },
-                    2 => Target::Gate { rule },
-                    1 => Target::Keyword {
-                        rule,
-                        strict: r.str()?.into(),
-                        stripped: r.str()?.into(),
-                    },
-                    _ => return Err(CompiledError::Damaged("target kind")),
-                });
-            }
-            targets.push(these);
-        }
-        if !r.0.is_empty() {
-            return Err(CompiledError::Damaged("trailing bytes"));
-        }
-        if automaton.is_none() != targets.is_empty() {
-            return Err(CompiledError::Damaged("automaton and strings disagree"));
-        }
+        let (automaton, targets) = read(&set, bytes)?;
         Ok(Scanner::assemble(set, automaton, targets)?)
     }
+
+    /// [`Scanner::from_compiled`], or when `bytes` are refused, the scanner
+    /// built from `set` as [`Scanner::new`] builds it, with the reason the
+    /// bytes were not used: what a command that finds a saved scanner
+    /// beside its rules does, without a spare copy of the rules.
+    pub fn from_compiled_or_rules(
+        set: RuleSet,
+        bytes: &[u8],
+    ) -> Result<(Scanner, Option<CompiledError>), ScannerError> {
+        match read(&set, bytes) {
+            Ok((automaton, targets)) => Ok((Scanner::assemble(set, automaton, targets)?, None)),
+            Err(refused) => Ok((Scanner::new(set)?, Some(refused))),
+        }
+    }
+}
+
+type Saved = (
+    Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    Vec<Vec<Target>>,
+);
+
+/// The automaton and targets in `bytes`, if they were written for `set`.
+fn read(set: &RuleSet, bytes: &[u8]) -> Result<Saved, CompiledError> {
+    let mut r = Reader(bytes);
+    if r.take(MAGIC.len()) != Some(MAGIC) {
+        return Err(CompiledError::NotCompiled);
+    }
+    let format = r.u32()?;
+    let version = r.str()?;
+    if format != FORMAT || version != VERSION {
+        return Err(CompiledError::OtherVersion {
+            found: version.to_string(),
+            format,
+        });
+    }
+    let fingerprint = r.str()?;
+    if fingerprint != set.fingerprint() {
+        return Err(CompiledError::Stale {
+            compiled_for: fingerprint.to_string(),
+            rules: set.fingerprint().to_string(),
+        });
+    }
+    let sum = r.take(32).ok_or(CompiledError::Damaged("truncated"))?;
+    if Sha256::digest(r.0).as_slice() != sum {
+        return Err(CompiledError::Damaged("checksum does not match"));
+    }
+    let len = usize::try_from(r.u64()?).map_err(|_| CompiledError::Damaged("length"))?;
+    let saved = r.take(len).ok_or(CompiledError::Damaged("truncated"))?;
+    let automaton = if saved.is_empty() {
+        None
+    } else {
+        // SAFETY: these bytes are what `compiled` wrote from
+        // daachorse's own serialisation: the SHA-256 just checked
+        // covers them, and the header pins the baomi version, hence
+        // the daachorse version, that wrote them (see the module's
+        // note on trust).
+        let (automaton, rest) =
+            unsafe { CharwiseDoubleArrayAhoCorasick::<u32>::deserialize_unchecked(saved) };
+        if !rest.is_empty() {
+            return Err(CompiledError::Damaged("automaton length"));
+        }
+        Some(automaton)
+    };
+    let rules = set.rules.len();
+    let strings = r.u32()? as usize;
+    // Each string has at least its count: no allocation beyond the data.
+    if strings > r.0.len() / 4 {
+        return Err(CompiledError::Damaged("string count"));
+    }
+    let mut targets = Vec::with_capacity(strings);
+    for _ in 0..strings {
+        let n = r.u32()? as usize;
+        if n > r.0.len() / 5 {
+            return Err(CompiledError::Damaged("target count"));
+        }
+        let mut these = Vec::with_capacity(n);
+        for _ in 0..n {
+            let tag = r.take(1).ok_or(CompiledError::Damaged("truncated"))?[0];
+            let rule = r.u32()?;
+            if rule as usize >= rules {
+                return Err(CompiledError::Damaged("rule number"));
+            }
+            these.push(match tag {
+                0 => Target::Allow { rule },
+                2 => Target::Gate { rule },
+                1 => Target::Keyword {
+                    rule,
+                    strict: r.str()?.into(),
+                    stripped: r.str()?.into(),
+                },
+                _ => return Err(CompiledError::Damaged("target kind")),
+            });
+        }
+        targets.push(these);
+    }
+    if !r.0.is_empty() {
+        return Err(CompiledError::Damaged("trailing bytes"));
+    }
+    if automaton.is_none() != targets.is_empty() {
+        return Err(CompiledError::Damaged("automaton and strings disagree"));
+    }
+    Ok((automaton, targets))
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {

@@ -236,10 +236,14 @@ impl Scanner {
                     .collect()
             })
             .collect();
-        let gated = rules
-            .iter()
-            .map(|r| gate_hotwords(r, t2s).is_some())
-            .collect();
+        // From the targets themselves, so that a rule is never skipped for
+        // want of hotwords the automaton does not hold.
+        let mut gated = vec![false; rules.len()];
+        for t in targets.iter().flatten() {
+            if let Target::Gate { rule } = t {
+                gated[*rule as usize] = true;
+            }
+        }
         let mut superseded_by = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
             for id in &r.supersedes {
