@@ -25,6 +25,11 @@ use std::sync::Arc;
 /// Texts at least this long per core are scanned in parallel pieces.
 const PARALLEL_MIN_BYTES: usize = 2 << 20;
 
+/// About how long a parallel piece is: short enough that the cores finish
+/// close together and a piece's normalised views stay in cache, long
+/// enough that the overlap scanned twice is negligible.
+const PIECE_BYTES: usize = 1 << 20;
+
 /// Lazy-DFA cache per pattern rule. regex-automata's default (2 MB) is
 /// too small for the identity-number rules on a roster: the cache fills,
 /// is cleared and rebuilt over and over (a third of that scan's time);
@@ -157,28 +162,44 @@ pub struct ExampleFailure {
 
 impl Scanner {
     /// Compiles a checked rule set.
+    ///
+    /// On more than one core the keyword automaton is built while the
+    /// pattern rules compile on another thread: for a large keyword list
+    /// the two take about as long as each other, and both come before the
+    /// first byte is scanned.
     pub fn new(set: RuleSet) -> Result<Scanner, ScannerError> {
         let (strings, targets) = keyword_targets(&set.rules);
-        let automaton = if strings.is_empty() {
-            None
-        } else {
+        if strings.is_empty() {
+            return Scanner::assemble(set, None, targets);
+        }
+        let build = || {
             let keywords = strings.len();
-            Some(
-                // One free block searched per placement instead of 16:
-                // building 100k keywords takes 0.26 s instead of 0.82 s for
-                // a 40% larger automaton (9 MB), and search speed is the
-                // same (benches/README.md, issue 15).
-                CharwiseDoubleArrayAhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .num_free_blocks(1)
-                    .build_with_values(strings.into_iter().zip(0u32..))
-                    .map_err(|e| ScannerError::Automaton {
-                        keywords,
-                        message: e.to_string(),
-                    })?,
-            )
+            // One free block searched per placement instead of 16:
+            // building 100k keywords takes 0.26 s instead of 0.82 s for
+            // a 40% larger automaton (9 MB), and search speed is the
+            // same (benches/README.md, issue 15).
+            CharwiseDoubleArrayAhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .num_free_blocks(1)
+                .build_with_values(strings.iter().zip(0u32..))
+                .map_err(|e| ScannerError::Automaton {
+                    keywords,
+                    message: e.to_string(),
+                })
         };
-        Scanner::assemble(set, automaton, targets)
+        if cores() < 2 {
+            let automaton = build()?;
+            return Scanner::assemble(set, Some(automaton), targets);
+        }
+        let (automaton, patterns) = std::thread::scope(|s| {
+            let patterns = s.spawn(|| compile_patterns(&set.rules, 1));
+            let automaton = build();
+            let patterns = patterns
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (automaton, patterns)
+        });
+        Scanner::assemble_compiled(set, Some(automaton?), targets, patterns?)
     }
 
     /// The scanner for `set` around a keyword automaton and its targets,
@@ -189,43 +210,20 @@ impl Scanner {
         automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
         targets: Vec<Vec<Target>>,
     ) -> Result<Scanner, ScannerError> {
+        let patterns = compile_patterns(&set.rules, cores())?;
+        Scanner::assemble_compiled(set, automaton, targets, patterns)
+    }
+
+    /// [`Scanner::assemble`] with the pattern rules already compiled.
+    fn assemble_compiled(
+        set: RuleSet,
+        automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+        targets: Vec<Vec<Target>>,
+        (patterns, analysed): CompiledPatterns,
+    ) -> Result<Scanner, ScannerError> {
         let fingerprint = set.fingerprint().to_string();
         let rules = set.rules;
         let t2s = rules.iter().any(|r| r.traditional);
-        let mut patterns = Vec::new();
-        // Each pattern's trigger analysis, in the order of `patterns`.
-        let mut analysed = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
-            let Matcher::Pattern { pattern, validator } = &rule.matcher else {
-                continue;
-            };
-            // A pattern triggered by digits only (identity numbers) runs in
-            // windows around those characters already; the regex's own
-            // literal prefilter then fires at almost every byte and costs
-            // more than it saves.
-            let trigger = crate::prefilter::analyse(pattern);
-            let digit_triggered = trigger
-                .as_ref()
-                .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
-            analysed.push(trigger);
-            let regex = Regex::builder()
-                .configure(
-                    Regex::config()
-                        .hybrid_cache_capacity(HYBRID_CACHE)
-                        .auto_prefilter(!digit_triggered),
-                )
-                .build(pattern)
-                .map_err(|e| ScannerError::Pattern {
-                    origin: rule.origin.clone(),
-                    rule: rule.id.to_string(),
-                    message: e.to_string(),
-                })?;
-            patterns.push(CompiledPattern {
-                rule: i as u32,
-                regex,
-                validator: *validator,
-            });
-        }
         let triggers = Triggers::new(&analysed);
         let folded_hotwords = rules
             .iter()
@@ -310,21 +308,27 @@ impl Scanner {
     /// Texts of several megabytes are split into overlapping pieces scanned
     /// on all cores; the findings are the same as for a single pass.
     pub fn scan_segment(&self, text: &str, info: &SegmentInfo) -> Vec<Finding> {
-        let pieces = text.len() / PARALLEL_MIN_BYTES;
+        let most = text.len() / PARALLEL_MIN_BYTES;
         // Asked only when there is something to split: on Linux the answer
         // reads cgroup files, three opens per call, which for a folder of
         // small drafts cost more than scanning them.
-        let cores = if pieces > 1 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            1
-        };
-        self.scan_in_pieces(text, info, cores.min(pieces))
+        let threads = if most > 1 { cores() } else { 1 }.min(most);
+        let pieces = (text.len() / PIECE_BYTES).max(threads);
+        self.scan_in_pieces(text, info, threads, pieces)
     }
 
-    /// Scans `text` split into `pieces` parts on as many threads.
-    fn scan_in_pieces(&self, text: &str, info: &SegmentInfo, pieces: usize) -> Vec<Finding> {
-        if pieces <= 1 {
+    /// Scans `text` split into `pieces` parts on `threads` threads, each
+    /// taking the next piece when done with one: pieces of equal length are
+    /// not equal work (a dense table takes longer than prose), and with one
+    /// piece per thread the slowest piece decided the wall time.
+    fn scan_in_pieces(
+        &self,
+        text: &str,
+        info: &SegmentInfo,
+        threads: usize,
+        pieces: usize,
+    ) -> Vec<Finding> {
+        if threads <= 1 || pieces <= 1 {
             return self.scan_window(
                 text,
                 info,
@@ -339,35 +343,47 @@ impl Scanner {
         let cuts: Vec<usize> = (0..=pieces)
             .map(|k| text.floor_char_boundary(text.len() * k / pieces))
             .collect();
+        let windows = piece_windows(text, &cuts);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         // The pieces return compact hits, and the findings are made once,
         // from the whole text: the pieces' findings are never held beside
         // the merged ones, and all share one copy of the text they quote.
-        let hits = std::thread::scope(|s| {
-            let handles: Vec<_> = cuts
-                .windows(2)
-                .map(|w| s.spawn(move || self.scan_piece(text, info, w[0], w[1])))
+        let mut by_piece: Vec<Vec<Vec<Hit>>> = vec![Vec::new(); pieces];
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads.min(pieces))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(lo, hi, window)) = windows.get(k) else {
+                                break;
+                            };
+                            done.push((k, self.scan_piece(text, info, lo, hi, window)));
+                        }
+                        done
+                    })
+                })
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<Vec<_>>()
+            for h in handles {
+                for (k, hits) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                    by_piece[k] = hits;
+                }
+            }
         });
-        self.findings_in_parallel(text, info, hits, pieces)
+        let hits = by_piece.into_iter().flatten().collect();
+        self.findings_in_parallel(text, info, hits, threads)
     }
 
-    /// Scans `text[from..to]` with overlap either side for context, reporting
-    /// hits that start in that range, located in the whole text.
-    fn scan_piece(&self, text: &str, info: &SegmentInfo, from: usize, to: usize) -> Vec<Vec<Hit>> {
-        let lo = text.floor_char_boundary(from.saturating_sub(OVERLAP));
-        let hi = text.floor_char_boundary((to + OVERLAP).min(text.len()));
-        let before = &text.as_bytes()[..lo];
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-        let window = Window {
-            line_base: 1 + memchr::memchr_iter(b'\n', before).count() as u64,
-            column_base: text[line_start..lo].chars().count() as u64,
-            report_from: from - lo,
-            report_to: to - lo,
-        };
+    /// Scans `text[lo..hi]` in `window`, its hits located in the whole text.
+    fn scan_piece(
+        &self,
+        text: &str,
+        info: &SegmentInfo,
+        lo: usize,
+        hi: usize,
+        window: Window,
+    ) -> Vec<Vec<Hit>> {
         let mut hits = self.hits_in_window(&text[lo..hi], info, window);
         for h in hits.iter_mut().flatten() {
             h.candidate.start += lo;
@@ -838,6 +854,93 @@ impl Scanner {
     }
 }
 
+/// The pattern rules compiled, in rule order, with the trigger analysis of
+/// each (see [`crate::prefilter`]).
+type CompiledPatterns = (Vec<CompiledPattern>, Vec<Option<crate::prefilter::Trigger>>);
+
+/// Compiles every pattern rule of `rules` on up to `threads` threads (each
+/// takes every `threads`-th pattern; the order is kept).
+fn compile_patterns(rules: &[Rule], threads: usize) -> Result<CompiledPatterns, ScannerError> {
+    let pattern_rules: Vec<(usize, &Rule, &str, Option<Validator>)> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, rule)| match &rule.matcher {
+            Matcher::Pattern { pattern, validator } => {
+                Some((i, rule, pattern.as_str(), *validator))
+            }
+            _ => None,
+        })
+        .collect();
+    let threads = threads.clamp(1, pattern_rules.len().max(1));
+    let compile_share = |k: usize| -> Vec<Result<_, ScannerError>> {
+        pattern_rules
+            .iter()
+            .skip(k)
+            .step_by(threads)
+            .map(|&(i, rule, pattern, validator)| compile_pattern(i, rule, pattern, validator))
+            .collect()
+    };
+    let shares: Vec<Vec<_>> = if threads == 1 {
+        vec![compile_share(0)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (1..threads)
+                .map(|k| s.spawn(move || compile_share(k)))
+                .collect();
+            let mut shares = vec![compile_share(0)];
+            shares.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            );
+            shares
+        })
+    };
+    // Pattern n is share n % threads, item n / threads.
+    let mut iters: Vec<_> = shares.into_iter().map(Vec::into_iter).collect();
+    let (mut patterns, mut analysed) = (Vec::new(), Vec::new());
+    for n in 0..pattern_rules.len() {
+        let (pattern, trigger) = iters[n % threads].next().expect("one result per pattern")?;
+        patterns.push(pattern);
+        analysed.push(trigger);
+    }
+    Ok((patterns, analysed))
+}
+
+/// Compiles `pattern`, of rule number `i`, with its trigger analysis.
+fn compile_pattern(
+    i: usize,
+    rule: &Rule,
+    pattern: &str,
+    validator: Option<Validator>,
+) -> Result<(CompiledPattern, Option<crate::prefilter::Trigger>), ScannerError> {
+    // A pattern triggered by digits only (identity numbers) runs in windows
+    // around those characters already; the regex's own literal prefilter
+    // then fires at almost every byte and costs more than it saves.
+    let trigger = crate::prefilter::analyse(pattern);
+    let digit_triggered = trigger
+        .as_ref()
+        .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
+    let regex = Regex::builder()
+        .configure(
+            Regex::config()
+                .hybrid_cache_capacity(HYBRID_CACHE)
+                .auto_prefilter(!digit_triggered),
+        )
+        .build(pattern)
+        .map_err(|e| ScannerError::Pattern {
+            origin: rule.origin.clone(),
+            rule: rule.id.to_string(),
+            message: e.to_string(),
+        })?;
+    let pattern = CompiledPattern {
+        rule: i as u32,
+        regex,
+        validator,
+    };
+    Ok((pattern, trigger))
+}
+
 /// The automaton's strings (keywords and allow phrases, folded as the
 /// scanned view is) and, per string, what it stands for: several rules may
 /// share one.
@@ -908,6 +1011,44 @@ pub(crate) struct Window {
     pub(crate) column_base: u64,
     pub(crate) report_from: usize,
     pub(crate) report_to: usize,
+}
+
+/// For the pieces between consecutive `cuts`: the text scanned (the piece
+/// with [`OVERLAP`] either side, for context) as `(lo, hi)` byte offsets,
+/// and the window reporting hits that start in the piece. Lines are counted
+/// in one pass over the text, not from its start for every piece.
+fn piece_windows(text: &str, cuts: &[usize]) -> Vec<(usize, usize, Window)> {
+    let bytes = text.as_bytes();
+    // Up to `counted`: lines seen, and characters since the last line break
+    // (one huge line must not be counted again for every piece).
+    let (mut counted, mut lines, mut column) = (0, 0u64, 0u64);
+    cuts.windows(2)
+        .map(|w| {
+            let (from, to) = (w[0], w[1]);
+            let lo = text.floor_char_boundary(from.saturating_sub(OVERLAP));
+            let hi = text.floor_char_boundary((to + OVERLAP).min(text.len()));
+            let seen = &bytes[counted..lo];
+            lines += memchr::memchr_iter(b'\n', seen).count() as u64;
+            column = match memchr::memrchr(b'\n', seen) {
+                Some(i) => text[counted + i + 1..lo].chars().count() as u64,
+                None => column + text[counted..lo].chars().count() as u64,
+            };
+            counted = lo;
+            let window = Window {
+                line_base: 1 + lines,
+                column_base: column,
+                report_from: from - lo,
+                report_to: to - lo,
+            };
+            (lo, hi, window)
+        })
+        .collect()
+}
+
+/// How many threads to use; 1 where threads cannot be started
+/// (WebAssembly without threads reports no parallelism).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// True when a same-rule allow phrase occurrence covers the candidate.
@@ -1258,19 +1399,26 @@ mod parallel_tests {
             }
             i += 1;
         }
-        let one_pass = scanner.scan_window(
-            &text,
-            &SegmentInfo::default(),
-            Window {
-                line_base: 1,
-                column_base: 0,
-                report_from: 0,
-                report_to: text.len(),
-            },
-        );
-        let parallel = scanner.scan_in_pieces(&text, &SegmentInfo::default(), 7);
-        assert!(one_pass.len() > 1000);
-        assert_eq!(one_pass, parallel);
+        // And as one line: pieces' columns then count from the text's start.
+        let one_line = text.replace('\n', " ");
+        for text in [text, one_line] {
+            let one_pass = scanner.scan_window(
+                &text,
+                &SegmentInfo::default(),
+                Window {
+                    line_base: 1,
+                    column_base: 0,
+                    report_from: 0,
+                    report_to: text.len(),
+                },
+            );
+            assert!(one_pass.len() > 1000);
+            for (threads, pieces) in [(2, 2), (3, 7), (2, 40)] {
+                let parallel =
+                    scanner.scan_in_pieces(&text, &SegmentInfo::default(), threads, pieces);
+                assert_eq!(one_pass, parallel, "{threads} threads, {pieces} pieces");
+            }
+        }
     }
 }
 
