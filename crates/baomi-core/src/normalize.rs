@@ -328,24 +328,36 @@ impl View {
 /// The two normalised views the scanner uses: `stripped` (noise removed; the
 /// keyword automaton runs on it) and `full` (noise kept; patterns run on it,
 /// so that separate numbers are never glued together).
+#[derive(Default)]
 pub(crate) struct Views {
     pub(crate) stripped: View,
     pub(crate) full: Option<View>,
 }
 
-/// Builds both views in one pass. Runs of characters that normalisation
-/// leaves alone (almost all ideographs) are copied as slices.
+/// [`normalise_into`] fresh buffers.
+#[cfg(test)]
 pub(crate) fn normalise(text: &str, t2s: bool, want_full: bool) -> Views {
+    normalise_into(text, t2s, want_full, Views::default())
+}
+
+/// Builds both views in one pass, into the buffers of views no longer
+/// needed (`reuse`), so that a thread scanning piece after piece writes
+/// into memory it already has: fresh memory costs a page fault per 4 KiB.
+/// Runs of characters that normalisation leaves alone (almost all
+/// ideographs) are copied as slices.
+pub(crate) fn normalise_into(text: &str, t2s: bool, want_full: bool, reuse: Views) -> Views {
     let table = if t2s { Some(T2s::get()) } else { None };
     let bytes = text.as_bytes();
-    let mut stripped = View {
-        text: String::with_capacity(text.len()),
-        map: OffsetMap::default(),
-    };
-    let mut full = View {
-        text: String::with_capacity(if want_full { text.len() } else { 0 }),
-        map: OffsetMap::default(),
-    };
+    let Views { mut stripped, full } = reuse;
+    let mut full = full.unwrap_or_default();
+    for view in [&mut stripped, &mut full] {
+        view.text.clear();
+        view.map.points.clear();
+    }
+    stripped.text.reserve(text.len());
+    if want_full {
+        full.text.reserve(text.len());
+    }
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {

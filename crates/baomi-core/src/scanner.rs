@@ -997,8 +997,49 @@ fn gate_hotwords(rule: &Rule, t2s: bool) -> Option<Vec<String>> {
     (!folded.iter().any(String::is_empty)).then_some(folded)
 }
 
-fn normalise_for(scanner: &Scanner, text: &str) -> normalize::Views {
-    normalize::normalise(text, scanner.t2s, !scanner.patterns.is_empty())
+/// Normalises `text` for `scanner` into this thread's spare views, which
+/// [`Recycle`] gives back when the scan is done with them.
+fn normalise_for(scanner: &Scanner, text: &str) -> Recycle {
+    let spare = SPARE_VIEWS.take().unwrap_or_default();
+    let want_full = !scanner.patterns.is_empty();
+    Recycle(Some(normalize::normalise_into(
+        text,
+        scanner.t2s,
+        want_full,
+        spare,
+    )))
+}
+
+/// Views larger than this are freed, not kept as spares: what a thread
+/// keeps for its next scan stays small however large the last text was.
+const SPARE_VIEW_BYTES: usize = 2 << 20;
+
+std::thread_local! {
+    static SPARE_VIEWS: std::cell::Cell<Option<normalize::Views>> = const { std::cell::Cell::new(None) };
+}
+
+/// Normalised views, kept as the thread's spares when dropped.
+struct Recycle(Option<normalize::Views>);
+
+impl std::ops::Deref for Recycle {
+    type Target = normalize::Views;
+    fn deref(&self) -> &normalize::Views {
+        self.0.as_ref().expect("taken only on drop")
+    }
+}
+
+impl Drop for Recycle {
+    fn drop(&mut self) {
+        let Some(views) = self.0.take() else { return };
+        let small = views.stripped.text.capacity() <= SPARE_VIEW_BYTES
+            && views
+                .full
+                .as_ref()
+                .is_none_or(|f| f.text.capacity() <= SPARE_VIEW_BYTES);
+        if small {
+            SPARE_VIEWS.set(Some(views));
+        }
+    }
 }
 
 /// Which part of a text a scan reports, and where that text sits in its
