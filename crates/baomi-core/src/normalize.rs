@@ -516,7 +516,9 @@ mod tests {
     #[test]
     fn quick_fold_is_fold_char() {
         let t2s = Some(T2s::get());
-        let chars = (0u32..0x80).chain(0xFF00..=0xFF60).filter_map(char::from_u32);
+        let chars = (0u32..0x80)
+            .chain(0xFF00..=0xFF60)
+            .filter_map(char::from_u32);
         for c in chars {
             let mut buf = [0u8; 4];
             let bytes = c.encode_utf8(&mut buf).as_bytes();
@@ -525,7 +527,10 @@ mod tests {
                 assert_eq!(fold, fold_char(c, None), "{c:?}");
                 assert_eq!(fold, fold_char(c, t2s), "{c:?} with t2s");
             } else {
-                assert!(!c.is_ascii() && !('\u{FF01}'..='\u{FF5E}').contains(&c), "{c:?}");
+                assert!(
+                    !c.is_ascii() && !('\u{FF01}'..='\u{FF5E}').contains(&c),
+                    "{c:?}"
+                );
             }
         }
     }
