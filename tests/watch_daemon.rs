@@ -1086,8 +1086,12 @@ fn a_ledger_that_cannot_be_written_holds_drops_until_it_can_then_all_go_through(
         "nothing moves before it is recorded"
     );
     assert_eq!(site.inbox_count(), 60, "every drop stays in inbox/");
+    // Held between tries: a status written while a retry has the drops in
+    // flight shows them there instead, so wait for one between tries.
+    wait_for("a status with drops held", Duration::from_secs(10), || {
+        baomi_status(&site.root)["queue"]["held"].as_u64() >= Some(1)
+    });
     let s = baomi_status(&site.root);
-    assert!(s["queue"]["held"].as_u64().unwrap() >= 1, "{s}");
     assert!(
         s["last_error"]["message"]
             .as_str()

@@ -598,9 +598,19 @@ impl Scanner {
             detail: shared(&info.detail),
             bbox: None,
         };
+        // The rules' names are quoted from copies of this call's own, for
+        // the reason the text is: one reference count shared by every
+        // finding of a rule, made on two cores, would bounce between them.
+        let mut names: Vec<Option<RuleNames>> = vec![None; self.rules.len()];
         for chunk in chunks {
             for h in chunk {
-                emit(self.finding(&quoted, lo, &at, h));
+                let rule = &self.rules[h.candidate.rule as usize];
+                let names = names[h.candidate.rule as usize].get_or_insert_with(|| RuleNames {
+                    id: Arc::from(&*rule.id),
+                    title: Arc::from(&*rule.title),
+                    basis: Arc::from(&*rule.basis),
+                });
+                emit(self.finding(&quoted, lo, &at, names, h));
             }
         }
     }
@@ -828,16 +838,23 @@ impl Scanner {
 
     /// One finding; `quoted` is the text from byte `lo` of the segment on,
     /// `at` the segment's location.
-    fn finding(&self, quoted: &Arc<str>, lo: usize, at: &Location, hit: Hit) -> Finding {
+    fn finding(
+        &self,
+        quoted: &Arc<str>,
+        lo: usize,
+        at: &Location,
+        names: &RuleNames,
+        hit: Hit,
+    ) -> Finding {
         let c = hit.candidate;
         let rule = &self.rules[c.rule as usize];
         let (start, end) = (c.start - lo, c.end - lo);
         Finding {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
+            rule: names.id.clone(),
+            title: names.title.clone(),
             category: rule.category,
             severity: rule.severity,
-            basis: rule.basis.clone(),
+            basis: names.basis.clone(),
             matched: Excerpt::new(quoted, start, end),
             confidence: hit.confidence,
             location: Location {
@@ -852,6 +869,14 @@ impl Scanner {
             },
         }
     }
+}
+
+/// A rule's id, title and basis as findings quote them.
+#[derive(Clone)]
+struct RuleNames {
+    id: Arc<str>,
+    title: Arc<str>,
+    basis: Arc<str>,
 }
 
 /// The pattern rules compiled, in rule order, with the trigger analysis of
