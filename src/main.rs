@@ -112,62 +112,6 @@ fn return_large_blocks() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn return_large_blocks() {}
 
-/// The system allocator, asking the kernel to back blocks of several
-/// megabytes (a large draft's text, its normalised views, its findings)
-/// with transparent huge pages where the system leaves that to programs
-/// (`madvise` mode): one page fault per 2 MiB instead of 512.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-struct HugeBlocks;
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const HUGE: usize = 2 << 20;
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-impl HugeBlocks {
-    /// Advises the whole huge pages inside `ptr..ptr + size`.
-    fn advise(ptr: *mut u8, size: usize) {
-        let start = (ptr as usize).next_multiple_of(HUGE);
-        let end = (ptr as usize + size) & !(HUGE - 1);
-        if end > start {
-            // SAFETY: the range lies inside a block the allocator just
-            // handed out; the advice changes how it is backed, not its
-            // contents, and failure (no THP support) is harmless.
-            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
-        }
-    }
-}
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-unsafe impl std::alloc::GlobalAlloc for HugeBlocks {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let ptr = unsafe { std::alloc::System.alloc(layout) };
-        if layout.size() >= 2 * HUGE && !ptr.is_null() {
-            HugeBlocks::advise(ptr, layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        unsafe { std::alloc::System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
-        if new_size >= 2 * HUGE && !new.is_null() {
-            HugeBlocks::advise(new, new_size);
-        }
-        new
-    }
-}
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[global_allocator]
-static ALLOCATOR: HugeBlocks = HugeBlocks;
-
 fn main() -> ExitCode {
     return_large_blocks();
     quiet_on_broken_stdout();
