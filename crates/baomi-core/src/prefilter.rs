@@ -537,11 +537,8 @@ impl Group {
         let mut steps = 0;
         let mut i = start;
         while i > floor {
-            // The character ending at `i`: back over continuation bytes.
-            let mut at = i - 1;
-            while at > 0 && (0x80..0xC0).contains(&bytes[at]) {
-                at -= 1;
-            }
+            // The character ending at `i`.
+            let at = text.floor_char_boundary(i - 1);
             if at < floor {
                 break;
             }

@@ -1027,12 +1027,12 @@ fn gate_hotwords(rule: &Rule, t2s: bool) -> Option<Vec<String>> {
 fn normalise_for(scanner: &Scanner, text: &str) -> Recycle {
     let spare = SPARE_VIEWS.take().unwrap_or_default();
     let want_full = !scanner.patterns.is_empty();
-    Recycle(Some(normalize::normalise_into(
+    Recycle(normalize::normalise_into(
         text,
         scanner.t2s,
         want_full,
         spare,
-    )))
+    ))
 }
 
 /// Views larger than this are freed, not kept as spares: what a thread
@@ -1044,18 +1044,18 @@ std::thread_local! {
 }
 
 /// Normalised views, kept as the thread's spares when dropped.
-struct Recycle(Option<normalize::Views>);
+struct Recycle(normalize::Views);
 
 impl std::ops::Deref for Recycle {
     type Target = normalize::Views;
     fn deref(&self) -> &normalize::Views {
-        self.0.as_ref().expect("taken only on drop")
+        &self.0
     }
 }
 
 impl Drop for Recycle {
     fn drop(&mut self) {
-        let Some(views) = self.0.take() else { return };
+        let views = std::mem::take(&mut self.0);
         let small = views.stripped.text.capacity() <= SPARE_VIEW_BYTES
             && views
                 .full
