@@ -69,6 +69,53 @@ pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
     Some(Trigger { chars, reach, free })
 }
 
+/// Whether every match of `pattern` is non-empty and starts with an ASCII
+/// digit. A digit run is never part of a longer one (the scanner drops a
+/// match that starts inside a run), so such a pattern can only match where
+/// a run starts; the scanner searches it as `(?:^|[^0-9])(?:pattern)`,
+/// whose lazy DFA follows one candidate per run instead of one per digit
+/// (an identity number's 18 counted digits otherwise make thousands of
+/// states: most of a roster's scan went to building them).
+pub(crate) fn leads_with_digit(pattern: &str) -> bool {
+    /// (every first byte is a digit, can match empty)
+    fn lead(h: &Hir) -> (bool, bool) {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => (true, true),
+            HirKind::Literal(lit) => (lit.0.first().is_some_and(u8::is_ascii_digit), false),
+            HirKind::Class(Class::Unicode(class)) => (
+                class.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9'),
+                false,
+            ),
+            HirKind::Class(Class::Bytes(class)) => (
+                class.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9'),
+                false,
+            ),
+            HirKind::Repetition(rep) => {
+                let (digit, empty) = lead(&rep.sub);
+                (digit, empty || rep.min == 0)
+            }
+            HirKind::Capture(cap) => lead(&cap.sub),
+            HirKind::Concat(subs) => {
+                let mut digit = true;
+                for s in subs {
+                    let (d, empty) = lead(s);
+                    digit &= d;
+                    if !empty {
+                        return (digit, false);
+                    }
+                }
+                (digit, true)
+            }
+            HirKind::Alternation(subs) => subs.iter().map(lead).fold((true, false), |a, b| {
+                (a.0 && b.0, a.1 || b.1)
+            }),
+        }
+    }
+    regex_syntax::Parser::new()
+        .parse(pattern)
+        .is_ok_and(|hir| lead(&hir) == (true, false))
+}
+
 /// Longest match of `h` in bytes with every unbounded repetition taken at
 /// its minimum count (what it matches beyond that are free characters).
 fn bounded_len(h: &Hir) -> Option<usize> {
@@ -388,6 +435,8 @@ impl Triggers {
         // digit table (one long chain of a dozen groups) costs a step per
         // number, not a dozen. Any other trigger ends the chain.
         let mut chain: Option<(u64, usize, usize, usize)> = None; // groups, start, end, reach
+        // The last mask's smallest reach: text repeats the same few masks.
+        let mut reach_of = (0u64, 0usize);
         let bytes = text.as_bytes();
         let mut i = 0;
         while n > 0 && i < bytes.len() {
@@ -424,7 +473,10 @@ impl Triggers {
                     if let Some((groups, start, end, _)) = chain.take() {
                         add(groups, start, end);
                     }
-                    chain = Some((mask, i, i + len, self.smallest_reach(mask)));
+                    if reach_of.0 != mask {
+                        reach_of = (mask, self.smallest_reach(mask));
+                    }
+                    chain = Some((mask, i, i + len, reach_of.1));
                 }
             }
             i += len;
@@ -587,7 +639,7 @@ impl Group {
 }
 
 /// Length of the UTF-8 character a (leading) byte starts.
-fn utf8_len(b: u8) -> usize {
+pub(crate) fn utf8_len(b: u8) -> usize {
     match b {
         ..0x80 => 1,
         0xE0..0xF0 => 3,
@@ -602,6 +654,30 @@ mod tests {
 
     fn chars(p: &str) -> Option<String> {
         analyse(p).map(|t| t.chars.into_iter().collect())
+    }
+
+    #[test]
+    fn tells_digit_led_patterns() {
+        for p in [
+            "[1-9][0-9]{5}",
+            "(?:18|19)[0-9]{2}|[0-9]x",
+            "(?:[0-9])?[0-9]{3}",
+            "\\b[0-9]+",
+            "(?:)7",
+        ] {
+            assert!(leads_with_digit(p), "{p}");
+        }
+        for p in [
+            "[0-9*]{6}",
+            "[0-9]{0,3}",
+            "(?:\\+86)?1[3-9][0-9]{9}",
+            "[0-9]+|账号",
+            "x?[0-9]",
+            "岁",
+            "(",
+        ] {
+            assert!(!leads_with_digit(p), "{p}");
+        }
     }
 
     #[test]

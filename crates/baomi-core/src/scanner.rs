@@ -77,6 +77,41 @@ struct CompiledPattern {
     rule: u32,
     regex: Regex,
     validator: Option<Validator>,
+    /// Every match starts with a digit, and `regex` is the pattern behind
+    /// `(?:^|[^0-9])`: a match then starts one character early (see
+    /// [`crate::prefilter::leads_with_digit`]).
+    digit_led: bool,
+}
+
+impl CompiledPattern {
+    /// Calls `f` with the start and end of each match in `a..b` of `hay`,
+    /// leftmost first, not overlapping.
+    fn for_each_match(&self, hay: &str, (a, b): (usize, usize), mut f: impl FnMut(usize, usize)) {
+        let bytes = hay.as_bytes();
+        if !self.digit_led {
+            for m in self.regex.find_iter(Input::new(bytes).range(a..b)) {
+                f(m.start(), m.end());
+            }
+            return;
+        }
+        // The character before the range is one the prefix may take.
+        let mut at = hay.floor_char_boundary(a.saturating_sub(1));
+        while let Some(m) = self.regex.search(&Input::new(bytes).range(at..b)) {
+            let start = if bytes[m.start()].is_ascii_digit() {
+                m.start() // at the text's start: `^`
+            } else {
+                m.start() + crate::prefilter::utf8_len(bytes[m.start()])
+            };
+            f(start, m.end());
+            // The next match's prefix may be this one's last character (an
+            // `x` check digit); its digits start after this match, as with
+            // `find_iter`.
+            at = hay.floor_char_boundary(m.end() - 1);
+            if at <= m.start() {
+                at = m.end();
+            }
+        }
+    }
 }
 
 /// A compiled rule set, ready to scan any number of texts from any number
@@ -790,39 +825,52 @@ impl Scanner {
         ranges: &[(usize, usize)],
         candidates: &mut Vec<Candidate>,
     ) {
-        let hay = view.text.as_bytes();
-        let matches = ranges
-            .iter()
-            .flat_map(|&(a, b)| p.regex.find_iter(Input::new(hay).range(a..b)));
-        for m in matches {
-            // A digit run is never part of a longer digit run: no word
-            // boundaries exist in Chinese, but digits do have edges.
-            let starts_digit = hay[m.start()].is_ascii_digit();
-            let ends_digit = hay[m.end() - 1].is_ascii_digit() || hay[m.end() - 1] == b'x';
-            if (starts_digit && m.start() > 0 && hay[m.start() - 1].is_ascii_digit())
-                || (ends_digit
-                    && hay
-                        .get(m.end())
-                        .is_some_and(|&b| b.is_ascii_digit() || b == b'x'))
-                || (ends_digit && grouped_continues(hay, m.start(), m.end()))
-            {
-                continue;
-            }
-            let check = p
-                .validator
-                .map_or(Check::Pass, |v| v.check(&view.text[m.range()]));
-            if check == Check::Fail {
-                continue;
-            }
-            let (start, end) = view.original_span(text, m.start(), m.end());
-            candidates.push(Candidate {
-                rule: p.rule,
-                start,
-                end,
-                weak: check == Check::Weak,
-                unsure: check == Check::Unsure,
+        for &range in ranges {
+            p.for_each_match(&view.text, range, |start, end| {
+                self.pattern_match(p, text, view, start, end, candidates)
             });
         }
+    }
+
+    /// Checks one match of `p` at `start..end` of `view` and adds it to
+    /// `candidates` if it stands.
+    fn pattern_match(
+        &self,
+        p: &CompiledPattern,
+        text: &str,
+        view: &View,
+        start: usize,
+        end: usize,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let hay = view.text.as_bytes();
+        // A digit run is never part of a longer digit run: no word
+        // boundaries exist in Chinese, but digits do have edges.
+        let starts_digit = hay[start].is_ascii_digit();
+        let ends_digit = hay[end - 1].is_ascii_digit() || hay[end - 1] == b'x';
+        if (starts_digit && start > 0 && hay[start - 1].is_ascii_digit())
+            || (ends_digit
+                && hay
+                    .get(end)
+                    .is_some_and(|&b| b.is_ascii_digit() || b == b'x'))
+            || (ends_digit && grouped_continues(hay, start, end))
+        {
+            return;
+        }
+        let check = p
+            .validator
+            .map_or(Check::Pass, |v| v.check(&view.text[start..end]));
+        if check == Check::Fail {
+            return;
+        }
+        let (start, end) = view.original_span(text, start, end);
+        candidates.push(Candidate {
+            rule: p.rule,
+            start,
+            end,
+            weak: check == Check::Weak,
+            unsure: check == Check::Unsure,
+        });
     }
 
     fn hotword_near(&self, rule: usize, text: &str, start: usize, end: usize) -> bool {
@@ -946,13 +994,19 @@ fn compile_pattern(
     let digit_triggered = trigger
         .as_ref()
         .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
+    let digit_led = crate::prefilter::leads_with_digit(pattern);
+    let searched = if digit_led {
+        format!("(?:^|[^0-9])(?:{pattern})").into()
+    } else {
+        std::borrow::Cow::Borrowed(pattern)
+    };
     let regex = Regex::builder()
         .configure(
             Regex::config()
                 .hybrid_cache_capacity(HYBRID_CACHE)
                 .auto_prefilter(!digit_triggered),
         )
-        .build(pattern)
+        .build(&searched)
         .map_err(|e| ScannerError::Pattern {
             origin: rule.origin.clone(),
             rule: rule.id.to_string(),
@@ -962,6 +1016,7 @@ fn compile_pattern(
         rule: i as u32,
         regex,
         validator,
+        digit_led,
     };
     Ok((pattern, trigger))
 }
@@ -1641,19 +1696,55 @@ mod prefilter_properties {
             let hay = text.as_bytes();
             let regions = scanner.triggers.regions(&text);
             for (p, regions) in scanner.patterns.iter().zip(regions) {
-                let whole: Vec<_> = p.regex.find_iter(hay).map(|m| m.range()).collect();
+                let mut whole = Vec::new();
+                p.for_each_match(&text, (0, hay.len()), |s, e| whole.push((s, e)));
                 let ranges = match regions {
                     Regions::None => vec![],
                     Regions::All => vec![(0, hay.len())],
                     Regions::Some(r) => r,
                 };
-                let windowed: Vec<_> = ranges
-                    .iter()
-                    .flat_map(|&(a, b)| p.regex.find_iter(Input::new(hay).range(a..b)))
-                    .map(|m| m.range())
-                    .collect();
+                let mut windowed = Vec::new();
+                for &range in &ranges {
+                    p.for_each_match(&text, range, |s, e| windowed.push((s, e)));
+                }
                 prop_assert_eq!(&whole, &windowed, "rule {} on {:?}", scanner.rules[p.rule as usize].id, text);
             }
+        }
+
+        /// A digit-led pattern finds, leftmost first, the matches its plain
+        /// regex makes anchored at the start of a digit run.
+        #[test]
+        fn digit_led_search_tries_every_run_start(pieces in prop::collection::vec(piece(), 0..120)) {
+            static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+            let scanner = SCANNER.get_or_init(Scanner::shipped);
+            let text: String = pieces.concat();
+            let hay = text.as_bytes();
+            let mut tried = 0;
+            for p in scanner.patterns.iter().filter(|p| p.digit_led) {
+                tried += 1;
+                let rule = &scanner.rules[p.rule as usize];
+                let Matcher::Pattern { pattern, .. } = &rule.matcher else { unreachable!() };
+                let plain = Regex::new(pattern).expect("shipped pattern");
+                let mut expected = Vec::new();
+                let mut i = 0;
+                while i < hay.len() {
+                    let run_start = hay[i].is_ascii_digit() && (i == 0 || !hay[i - 1].is_ascii_digit());
+                    let found = run_start
+                        .then(|| plain.search(&Input::new(hay).range(i..).anchored(regex_automata::Anchored::Yes)))
+                        .flatten();
+                    match found {
+                        Some(m) => {
+                            expected.push((m.start(), m.end()));
+                            i = m.end();
+                        }
+                        None => i += crate::prefilter::utf8_len(hay[i]),
+                    }
+                }
+                let mut found = Vec::new();
+                p.for_each_match(&text, (0, hay.len()), |s, e| found.push((s, e)));
+                prop_assert_eq!(&expected, &found, "rule {} on {:?}", rule.id, text);
+            }
+            prop_assert!(tried >= 3, "the identity-number rules are digit-led");
         }
     }
 }
