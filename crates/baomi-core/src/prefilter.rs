@@ -83,11 +83,17 @@ pub(crate) fn leads_with_digit(pattern: &str) -> bool {
             HirKind::Empty | HirKind::Look(_) => (true, true),
             HirKind::Literal(lit) => (lit.0.first().is_some_and(u8::is_ascii_digit), false),
             HirKind::Class(Class::Unicode(class)) => (
-                class.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9'),
+                class
+                    .ranges()
+                    .iter()
+                    .all(|r| r.start() >= '0' && r.end() <= '9'),
                 false,
             ),
             HirKind::Class(Class::Bytes(class)) => (
-                class.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9'),
+                class
+                    .ranges()
+                    .iter()
+                    .all(|r| r.start() >= b'0' && r.end() <= b'9'),
                 false,
             ),
             HirKind::Repetition(rep) => {
@@ -106,9 +112,10 @@ pub(crate) fn leads_with_digit(pattern: &str) -> bool {
                 }
                 (digit, true)
             }
-            HirKind::Alternation(subs) => subs.iter().map(lead).fold((true, false), |a, b| {
-                (a.0 && b.0, a.1 || b.1)
-            }),
+            HirKind::Alternation(subs) => subs
+                .iter()
+                .map(lead)
+                .fold((true, false), |a, b| (a.0 && b.0, a.1 || b.1)),
         }
     }
     regex_syntax::Parser::new()
@@ -262,6 +269,9 @@ pub(crate) struct Triggers {
     /// Other characters with their masks, sorted.
     rest: Vec<(char, u64)>,
     masks: Vec<u64>,
+    /// The smallest reach of the groups in `ascii[b]` and in `masks[i]`.
+    ascii_reach: [usize; 128],
+    masks_reach: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -363,14 +373,23 @@ impl Triggers {
                 _ => rest.push((c, m)),
             }
         }
-        Triggers {
+        let mut triggers = Triggers {
             groups,
             group_of,
             ascii,
             bmp,
             rest,
             masks,
-        }
+            ascii_reach: [0; 128],
+            masks_reach: Vec::new(),
+        };
+        triggers.ascii_reach = ascii.map(|m| triggers.smallest_reach(m));
+        triggers.masks_reach = triggers
+            .masks
+            .iter()
+            .map(|&m| triggers.smallest_reach(m))
+            .collect();
+        triggers
     }
 
     fn mask(&self, c: char) -> u64 {
@@ -429,54 +448,61 @@ impl Triggers {
                 }
             }
         };
-        // Consecutive triggers of the same groups, each within the smallest
-        // reach of those groups of the one before, extend one run of every
-        // one of those groups: they are added as one trigger, so that a
-        // digit table (one long chain of a dozen groups) costs a step per
-        // number, not a dozen. Any other trigger ends the chain.
+        // Consecutive triggers, each within the smallest reach of the
+        // chain's groups of the one before, extend one run of every one of
+        // those groups: they are added as one trigger, so that a digit
+        // table (one long chain of a dozen groups) costs a step per number,
+        // not a dozen. A trigger farther away ends the chain.
         let mut chain: Option<(u64, usize, usize, usize)> = None; // groups, start, end, reach
-        // The last mask's smallest reach: text repeats the same few masks.
-        let mut reach_of = (0u64, 0usize);
         let bytes = text.as_bytes();
         let mut i = 0;
         while n > 0 && i < bytes.len() {
             let b = bytes[i];
-            let (mask, len) = if b < 0x80 {
-                (self.ascii[b as usize], 1)
+            let (mask, len, reach) = if b < 0x80 {
+                (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
             } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
                 let u = (u32::from(b & 0x0F) << 12)
                     | (u32::from(bytes[i + 1] & 0x3F) << 6)
                     | u32::from(bytes[i + 2] & 0x3F);
-                (self.masks[usize::from(self.bmp[u as usize])], 3)
+                let k = usize::from(self.bmp[u as usize]);
+                (self.masks[k], 3, self.masks_reach[k])
             } else {
                 let c = text[i..].chars().next().unwrap_or('\0');
-                (self.mask(c), c.len_utf8())
+                let m = self.mask(c);
+                (m, c.len_utf8(), self.smallest_reach(m))
             };
             if mask == 0 {
                 i += len;
                 continue;
             }
-            // Adjacent ASCII triggers of the same groups (the digits of a
-            // number) are one trigger for the run logic below.
-            let mut len = len;
+            // Adjacent ASCII triggers (the digits of a number) are one
+            // trigger of all their groups for the run logic below: a
+            // group's window then starts at the number's start rather than
+            // at its own digit, a little wider, never narrower.
+            let (mut mask, mut len, mut reach) = (mask, len, reach);
             if b < 0x80 {
-                len += bytes[i + 1..]
+                for &c in bytes[i + 1..]
                     .iter()
-                    .take_while(|&&c| c < 0x80 && self.ascii[c as usize] == mask)
-                    .count();
+                    .take_while(|&&c| c < 0x80 && self.ascii[c as usize] != 0)
+                {
+                    mask |= self.ascii[c as usize];
+                    reach = reach.min(self.ascii_reach[c as usize]);
+                    len += 1;
+                }
             }
             match &mut chain {
-                Some((groups, _, end, reach)) if *groups == mask && i <= *end + *reach => {
+                Some((groups, _, end, chain_reach)) if i <= *end + *chain_reach => {
+                    // Groups joining the chain late get a window from its
+                    // start: wider, never narrower.
+                    *groups |= mask;
+                    *chain_reach = (*chain_reach).min(reach);
                     *end = i + len;
                 }
                 _ => {
                     if let Some((groups, start, end, _)) = chain.take() {
                         add(groups, start, end);
                     }
-                    if reach_of.0 != mask {
-                        reach_of = (mask, self.smallest_reach(mask));
-                    }
-                    chain = Some((mask, i, i + len, reach_of.1));
+                    chain = Some((mask, i, i + len, reach));
                 }
             }
             i += len;
