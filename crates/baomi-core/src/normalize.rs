@@ -105,6 +105,19 @@ fn is_noise(c: char) -> bool {
 }
 
 fn fold_char(c: char, t2s: Option<&T2s>) -> Fold {
+    // Most characters of Chinese text: no compatibility form, no case, not
+    // noise (the test `unified_ideographs_fold_plainly` checks the block).
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        let c = t2s.map_or(c, |t| t.map(c));
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            return Fold::Char { c, noise: false };
+        }
+    }
+    fold_any_char(c, t2s)
+}
+
+/// [`fold_char`] without its shortcut for unified ideographs.
+fn fold_any_char(c: char, t2s: Option<&T2s>) -> Fold {
     if let Some(n) = nfkc(c) {
         let mut it = n.chars();
         return match (it.next(), it.next()) {
@@ -156,12 +169,22 @@ fn fold_plain(c: char, t2s: Option<&T2s>) -> Fold {
 pub fn fold_keyword(text: &str, strip_noise: bool, t2s: bool) -> String {
     let table = if t2s { Some(T2s::get()) } else { None };
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        each_folded(ch, table, |c, noise| {
-            if !(strip_noise && noise) {
-                out.push(c);
-            }
-        });
+    let mut push = |c, noise| {
+        if !(strip_noise && noise) {
+            out.push(c);
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some((ch, Fold::Char { c, noise })) = quick_fold(bytes, i) {
+            push(c, noise);
+            i += ch.len_utf8();
+            continue;
+        }
+        let ch = text[i..].chars().next().expect("i is a character boundary");
+        each_folded(ch, table, &mut push);
+        i += ch.len_utf8();
     }
     out
 }
@@ -513,6 +536,15 @@ const ASCII_NOISE: [bool; 128] = {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unified_ideographs_fold_plainly() {
+        let t2s = Some(T2s::get());
+        for c in ('\u{4E00}'..='\u{9FFF}').chain(['\u{3400}', '\u{F900}', 'Ａ', '丽']) {
+            assert_eq!(fold_char(c, None), fold_any_char(c, None), "{c:?}");
+            assert_eq!(fold_char(c, t2s), fold_any_char(c, t2s), "{c:?} with t2s");
+        }
+    }
+
     #[test]
     fn quick_fold_is_fold_char() {
         let t2s = Some(T2s::get());

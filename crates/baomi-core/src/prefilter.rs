@@ -69,58 +69,113 @@ pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
     Some(Trigger { chars, reach, free })
 }
 
-/// Whether every match of `pattern` is non-empty and starts with an ASCII
-/// digit. A digit run is never part of a longer one (the scanner drops a
-/// match that starts inside a run), so such a pattern can only match where
-/// a run starts; the scanner searches it as `(?:^|[^0-9])(?:pattern)`,
-/// whose lazy DFA follows one candidate per run instead of one per digit
-/// (an identity number's 18 counted digits otherwise make thousands of
-/// states: most of a roster's scan went to building them).
-pub(crate) fn leads_with_digit(pattern: &str) -> bool {
-    /// (every first byte is a digit, can match empty)
-    fn lead(h: &Hir) -> (bool, bool) {
-        match h.kind() {
-            HirKind::Empty | HirKind::Look(_) => (true, true),
-            HirKind::Literal(lit) => (lit.0.first().is_some_and(u8::is_ascii_digit), false),
-            HirKind::Class(Class::Unicode(class)) => (
-                class
-                    .ranges()
-                    .iter()
-                    .all(|r| r.start() >= '0' && r.end() <= '9'),
-                false,
-            ),
-            HirKind::Class(Class::Bytes(class)) => (
-                class
-                    .ranges()
-                    .iter()
-                    .all(|r| r.start() >= b'0' && r.end() <= b'9'),
-                false,
-            ),
-            HirKind::Repetition(rep) => {
-                let (digit, empty) = lead(&rep.sub);
-                (digit, empty || rep.min == 0)
-            }
-            HirKind::Capture(cap) => lead(&cap.sub),
-            HirKind::Concat(subs) => {
-                let mut digit = true;
-                for s in subs {
-                    let (d, empty) = lead(s);
-                    digit &= d;
-                    if !empty {
-                        return (digit, false);
-                    }
-                }
-                (digit, true)
-            }
-            HirKind::Alternation(subs) => subs
-                .iter()
-                .map(lead)
-                .fold((true, false), |a, b| (a.0 && b.0, a.1 || b.1)),
+/// The part of a pattern whose matches start with an ASCII digit, apart.
+///
+/// A digit run is never part of a longer one (the scanner drops a match
+/// that starts inside a run), so such matches can only stand where a run
+/// starts; the scanner searches them as `(?:^|[^0-9])(?:digit)`, whose lazy
+/// DFA follows one candidate per run instead of one per digit (an identity
+/// number's 18 counted digits otherwise make thousands of states: most of a
+/// roster's scan went to building them), and which does not stop at every
+/// eight digits inside a longer run, as `[0-9]{8}` does.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DigitLed {
+    /// The branches whose every match starts with a digit.
+    pub(crate) digit: String,
+    /// The other branches, none of whose matches starts with a digit;
+    /// `None` when every match of the pattern does.
+    pub(crate) other: Option<String>,
+}
+
+/// Splits `pattern` into its digit-led branches and the rest (see
+/// [`DigitLed`]); `None` when no part of it can be split off that way.
+pub(crate) fn digit_led(pattern: &str) -> Option<DigitLed> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    if lead(&hir) == (true, false, false) {
+        return Some(DigitLed {
+            digit: pattern.to_string(),
+            other: None,
+        });
+    }
+    let mut top = &hir;
+    while let HirKind::Capture(cap) = top.kind() {
+        top = &cap.sub;
+    }
+    let HirKind::Alternation(branches) = top.kind() else {
+        return None;
+    };
+    let (mut digit, mut other) = (Vec::new(), Vec::new());
+    for b in branches {
+        match lead(b) {
+            (true, false, false) => digit.push(b.to_string()),
+            (false, true, false) => other.push(b.to_string()),
+            _ => return None,
         }
     }
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .is_ok_and(|hir| lead(&hir) == (true, false))
+    if digit.is_empty() {
+        return None;
+    }
+    Some(DigitLed {
+        digit: digit.join("|"),
+        other: Some(other.join("|")),
+    })
+}
+
+/// Of the first bytes of `h`'s matches: (all are digits, none is), and
+/// whether `h` can match empty.
+fn lead(h: &Hir) -> (bool, bool, bool) {
+    let classify = |digits: usize, total: usize| (digits == total, digits == 0, false);
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => (true, true, true),
+        HirKind::Literal(lit) => {
+            let digit = lit.0.first().is_some_and(u8::is_ascii_digit);
+            (digit, !digit, false)
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            let inside =
+                |r: &regex_syntax::hir::ClassUnicodeRange| r.start() >= '0' && r.end() <= '9';
+            let touches =
+                |r: &regex_syntax::hir::ClassUnicodeRange| r.start() <= '9' && r.end() >= '0';
+            let ranges = class.ranges();
+            let digits = ranges.iter().filter(|r| inside(r)).count();
+            if ranges.iter().any(|r| touches(r) && !inside(r)) {
+                return (false, false, false);
+            }
+            classify(digits, ranges.len())
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let inside =
+                |r: &regex_syntax::hir::ClassBytesRange| r.start() >= b'0' && r.end() <= b'9';
+            let touches =
+                |r: &regex_syntax::hir::ClassBytesRange| r.start() <= b'9' && r.end() >= b'0';
+            let ranges = class.ranges();
+            let digits = ranges.iter().filter(|r| inside(r)).count();
+            if ranges.iter().any(|r| touches(r) && !inside(r)) {
+                return (false, false, false);
+            }
+            classify(digits, ranges.len())
+        }
+        HirKind::Repetition(rep) => {
+            let (all, none, empty) = lead(&rep.sub);
+            (all, none, empty || rep.min == 0)
+        }
+        HirKind::Capture(cap) => lead(&cap.sub),
+        HirKind::Concat(subs) => {
+            let (mut all, mut none) = (true, true);
+            for s in subs {
+                let (a, n, empty) = lead(s);
+                all &= a;
+                none &= n;
+                if !empty {
+                    return (all, none, false);
+                }
+            }
+            (all, none, true)
+        }
+        HirKind::Alternation(subs) => subs.iter().map(lead).fold((true, true, false), |a, b| {
+            (a.0 && b.0, a.1 && b.1, a.2 || b.2)
+        }),
+    }
 }
 
 /// Longest match of `h` in bytes with every unbounded repetition taken at
@@ -683,7 +738,14 @@ mod tests {
     }
 
     #[test]
-    fn tells_digit_led_patterns() {
+    fn splits_off_digit_led_branches() {
+        let whole = |p: &str| {
+            digit_led(p)
+                == Some(DigitLed {
+                    digit: p.into(),
+                    other: None,
+                })
+        };
         for p in [
             "[1-9][0-9]{5}",
             "(?:18|19)[0-9]{2}|[0-9]x",
@@ -691,19 +753,25 @@ mod tests {
             "\\b[0-9]+",
             "(?:)7",
         ] {
-            assert!(leads_with_digit(p), "{p}");
+            assert!(whole(p), "{p}");
         }
         for p in [
             "[0-9*]{6}",
             "[0-9]{0,3}",
             "(?:\\+86)?1[3-9][0-9]{9}",
-            "[0-9]+|账号",
             "x?[0-9]",
             "岁",
             "(",
+            "a|b",
         ] {
-            assert!(!leads_with_digit(p), "{p}");
+            assert_eq!(digit_led(p), None, "{p}");
         }
+        let split = digit_led("[hm][0-9]{8}|[0-9]{8}|账号").expect("splits");
+        let (digit, other) = (split.digit, split.other.expect("other branches"));
+        let re = |p: &str| regex_automata::meta::Regex::new(&format!("^(?:{p})$")).unwrap();
+        assert!(re(&digit).is_match("12345678") && !re(&digit).is_match("h12345678"));
+        assert!(re(&other).is_match("h12345678") && re(&other).is_match("账号"));
+        assert!(!re(&other).is_match("12345678"));
     }
 
     #[test]
