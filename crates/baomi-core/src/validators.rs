@@ -254,6 +254,18 @@ fn real_birth_date(year: u32, month: u32, day: u32) -> bool {
 
 const USCC_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// Byte → its value in [`USCC_ALPHABET`], or `u8::MAX`: the check runs on
+/// every 18-character match of a roster.
+const USCC_VALUE: [u8; 256] = {
+    let mut t = [u8::MAX; 256];
+    let mut i = 0;
+    while i < USCC_ALPHABET.len() {
+        t[USCC_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Registration authorities of GB 32100 (first character) with the
 /// category codes each may use (second character).
 const USCC_AUTHORITIES: &[(u8, &[u8])] = &[
@@ -293,10 +305,10 @@ fn cn_uscc(text: &str) -> Check {
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
     ];
     let mut sum = 0;
-    for (c, w) in b[..17].iter().zip(W) {
-        match USCC_ALPHABET.iter().position(|a| a == c) {
-            Some(v) => sum += v * w,
-            None => return Check::Fail,
+    for (&c, w) in b[..17].iter().zip(W) {
+        match USCC_VALUE[usize::from(c)] {
+            u8::MAX => return Check::Fail,
+            v => sum += usize::from(v) * w,
         }
     }
     let check = USCC_ALPHABET[(31 - sum % 31) % 31];
@@ -431,10 +443,13 @@ fn is_mask(c: u8) -> bool {
 /// masked; with a name, the county and sequence narrow it to a person) or
 /// the whole birth date. Matches without any mask character fail.
 fn masked_id(text: &str) -> Check {
-    let b: Vec<u8> = text
-        .bytes()
-        .filter(|c| c.is_ascii_alphanumeric() || is_mask(*c))
-        .collect();
+    // Most matches on a roster are whole numbers, without a mask.
+    if !text.bytes().any(is_mask) {
+        return Check::Fail;
+    }
+    let Some(b) = kept(text, |c| c.is_ascii_alphanumeric() || is_mask(*c)) else {
+        return Check::Fail;
+    };
     if b.len() != 18 || !b.iter().any(|&c| is_mask(c)) || b.iter().all(|&c| is_mask(c)) {
         return Check::Fail;
     }
@@ -450,10 +465,12 @@ fn masked_id(text: &str) -> Check {
 /// A masked mobile (`138****5678`, 7 digits shown) is fine; one with fewer
 /// than four digits masked still identifies the line.
 fn masked_mobile(text: &str) -> Check {
-    let b: Vec<u8> = text
-        .bytes()
-        .filter(|c| c.is_ascii_digit() || is_mask(*c))
-        .collect();
+    if !text.bytes().any(is_mask) {
+        return Check::Fail;
+    }
+    let Some(b) = kept(text, |c| c.is_ascii_digit() || is_mask(*c)) else {
+        return Check::Fail;
+    };
     if b.len() != 11 || b[0] != b'1' || !b.iter().any(|&c| is_mask(c)) {
         return Check::Fail;
     }
@@ -465,15 +482,15 @@ fn masked_mobile(text: &str) -> Check {
 }
 
 fn cn_mobile(text: &str) -> Check {
-    let mut d: String = text.chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = d
-        .strip_prefix("0086")
-        .or_else(|| d.strip_prefix("86"))
+    let Some(digits) = kept(text, u8::is_ascii_digit) else {
+        return Check::Fail;
+    };
+    let b: &[u8] = &digits;
+    let b = b
+        .strip_prefix(b"0086")
+        .or_else(|| b.strip_prefix(b"86"))
         .filter(|r| r.len() == 11)
-    {
-        d = rest.to_string();
-    }
-    let b = d.as_bytes();
+        .unwrap_or(b);
     if b.len() != 11 || b[0] != b'1' {
         return Check::Fail;
     }
@@ -482,9 +499,9 @@ fn cn_mobile(text: &str) -> Check {
         (b'4', b'5' | b'7') => true,
         (b'5' | b'9', x) => x != b'4',
         (b'6', b'2' | b'5' | b'6' | b'7') => true,
-        (b'6', b'1') => d.starts_with("1610"),
+        (b'6', b'1') => b.starts_with(b"1610"),
         (b'7', b'0'..=b'3' | b'5'..=b'8') => true,
-        (b'7', b'4') => d.starts_with("1740") && (b'0'..=b'5').contains(&b[4]),
+        (b'7', b'4') => b.starts_with(b"1740") && (b'0'..=b'5').contains(&b[4]),
         _ => false,
     };
     if ok {
