@@ -297,10 +297,6 @@ fn cn_uscc(text: &str) -> Check {
     if b.len() != 18 {
         return Check::Fail;
     }
-    // Some ID numbers also pass this check: the ID interpretation wins.
-    if ric(b) != Check::Fail {
-        return Check::Fail;
-    }
     const W: [usize; 17] = [
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
     ];
@@ -313,6 +309,11 @@ fn cn_uscc(text: &str) -> Check {
     }
     let check = USCC_ALPHABET[(31 - sum % 31) % 31];
     if b[17] != check {
+        return Check::Fail;
+    }
+    // Some ID numbers also pass this check: the ID interpretation wins
+    // (checked second: most 18-digit matches on a roster fail the above).
+    if ric(b) != Check::Fail {
         return Check::Fail;
     }
     let authority_ok = USCC_AUTHORITIES
