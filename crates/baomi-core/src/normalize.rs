@@ -105,19 +105,6 @@ fn is_noise(c: char) -> bool {
 }
 
 fn fold_char(c: char, t2s: Option<&T2s>) -> Fold {
-    // Most characters of Chinese text: no compatibility form, no case, not
-    // noise (the test `unified_ideographs_fold_plainly` checks the block).
-    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-        let c = t2s.map_or(c, |t| t.map(c));
-        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            return Fold::Char { c, noise: false };
-        }
-    }
-    fold_any_char(c, t2s)
-}
-
-/// [`fold_char`] without its shortcut for unified ideographs.
-fn fold_any_char(c: char, t2s: Option<&T2s>) -> Fold {
     if let Some(n) = nfkc(c) {
         let mut it = n.chars();
         return match (it.next(), it.next()) {
@@ -183,10 +170,25 @@ pub fn fold_keyword(text: &str, strip_noise: bool, t2s: bool) -> String {
             continue;
         }
         let ch = text[i..].chars().next().expect("i is a character boundary");
-        each_folded(ch, table, &mut push);
+        match fold_ideograph(ch, table) {
+            Some(c) => push(c, false),
+            None => each_folded(ch, table, &mut push),
+        }
         i += ch.len_utf8();
     }
     out
+}
+
+/// [`fold_char`] of a unified ideograph (U+4E00..U+9FFF), most of Chinese
+/// text: no compatibility form, no case, not noise; only the traditional →
+/// simplified table applies (the test `unified_ideographs_fold_plainly`
+/// checks the whole block). `None` for any other character.
+fn fold_ideograph(ch: char, t2s: Option<&T2s>) -> Option<char> {
+    const BLOCK: std::ops::RangeInclusive<char> = '\u{4E00}'..='\u{9FFF}';
+    if !BLOCK.contains(&ch) {
+        return None;
+    }
+    Some(t2s.map_or(ch, |t| t.map(ch))).filter(|c| BLOCK.contains(c))
 }
 
 /// Calls `f` with every character (and its noise flag) that `ch` folds to.
@@ -540,9 +542,21 @@ mod tests {
     fn unified_ideographs_fold_plainly() {
         let t2s = Some(T2s::get());
         for c in ('\u{4E00}'..='\u{9FFF}').chain(['\u{3400}', '\u{F900}', 'Ａ', '丽']) {
-            assert_eq!(fold_char(c, None), fold_any_char(c, None), "{c:?}");
-            assert_eq!(fold_char(c, t2s), fold_any_char(c, t2s), "{c:?} with t2s");
+            for table in [None, t2s] {
+                if let Some(folded) = fold_ideograph(c, table) {
+                    let plain = Fold::Char {
+                        c: folded,
+                        noise: false,
+                    };
+                    assert_eq!(plain, fold_char(c, table), "{c:?}");
+                }
+            }
         }
+        assert_eq!(
+            fold_ideograph('\u{F900}', None),
+            None,
+            "a compatibility ideograph"
+        );
     }
 
     #[test]

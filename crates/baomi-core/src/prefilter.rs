@@ -73,7 +73,7 @@ pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
 ///
 /// A digit run is never part of a longer one (the scanner drops a match
 /// that starts inside a run), so such matches can only stand where a run
-/// starts; the scanner searches them as `(?:^|[^0-9])(?:digit)`, whose lazy
+/// starts; the scanner searches them as `(?:^|(?-u:[^0-9]))(?:digit)`, whose lazy
 /// DFA follows one candidate per run instead of one per digit (an identity
 /// number's 18 counted digits otherwise make thousands of states: most of a
 /// roster's scan went to building them), and which does not stop at every
