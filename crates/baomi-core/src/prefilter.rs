@@ -715,7 +715,19 @@ impl Group {
         if b < 0x80 {
             return self.free_ascii[usize::from(b)];
         }
-        self.free_bmp.is_some() && text[at..].chars().next().is_some_and(|c| self.is_free(c))
+        let bytes = text.as_bytes();
+        match (&self.free_bmp, b) {
+            (None, _) => false,
+            // Three bytes (all of CJK), decoded in place: this runs for
+            // every character a window grows over.
+            (Some(bits), 0xE0..0xF0) if at + 2 < bytes.len() => {
+                let u = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(bytes[at + 1] & 0x3F) << 6)
+                    | u32::from(bytes[at + 2] & 0x3F);
+                bits[(u >> 6) as usize] >> (u & 63) & 1 == 1
+            }
+            _ => text[at..].chars().next().is_some_and(|c| self.is_free(c)),
+        }
     }
 }
 
