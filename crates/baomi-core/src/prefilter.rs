@@ -512,6 +512,26 @@ impl Triggers {
         let bytes = text.as_bytes();
         let mut i = 0;
         while n > 0 && i < bytes.len() {
+            // Characters that trigger nothing, in tight loops: most of any
+            // text, and this pass reads all of it.
+            loop {
+                match bytes.get(i..i + 3) {
+                    Some(&[b, _, _]) if b < 0x80 && self.ascii[usize::from(b)] == 0 => i += 1,
+                    Some(&[b @ 0xE0..0xF0, b1, b2]) => {
+                        let u = (u32::from(b & 0x0F) << 12)
+                            | (u32::from(b1 & 0x3F) << 6)
+                            | u32::from(b2 & 0x3F);
+                        if self.bmp[u as usize] != 0 {
+                            break;
+                        }
+                        i += 3;
+                    }
+                    _ => break,
+                }
+            }
+            if i >= bytes.len() {
+                break;
+            }
             let b = bytes[i];
             let (mask, len, reach) = if b < 0x80 {
                 (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
