@@ -1722,14 +1722,19 @@ mod prefilter_properties {
         ])
     }
 
+    /// The shipped scanner, built once for all cases.
+    fn shipped() -> &'static Scanner {
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER.get_or_init(Scanner::shipped)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
         /// Every pattern finds exactly the same matches in its trigger
         /// regions as on the whole text.
         #[test]
         fn regions_find_what_the_whole_text_finds(pieces in prop::collection::vec(piece(), 0..120)) {
-            static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
-            let scanner = SCANNER.get_or_init(Scanner::shipped);
+            let scanner = shipped();
             let text: String = pieces.concat();
             let hay = text.as_bytes();
             let regions = scanner.triggers.regions(&text);
@@ -1754,8 +1759,7 @@ mod prefilter_properties {
         /// not inside a digit run.
         #[test]
         fn digit_led_search_tries_every_run_start(pieces in prop::collection::vec(piece(), 0..120)) {
-            static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
-            let scanner = SCANNER.get_or_init(Scanner::shipped);
+            let scanner = shipped();
             let text: String = pieces.concat();
             let hay = text.as_bytes();
             let mut tried = 0;
