@@ -444,14 +444,15 @@ fn is_mask(c: u8) -> bool {
 /// masked; with a name, the county and sequence narrow it to a person) or
 /// the whole birth date. Matches without any mask character fail.
 fn masked_id(text: &str) -> Check {
-    // Most matches on a roster are whole numbers, without a mask.
+    // Most matches on a roster are whole numbers, without a mask (and
+    // `kept` keeps every mask character, so `b` below holds one).
     if !text.bytes().any(is_mask) {
         return Check::Fail;
     }
     let Some(b) = kept(text, |c| c.is_ascii_alphanumeric() || is_mask(*c)) else {
         return Check::Fail;
     };
-    if b.len() != 18 || !b.iter().any(|&c| is_mask(c)) || b.iter().all(|&c| is_mask(c)) {
+    if b.len() != 18 || b.iter().all(|&c| is_mask(c)) {
         return Check::Fail;
     }
     let shown = b.iter().filter(|c| !is_mask(**c)).count();
@@ -472,7 +473,7 @@ fn masked_mobile(text: &str) -> Check {
     let Some(b) = kept(text, |c| c.is_ascii_digit() || is_mask(*c)) else {
         return Check::Fail;
     };
-    if b.len() != 11 || b[0] != b'1' || !b.iter().any(|&c| is_mask(c)) {
+    if b.len() != 11 || b[0] != b'1' {
         return Check::Fail;
     }
     if b.iter().filter(|c| c.is_ascii_digit()).count() > 7 {
