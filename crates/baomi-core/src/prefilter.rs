@@ -124,37 +124,24 @@ pub(crate) fn digit_led(pattern: &str) -> Option<DigitLed> {
 /// Of the first bytes of `h`'s matches: (all are digits, none is), and
 /// whether `h` can match empty.
 fn lead(h: &Hir) -> (bool, bool, bool) {
-    let classify = |digits: usize, total: usize| (digits == total, digits == 0, false);
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => (true, true, true),
         HirKind::Literal(lit) => {
             let digit = lit.0.first().is_some_and(u8::is_ascii_digit);
             (digit, !digit, false)
         }
-        HirKind::Class(Class::Unicode(class)) => {
-            let inside =
-                |r: &regex_syntax::hir::ClassUnicodeRange| r.start() >= '0' && r.end() <= '9';
-            let touches =
-                |r: &regex_syntax::hir::ClassUnicodeRange| r.start() <= '9' && r.end() >= '0';
-            let ranges = class.ranges();
-            let digits = ranges.iter().filter(|r| inside(r)).count();
-            if ranges.iter().any(|r| touches(r) && !inside(r)) {
-                return (false, false, false);
-            }
-            classify(digits, ranges.len())
-        }
-        HirKind::Class(Class::Bytes(class)) => {
-            let inside =
-                |r: &regex_syntax::hir::ClassBytesRange| r.start() >= b'0' && r.end() <= b'9';
-            let touches =
-                |r: &regex_syntax::hir::ClassBytesRange| r.start() <= b'9' && r.end() >= b'0';
-            let ranges = class.ranges();
-            let digits = ranges.iter().filter(|r| inside(r)).count();
-            if ranges.iter().any(|r| touches(r) && !inside(r)) {
-                return (false, false, false);
-            }
-            classify(digits, ranges.len())
-        }
+        HirKind::Class(Class::Unicode(class)) => lead_of_ranges(
+            class
+                .ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+        ),
+        HirKind::Class(Class::Bytes(class)) => lead_of_ranges(
+            class
+                .ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+        ),
         HirKind::Repetition(rep) => {
             let (all, none, empty) = lead(&rep.sub);
             (all, none, empty || rep.min == 0)
@@ -176,6 +163,19 @@ fn lead(h: &Hir) -> (bool, bool, bool) {
             (a.0 && b.0, a.1 && b.1, a.2 || b.2)
         }),
     }
+}
+
+/// [`lead`] of a class given as inclusive code point (or byte) ranges.
+fn lead_of_ranges(ranges: impl Iterator<Item = (u32, u32)>) -> (bool, bool, bool) {
+    let (zero, nine) = (u32::from(b'0'), u32::from(b'9'));
+    let (mut all, mut none) = (true, true);
+    for (start, end) in ranges {
+        let inside = start >= zero && end <= nine;
+        let touches = start <= nine && end >= zero;
+        all &= inside;
+        none &= !touches;
+    }
+    (all, none, false)
 }
 
 /// Longest match of `h` in bytes with every unbounded repetition taken at
@@ -518,10 +518,7 @@ impl Triggers {
                 match bytes.get(i..i + 3) {
                     Some(&[b, _, _]) if b < 0x80 && self.ascii[usize::from(b)] == 0 => i += 1,
                     Some(&[b @ 0xE0..0xF0, b1, b2]) => {
-                        let u = (u32::from(b & 0x0F) << 12)
-                            | (u32::from(b1 & 0x3F) << 6)
-                            | u32::from(b2 & 0x3F);
-                        if self.bmp[u as usize] != 0 {
+                        if self.bmp[three_byte(b, b1, b2)] != 0 {
                             break;
                         }
                         i += 3;
@@ -536,10 +533,7 @@ impl Triggers {
             let (mask, len, reach) = if b < 0x80 {
                 (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
             } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
-                let u = (u32::from(b & 0x0F) << 12)
-                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
-                    | u32::from(bytes[i + 2] & 0x3F);
-                let k = usize::from(self.bmp[u as usize]);
+                let k = usize::from(self.bmp[three_byte(b, bytes[i + 1], bytes[i + 2])]);
                 (self.masks[k], 3, self.masks_reach[k])
             } else {
                 let c = text[i..].chars().next().unwrap_or('\0');
@@ -741,14 +735,18 @@ impl Group {
             // Three bytes (all of CJK), decoded in place: this runs for
             // every character a window grows over.
             (Some(bits), 0xE0..0xF0) if at + 2 < bytes.len() => {
-                let u = (u32::from(b & 0x0F) << 12)
-                    | (u32::from(bytes[at + 1] & 0x3F) << 6)
-                    | u32::from(bytes[at + 2] & 0x3F);
-                bits[(u >> 6) as usize] >> (u & 63) & 1 == 1
+                let u = three_byte(b, bytes[at + 1], bytes[at + 2]);
+                bits[u >> 6] >> (u & 63) & 1 == 1
             }
             _ => text[at..].chars().next().is_some_and(|c| self.is_free(c)),
         }
     }
+}
+
+/// The code point of a three-byte UTF-8 character (all of CJK), decoded
+/// in place: the trigger pass and the window walks read every character.
+fn three_byte(b0: u8, b1: u8, b2: u8) -> usize {
+    (usize::from(b0 & 0x0F) << 12) | (usize::from(b1 & 0x3F) << 6) | usize::from(b2 & 0x3F)
 }
 
 /// Length of the UTF-8 character a (leading) byte starts.
