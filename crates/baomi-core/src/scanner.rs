@@ -75,14 +75,19 @@ pub(crate) enum Target {
 #[derive(Debug)]
 struct CompiledPattern {
     rule: u32,
-    /// The pattern, or with `led` its branches whose matches do not start
-    /// with a digit.
-    regex: Option<Regex>,
-    /// The branches whose every match starts with a digit, behind
-    /// `(?:^|(?-u:[^0-9]))`: a match starts one byte early (see
-    /// [`crate::prefilter::DigitLed`]).
-    led: Option<Regex>,
+    search: Search,
     validator: Option<Validator>,
+}
+
+/// How a pattern is searched.
+#[derive(Debug)]
+enum Search {
+    /// The pattern as written.
+    Plain(Regex),
+    /// The branches whose every match starts with a digit, behind
+    /// `(?:^|(?-u:[^0-9]))` (a match starts one byte early; see
+    /// [`crate::prefilter::DigitLed`]), and the other branches, if any.
+    Led { digit: Regex, other: Option<Regex> },
 }
 
 impl CompiledPattern {
@@ -91,25 +96,27 @@ impl CompiledPattern {
     /// only where a digit run starts.
     fn for_each_match(&self, hay: &str, (a, b): (usize, usize), mut f: impl FnMut(usize, usize)) {
         let bytes = hay.as_bytes();
-        let Some(led) = &self.led else {
-            let Some(regex) = &self.regex else { return };
-            for m in regex.find_iter(Input::new(bytes).range(a..b)) {
-                f(m.start(), m.end());
+        let (digit_regex, other_regex) = match &self.search {
+            Search::Plain(regex) => {
+                for m in regex.find_iter(Input::new(bytes).range(a..b)) {
+                    f(m.start(), m.end());
+                }
+                return;
             }
-            return;
+            Search::Led { digit, other } => (digit, other),
         };
         // The leftmost match of each part that starts at or after `pos`.
         let other_from = |pos: usize| {
-            let regex = self.regex.as_ref()?;
-            regex
+            other_regex
+                .as_ref()?
                 .search(&Input::new(bytes).range(pos..b))
                 .map(|m| (m.start(), m.end()))
         };
-        let led_from = |pos: usize| {
+        let digit_from = |pos: usize| {
             // The prefix may take the byte before `pos`.
             let mut at = pos.saturating_sub(1);
             loop {
-                let m = led.search(&Input::new(bytes).range(at..b))?;
+                let m = digit_regex.search(&Input::new(bytes).range(at..b))?;
                 if bytes[m.start()].is_ascii_digit() {
                     // `^`, at the text's start.
                     if m.start() >= pos {
@@ -121,7 +128,7 @@ impl CompiledPattern {
                 }
             }
         };
-        let (mut other, mut digit) = (other_from(a), led_from(a));
+        let (mut other, mut digit) = (other_from(a), digit_from(a));
         loop {
             let (start, end) = match (other, digit) {
                 (Some(o), Some(d)) => o.min(d),
@@ -134,7 +141,7 @@ impl CompiledPattern {
                 other = other_from(end);
             }
             if digit.is_some_and(|d| d.0 < end) {
-                digit = led_from(end);
+                digit = digit_from(end);
             }
         }
     }
@@ -1035,25 +1042,21 @@ fn compile_pattern(
                 message: e.to_string(),
             })
     };
-    let (regex, led) = match crate::prefilter::digit_led(pattern) {
-        None => (Some(build(pattern, true)?), None),
+    let search = match crate::prefilter::digit_led(pattern) {
+        None => Search::Plain(build(pattern, true)?),
         // The prefix is one byte, not one character: `[^0-9]` as a Unicode
         // class made the lazy DFA build states for UTF-8 sequences (the
         // whereabouts pattern's cold search of the corpus: 35 -> 57 ms).
         // Only it can match inside a character (the last byte of the one
         // before the digits), so the syntax allows matching any byte.
-        Some(split) => (
-            split.other.as_deref().map(|p| build(p, true)).transpose()?,
-            Some(build(
-                &format!("(?:^|(?-u:[^0-9]))(?:{})", split.digit),
-                false,
-            )?),
-        ),
+        Some(split) => Search::Led {
+            digit: build(&format!("(?:^|(?-u:[^0-9]))(?:{})", split.digit), false)?,
+            other: split.other.as_deref().map(|p| build(p, true)).transpose()?,
+        },
     };
     let pattern = CompiledPattern {
         rule: i as u32,
-        regex,
-        led,
+        search,
         validator,
     };
     Ok((pattern, trigger))
@@ -1763,7 +1766,7 @@ mod prefilter_properties {
             let text: String = pieces.concat();
             let hay = text.as_bytes();
             let mut tried = 0;
-            for p in scanner.patterns.iter().filter(|p| p.led.is_some()) {
+            for p in scanner.patterns.iter().filter(|p| matches!(p.search, Search::Led { .. })) {
                 tried += 1;
                 let rule = &scanner.rules[p.rule as usize];
                 let Matcher::Pattern { pattern, .. } = &rule.matcher else { unreachable!() };
