@@ -463,7 +463,12 @@ fn check_rule(raw: RawRule, origin: String) -> Result<Rule, String> {
             Matcher::Keywords(raw.keywords)
         }
         (true, Some(pattern)) => {
-            regex::Regex::new(&pattern).map_err(|e| format!("invalid `pattern`: {e}"))?;
+            // Only the syntax: building the regex here (to throw it away)
+            // was most of the time a loaded rule set took; a pattern too large
+            // to compile is refused when the scanner is built, with its rule.
+            regex_syntax::Parser::new()
+                .parse(&pattern)
+                .map_err(|e| format!("invalid `pattern`: {e}"))?;
             let validator = match raw.validator {
                 None => None,
                 Some(name) => Some(Validator::from_name(&name).ok_or_else(|| {

@@ -1318,6 +1318,23 @@ tests.miss = ["公开"]
 "#;
 
     #[test]
+    fn pattern_too_large_is_refused_with_its_rule() {
+        // The rule file checks only a pattern's syntax; the size limit is
+        // met when the scanner is built, and must still name the rule.
+        let big = KW
+            .replace("id = \"k\"", "id = \"big\"")
+            .replace(
+                r#"keywords = ["机密", "国家秘密"]"#,
+                r#"pattern = '\w{2000}\w{2000}'"#,
+            )
+            .replace("noise = true\n", "")
+            .replace("allow = [\"保守国家秘密法\"]\n", "");
+        let e = Scanner::from_str("t.toml", &big).unwrap_err().to_string();
+        assert!(e.contains("t.toml") && e.contains("`big`"), "{e}");
+        assert!(e.contains("too large to compile"), "{e}");
+    }
+
+    #[test]
     fn finds_keywords_without_word_boundaries() {
         let s = rules(KW);
         let r = s.scan("本文件属于机密文件");
