@@ -474,17 +474,26 @@ pub fn extract_owned(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
-    if bytes.is_empty() {
-        return Err(ExtractError::Empty);
+    match take_plain_utf8(path, bytes) {
+        Ok(extracted) => Ok(extracted),
+        Err(bytes) => extract(path, &bytes, limits),
     }
-    if !bytes.starts_with(&OLE2) {
-        let format = detect(path, &bytes[..bytes.len().min(4096)])?;
-        if matches!(format, Format::Text | Format::Markdown) {
-            let (text, encoding) = text::decode_text_owned(bytes)?;
-            return Ok(plain_text(text, encoding, format));
+}
+
+/// A plain-text or Markdown file in UTF-8 as its document, whose one
+/// segment's text is `bytes` unchanged (taken over, not copied); any other
+/// file's bytes (an empty or unknown one too) are handed back for
+/// [`extract`], which reads or refuses them.
+pub(crate) fn take_plain_utf8(path: &Path, bytes: Vec<u8>) -> Result<Extracted, Vec<u8>> {
+    if bytes.is_empty() || bytes.starts_with(&OLE2) {
+        return Err(bytes);
+    }
+    match detect(path, &bytes[..bytes.len().min(4096)]) {
+        Ok(format @ (Format::Text | Format::Markdown)) => {
+            text::utf8_text(bytes).map(|text| plain_text(text, TextEncoding::Utf8, format))
         }
+        _ => Err(bytes),
     }
-    extract(path, &bytes, limits)
 }
 
 /// A plain-text or Markdown document: one body segment.

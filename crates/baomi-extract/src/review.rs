@@ -5,11 +5,24 @@ use crate::text::{stream_text, TextSink};
 use crate::{
     detect, extract, find_doc_number, guess_title, ExtractError, Extracted, Format, Limits,
 };
-use baomi_core::{DocumentReport, Part, Scanner, SegmentInfo, StreamScan, Verdict};
+use baomi_core::{DocumentReport, Finding, Part, Scanner, SegmentInfo, StreamScan, Verdict};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
+
+/// The SHA-256 of a file read: known, or (for a large UTF-8 text, whose one
+/// segment holds exactly the file's bytes) computed from that segment while
+/// it is scanned, so that the scan need not wait for the hash: for a 20 MB
+/// text the hash was a third of the time from start to first scan.
+enum Hash {
+    Known(String),
+    OfText,
+}
+
+/// Texts at least this large are hashed while they are scanned (below it a
+/// thread costs more than it saves).
+const HASH_BESIDE_SCAN_BYTES: usize = 1 << 20;
 
 /// Reviews one file on disk. Never panics on bad input and never returns
 /// `clear` for something that was not fully read: every failure is an
@@ -25,7 +38,7 @@ pub struct Prepared(Stage);
 enum Stage {
     Read {
         name: String,
-        sha256: String,
+        sha256: Hash,
         extracted: Extracted,
     },
     Failed(DocumentReport),
@@ -42,7 +55,19 @@ impl Prepared {
                 name,
                 sha256,
                 extracted,
-            } => assemble(&name, sha256, extracted, scanner),
+            } => match sha256 {
+                Hash::Known(sha256) => assemble(&name, sha256, extracted, scanner),
+                Hash::OfText => {
+                    let (sha256, findings) = std::thread::scope(|s| {
+                        let text = extracted.segments[0].text.as_bytes();
+                        let hash = s.spawn(|| sha256_hex(text));
+                        let findings = crate::scan_extracted(&extracted, scanner);
+                        let sha256 = hash.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        (sha256, findings)
+                    });
+                    report_of(&name, sha256, extracted, findings)
+                }
+            },
             Stage::Failed(report) => report,
             Stage::Large(path) => {
                 let shown = path.display().to_string();
@@ -102,11 +127,24 @@ pub fn prepare_file(path: &Path, limits: &Limits) -> Prepared {
         // The file grew while we read it: stream it instead.
         return Prepared(Stage::Large(path.to_path_buf()));
     }
-    let sha256 = sha256_hex(&bytes);
-    Prepared(match crate::extract_owned(path, bytes, limits) {
+    // A large UTF-8 text is hashed while it is scanned (see [`Hash`]).
+    let small = bytes.len() < HASH_BESIDE_SCAN_BYTES;
+    let early = small.then(|| sha256_hex(&bytes));
+    let bytes = match crate::take_plain_utf8(path, bytes) {
+        Ok(extracted) => {
+            return Prepared(Stage::Read {
+                name: shown,
+                sha256: early.map_or(Hash::OfText, Hash::Known),
+                extracted,
+            })
+        }
+        Err(bytes) => bytes,
+    };
+    let sha256 = early.unwrap_or_else(|| sha256_hex(&bytes));
+    Prepared(match crate::extract(path, &bytes, limits) {
         Ok(extracted) => Stage::Read {
             name: shown,
-            sha256,
+            sha256: Hash::Known(sha256),
             extracted,
         },
         Err(e) => Stage::Failed(DocumentReport::failed(
@@ -143,6 +181,11 @@ pub fn review_bytes(
 
 fn assemble(name: &str, sha256: String, ex: Extracted, scanner: &Scanner) -> DocumentReport {
     let findings = crate::scan_extracted(&ex, scanner);
+    report_of(name, sha256, ex, findings)
+}
+
+/// The report of `ex`, whose findings are `findings`.
+fn report_of(name: &str, sha256: String, ex: Extracted, findings: Vec<Finding>) -> DocumentReport {
     let body = || {
         ex.segments
             .iter()
@@ -311,6 +354,35 @@ mod tests {
             &Limits::default(),
         );
         assert!(r.error.unwrap().contains("save it as .docx"));
+    }
+
+    #[test]
+    fn a_large_file_reports_the_hash_of_its_bytes_however_it_was_decoded() {
+        // Above HASH_BESIDE_SCAN_BYTES a UTF-8 text is hashed while it is
+        // scanned; a BOM or another encoding is hashed before decoding.
+        let scanner = Scanner::shipped();
+        let limits = Limits::default();
+        let dir = tempfile::tempdir().unwrap();
+        let line = "关于做好年度工作的通知，联系人手机13812345678。\n";
+        let text = line.repeat(2 * HASH_BESIDE_SCAN_BYTES / line.len());
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        for (name, bytes) in [
+            ("utf8.txt", text.as_bytes()),
+            ("bom.txt", &bom[..]),
+            ("gbk.txt", &gbk[..]),
+        ] {
+            assert!(bytes.len() > HASH_BESIDE_SCAN_BYTES);
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let r = review_file(&p, &scanner, &limits);
+            assert_eq!(r.sha256, sha256_hex(bytes), "{name}");
+            assert_eq!(r.verdict, Verdict::Review, "{name}");
+            assert!(
+                r.findings.iter().any(|f| &*f.rule == "personal.mobile"),
+                "{name}"
+            );
+        }
     }
 
     #[test]

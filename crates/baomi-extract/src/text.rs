@@ -97,20 +97,18 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, TextEncoding), ExtractError>
         })
 }
 
-/// [`decode_text`] for bytes the caller owns: valid UTF-8 becomes a
-/// `String` without a copy; everything else goes the same way as there.
-pub(crate) fn decode_text_owned(bytes: Vec<u8>) -> Result<(String, TextEncoding), ExtractError> {
-    if bom(&bytes).is_some() || check_not_binary(&bytes).is_err() {
-        return decode_text(&bytes);
-    }
-    if simdutf8::basic::from_utf8(&bytes).is_err() {
-        return decode_text(&bytes);
+/// The text of bytes the caller owns when they are plain UTF-8 (no BOM, not
+/// binary): the `String` takes them over without a copy. Anything else is
+/// handed back, for [`decode_text`].
+pub(crate) fn utf8_text(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    if bom(&bytes).is_some()
+        || check_not_binary(&bytes).is_err()
+        || simdutf8::basic::from_utf8(&bytes).is_err()
+    {
+        return Err(bytes);
     }
     // SAFETY: validated as UTF-8 just above.
-    Ok((
-        unsafe { String::from_utf8_unchecked(bytes) },
-        TextEncoding::Utf8,
-    ))
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
 fn strict(enc: TextEncoding, bytes: &[u8]) -> Result<String, ExtractError> {
