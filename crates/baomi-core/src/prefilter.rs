@@ -321,6 +321,11 @@ pub(crate) struct Triggers {
     ascii: [u64; 128],
     /// Basic Multilingual Plane character → index into `masks` (0: none).
     bmp: Box<[u8]>,
+    /// Basic Multilingual Plane character → whether it triggers anything
+    /// (also those only in `rest`), as a bitmap: 8 KB stay in the first
+    /// level cache, where the 64 KB of `bmp` do not, and the pass tests
+    /// every character of the text.
+    bmp_any: Box<[u64; 1024]>,
     /// Other characters with their masks, sorted.
     rest: Vec<(char, u64)>,
     masks: Vec<u64>,
@@ -416,7 +421,12 @@ impl Triggers {
         let mut masks = vec![0u64];
         let mut bmp = vec![0u8; 0x10000].into_boxed_slice();
         let mut rest = Vec::new();
+        let mut bmp_any = Box::new([0u64; 1024]);
         for (c, m) in merged {
+            let u = c as usize;
+            if u < 0x10000 {
+                bmp_any[u >> 6] |= 1 << (u & 63);
+            }
             let i = masks.iter().position(|&x| x == m).unwrap_or_else(|| {
                 masks.push(m);
                 masks.len() - 1
@@ -433,6 +443,7 @@ impl Triggers {
             group_of,
             ascii,
             bmp,
+            bmp_any,
             rest,
             masks,
             ascii_reach: [0; 128],
@@ -465,11 +476,15 @@ impl Triggers {
 
     /// One pass over `text`: the regions each pattern has to run in.
     ///
-    /// Triggers closer together than their group's reach are taken as one
+    /// Triggers whose windows would merge into one region are taken as one
     /// run, and a window is computed once per run, from its first and last
-    /// trigger: the windows of the triggers in between would overlap and
-    /// merge into the same region (windows grow monotonically with their
-    /// trigger's position), so walking each of them again is wasted work.
+    /// trigger: walking the windows of the triggers in between is wasted
+    /// work. A window reaches at least `reach` bytes either side of its
+    /// run, and windows less than [`MERGE_GAP`] apart merge, so a trigger
+    /// within `2 * reach + MERGE_GAP` of the run's end joins the run. The
+    /// run's window covers every match of its triggers: one holding a
+    /// trigger inside the run lies between the run's first and last
+    /// trigger or within `reach` non-free bytes beyond them.
     /// On digit-dense text (tables, rosters) every digit is a trigger of
     /// a dozen groups, and that walk was most of the scan.
     pub(crate) fn regions(&self, text: &str) -> Vec<Regions> {
@@ -494,7 +509,7 @@ impl Triggers {
                 match &mut runs[g] {
                     // Within reach of the run's last trigger: this
                     // trigger's window would merge with the run's.
-                    Some((_, last)) if start <= *last + self.groups[g].reach => *last = end,
+                    Some((_, last)) if start <= *last + self.groups[g].join() => *last = end,
                     run => {
                         if let Some((s, e)) = run.replace((start, end)) {
                             self.close_run(g, text, s, e, &mut windows[g], &mut whole[g]);
@@ -518,7 +533,8 @@ impl Triggers {
                 match bytes.get(i..i + 3) {
                     Some(&[b, _, _]) if b < 0x80 && self.ascii[usize::from(b)] == 0 => i += 1,
                     Some(&[b @ 0xE0..0xF0, b1, b2]) => {
-                        if self.bmp[three_byte(b, b1, b2)] != 0 {
+                        let u = three_byte(b, b1, b2);
+                        if self.bmp_any[u >> 6] >> (u & 63) & 1 == 1 {
                             break;
                         }
                         i += 3;
@@ -532,7 +548,10 @@ impl Triggers {
             let b = bytes[i];
             let (mask, len, reach) = if b < 0x80 {
                 (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
-            } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
+            } else if (0xE0..0xF0).contains(&b)
+                && i + 2 < bytes.len()
+                && self.bmp[three_byte(b, bytes[i + 1], bytes[i + 2])] != 0
+            {
                 let k = usize::from(self.bmp[three_byte(b, bytes[i + 1], bytes[i + 2])]);
                 (self.masks[k], 3, self.masks_reach[k])
             } else {
@@ -655,6 +674,12 @@ fn bmp_bitmap(free: &[char]) -> Option<Box<[u64; 1024]>> {
 }
 
 impl Group {
+    /// How far after a run's last trigger the next one still joins the run
+    /// (see [`Triggers::regions`]).
+    fn join(&self) -> usize {
+        2 * self.reach + MERGE_GAP
+    }
+
     fn is_free(&self, c: char) -> bool {
         let u = u32::from(c);
         match (&self.free_bmp, u) {
@@ -839,6 +864,39 @@ mod tests {
         let r = t.regions("机密");
         assert_eq!(r[0], Regions::None);
         assert_eq!(r[1], Regions::Some(vec![(0, 6)]));
+    }
+
+    #[test]
+    fn triggers_beyond_255_distinct_masks_are_found() {
+        // Nine patterns, each an alternation of the ideographs (doubled)
+        // whose number
+        // has its bit set: 300 ideographs with 300 distinct group masks,
+        // more than the one-byte table holds; the rest are looked up apart.
+        let chars: Vec<char> = (1..=300u32)
+            .map(|j| char::from_u32(0x4E00 + j).unwrap())
+            .collect();
+        let patterns: Vec<Option<Trigger>> = (0..9)
+            .map(|k| {
+                let branches: Vec<String> = (1..=300usize)
+                    .filter(|j| j >> k & 1 == 1)
+                    .map(|j| chars[j - 1].to_string().repeat(2))
+                    .collect();
+                analyse(&branches.join("|"))
+            })
+            .collect();
+        assert!(patterns.iter().all(Option::is_some));
+        let t = Triggers::new(&patterns);
+        for (j, c) in chars.iter().enumerate().map(|(i, c)| (i + 1, c)) {
+            let text = format!("ab{c}{c}cd");
+            for (k, r) in t.regions(&text).iter().enumerate() {
+                let want = if j >> k & 1 == 1 {
+                    Regions::Some(vec![(0, text.len())])
+                } else {
+                    Regions::None
+                };
+                assert_eq!(*r, want, "character {j} ({c}), pattern {k}");
+            }
+        }
     }
 
     #[test]
