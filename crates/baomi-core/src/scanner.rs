@@ -1027,31 +1027,30 @@ fn compile_pattern(
     let digit_triggered = trigger
         .as_ref()
         .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
-    let build = |searched: &str, utf8: bool| {
+    let config = Regex::config()
+        .hybrid_cache_capacity(HYBRID_CACHE)
+        .auto_prefilter(!digit_triggered);
+    let refused = |e: regex_automata::meta::BuildError| ScannerError::Pattern {
+        origin: rule.origin.clone(),
+        rule: rule.id.to_string(),
+        message: e.to_string(),
+    };
+    let build = |hir: &regex_syntax::hir::Hir| {
         Regex::builder()
-            .syntax(regex_automata::util::syntax::Config::new().utf8(utf8))
-            .configure(
-                Regex::config()
-                    .hybrid_cache_capacity(HYBRID_CACHE)
-                    .auto_prefilter(!digit_triggered),
-            )
-            .build(searched)
-            .map_err(|e| ScannerError::Pattern {
-                origin: rule.origin.clone(),
-                rule: rule.id.to_string(),
-                message: e.to_string(),
-            })
+            .configure(config.clone())
+            .build_from_hir(hir)
+            .map_err(refused)
     };
     let search = match crate::prefilter::digit_led(pattern) {
-        None => Search::Plain(build(pattern, true)?),
-        // The prefix is one byte, not one character: `[^0-9]` as a Unicode
-        // class made the lazy DFA build states for UTF-8 sequences (the
-        // whereabouts pattern's cold search of the corpus: 35 -> 57 ms).
-        // Only it can match inside a character (the last byte of the one
-        // before the digits), so the syntax allows matching any byte.
+        None => Search::Plain(
+            Regex::builder()
+                .configure(config.clone())
+                .build(pattern)
+                .map_err(refused)?,
+        ),
         Some(split) => Search::Led {
-            digit: build(&format!("(?:^|(?-u:[^0-9]))(?:{})", split.digit), false)?,
-            other: split.other.as_deref().map(|p| build(p, true)).transpose()?,
+            digit: build(&split.at_run_start())?,
+            other: split.other.as_ref().map(build).transpose()?,
         },
     };
     let pattern = CompiledPattern {
@@ -1316,6 +1315,28 @@ allow = ["保守国家秘密法"]
 tests.hit = ["机密"]
 tests.miss = ["公开"]
 "#;
+
+    #[test]
+    fn a_travel_permit_is_found_with_its_letter() {
+        // The permit rule's letter branch has an optional group; it was
+        // lost when the branches were split off as pattern text, and only
+        // the eight digits were found.
+        let s = Scanner::shipped();
+        for (text, want) in [
+            ("港澳居民来往内地通行证：H12345678。", "H12345678"),
+            ("持回乡证H8765432101，", "H8765432101"),
+            ("台胞证号 12345678。", "12345678"),
+        ] {
+            let found: Vec<String> = s
+                .scan(text)
+                .findings
+                .iter()
+                .filter(|f| &*f.rule == "personal.travel-permit")
+                .map(|f| f.matched.to_string())
+                .collect();
+            assert_eq!(found, [want], "{text}");
+        }
+    }
 
     #[test]
     fn pattern_too_large_is_refused_with_its_rule() {
