@@ -188,23 +188,39 @@ impl Context {
 }
 
 /// The byte offset `n` characters before `from` (or the text's start):
-/// where a context window before a match begins.
+/// where a context window before a match begins. Counted on the bytes
+/// (a character starts at every byte that is not a continuation byte), not
+/// decoded: two of these per finding, and a large list makes a million.
 pub(crate) fn back_chars(text: &str, from: usize, n: usize) -> usize {
-    text[..from]
-        .char_indices()
-        .rev()
-        .take(n)
-        .last()
-        .map_or(from, |(i, _)| i)
+    let bytes = text.as_bytes();
+    let mut seen = 0;
+    let mut i = from;
+    while i > 0 && seen < n {
+        i -= 1;
+        if !is_continuation(bytes[i]) {
+            seen += 1;
+        }
+    }
+    i
 }
 
 /// The byte offset `n` characters after `from` (or the text's end):
-/// where a context window after a match ends.
+/// where a context window after a match ends (counted as [`back_chars`]).
 pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
-    text[from..]
-        .char_indices()
-        .nth(n)
-        .map_or(text.len(), |(i, _)| from + i)
+    let mut seen = 0;
+    for (k, &b) in text.as_bytes()[from..].iter().enumerate() {
+        if !is_continuation(b) {
+            if seen == n {
+                return from + k;
+            }
+            seen += 1;
+        }
+    }
+    text.len()
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
 }
 
 impl From<String> for Context {
@@ -297,6 +313,18 @@ impl<'de> Deserialize<'de> for Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn char_steps_count_characters(text in "[a-z机密\u{10000}é\n]{0,40}", at in 0usize..200, n in 0usize..30) {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let from = bounds[at % bounds.len()];
+            let back = text[..from].char_indices().rev().take(n).last().map_or(from, |(i, _)| i);
+            let forward = text[from..].char_indices().nth(n).map_or(text.len(), |(i, _)| from + i);
+            proptest::prop_assert_eq!(back_chars(&text, from, n), back);
+            proptest::prop_assert_eq!(forward_chars(&text, from, n), forward);
+        }
+    }
 
     fn shown(s: &str) -> String {
         Context::from(s).to_string()

@@ -694,7 +694,9 @@ impl Scanner {
         // ending after its start.
         let mut by_start: Vec<(usize, usize, u32)> = kept
             .iter()
-            .filter(|(c, _)| self.superseded_by.iter().any(|s| s.contains(&c.rule)))
+            // Candidates of rules that supersede others (one naming only
+            // unknown ids is taken too, and replaces nothing).
+            .filter(|(c, _)| !self.rules[c.rule as usize].supersedes.is_empty())
             .map(|(c, _)| (c.start, c.end, c.rule))
             .collect();
         if by_start.is_empty() {
