@@ -18,7 +18,15 @@ pub fn scan_extracted(ex: &Extracted, scanner: &Scanner) -> Vec<Finding> {
             out.append(&mut found);
         }
     }
-    crate::ocr::drop_repeats(&mut out);
+    // Only OCR findings can repeat typed ones; without OCR text this pass
+    // over every finding (most of a million with a large list) is skipped.
+    if ex
+        .segments
+        .iter()
+        .any(|s| s.ocr.is_some() || s.info.part == Some(baomi_core::Part::Ocr))
+    {
+        crate::ocr::drop_repeats(&mut out);
+    }
     out
 }
 
