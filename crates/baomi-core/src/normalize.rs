@@ -300,6 +300,11 @@ pub(crate) struct OffsetMap {
     /// Breakpoints (normalised offset, original offset), sorted by the first.
     /// From a breakpoint up to the next, offsets advance in step.
     points: Vec<(u32, u32)>,
+    /// Where the last lookup ended in `points`: the scanner looks up the
+    /// matches of a text in about text order, so the next one is usually
+    /// a step or two away (a binary search per match was a twentieth of a
+    /// scan with a large keyword list). Any value is only a starting guess.
+    near: std::cell::Cell<usize>,
 }
 
 impl OffsetMap {
@@ -315,13 +320,33 @@ impl OffsetMap {
     /// Original offset of the character that starts at `norm`.
     pub(crate) fn start(&self, norm: usize) -> usize {
         let n = norm as u32;
-        let i = self.points.partition_point(|p| p.0 <= n);
+        let i = self.breakpoints_up_to(n);
         if i == 0 {
             norm
         } else {
             let (a, b) = self.points[i - 1];
             (b + (n - a)) as usize
         }
+    }
+
+    /// How many breakpoints lie at or before `n`: a few steps from the last
+    /// lookup's answer, or a binary search when it is farther.
+    fn breakpoints_up_to(&self, n: u32) -> usize {
+        let points = &self.points;
+        let mut i = self.near.get().min(points.len());
+        for _ in 0..8 {
+            if i < points.len() && points[i].0 <= n {
+                i += 1;
+            } else if i > 0 && points[i - 1].0 > n {
+                i -= 1;
+            } else {
+                self.near.set(i);
+                return i;
+            }
+        }
+        let i = points.partition_point(|p| p.0 <= n);
+        self.near.set(i);
+        i
     }
 }
 
@@ -781,6 +806,20 @@ mod fold_properties {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn lookups_in_any_order_find_the_breakpoint(
+            pieces in prop::collection::vec(piece(), 0..60),
+            order in prop::collection::vec(any::<prop::sample::Index>(), 0..80),
+        ) {
+            let text: String = pieces.concat();
+            let view = normalise(&text, false, false).stripped;
+            for at in order {
+                let n = at.index(view.text.len() + 1) as u32;
+                let want = view.map.points.partition_point(|p| p.0 <= n);
+                prop_assert_eq!(view.map.breakpoints_up_to(n), want);
+            }
+        }
+
         #[test]
         fn views_are_the_per_character_folds_and_map_back_exactly(
             pieces in prop::collection::vec(piece(), 0..40),
