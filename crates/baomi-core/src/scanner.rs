@@ -1676,6 +1676,9 @@ mod span_properties {
             for f in scanner.scan(&text).findings {
                 prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
                 prop_assert_eq!(&text[f.span.start..f.span.end], f.matched.as_str());
+                // The context is the one around the span in the whole text.
+                let whole: Arc<str> = text.as_str().into();
+                prop_assert_eq!(&f.context, &Context::around(&whole, f.span.start, f.span.end));
                 // Line and column point at the same place as the span.
                 let before = &text[..f.span.start];
                 let line = before.matches('\n').count() as u64 + 1;
