@@ -9,8 +9,9 @@
 //! one of them (a digit for identity numbers, `密` for markings, `岁` or
 //! `年级` for minors). One cheap pass over the text finds the trigger
 //! characters; the pattern then runs only in windows around them, each
-//! window reaching as far either side as the longest match the pattern can
-//! make. A pattern with no trigger occurrence is skipped outright.
+//! window reaching as far before and after its trigger as a match can (a
+//! trigger that opens every match needs a window on its right only). A
+//! pattern with no trigger occurrence is skipped outright.
 //!
 //! Why the matches are exactly those of a whole-text search: every match
 //! lies inside the window of one of its trigger characters, so it lies
@@ -45,6 +46,11 @@ pub(crate) struct Trigger {
     /// For a pattern without unbounded repetition (`free` empty) that is
     /// its longest match.
     pub(crate) reach: usize,
+    /// At most this many of them lie before the trigger character every
+    /// match holds, and at most `after` after it: a trigger that opens a
+    /// match (`举报人…`, `12月…`) needs a window only on its right.
+    pub(crate) before: usize,
+    pub(crate) after: usize,
     /// The characters unbounded repetitions can match (`\s*` → white
     /// space; sorted): a match may hold any number of them, so a window
     /// grows over them for free.
@@ -56,7 +62,11 @@ pub(crate) struct Trigger {
 /// pattern then runs on the whole text.
 pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    let mut chars = need(&hir)?;
+    let Need {
+        mut chars,
+        before,
+        after,
+    } = need(&hir)?;
     chars.sort_unstable();
     chars.dedup();
     let mut free = Vec::new();
@@ -66,7 +76,13 @@ pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
     free.sort_unstable();
     free.dedup();
     let reach = bounded_len(&hir).filter(|&r| r <= MAX_REACH)?;
-    Some(Trigger { chars, reach, free })
+    Some(Trigger {
+        chars,
+        reach,
+        before: before.min(reach),
+        after: after.min(reach),
+        free,
+    })
 }
 
 /// The part of a pattern whose matches start with an ASCII digit, apart.
@@ -250,8 +266,8 @@ fn all_chars(h: &Hir, out: &mut Vec<char>) -> bool {
             Err(_) => false,
         },
         HirKind::Class(_) => match need(h) {
-            Some(set) => {
-                out.extend(set);
+            Some(Need { chars, .. }) => {
+                out.extend(chars);
                 out.len() <= MAX_FREE
             }
             None => false,
@@ -291,13 +307,30 @@ fn score(set: &[char]) -> u32 {
     set.iter().map(|&c| weight(c)).sum()
 }
 
+/// A set of characters one of which every match of some expression holds,
+/// with bounds on the match around it (see [`Trigger::before`]).
+struct Need {
+    chars: Vec<char>,
+    /// Bytes of the match before the character, unbounded repetitions at
+    /// their minimum (what they match beyond it is free characters).
+    before: usize,
+    /// Bytes of the match after the character, counted the same way.
+    after: usize,
+}
+
 /// A set of characters one of which every match of `h` contains.
-fn need(h: &Hir) -> Option<Vec<char>> {
+fn need(h: &Hir) -> Option<Need> {
+    let at = |chars: Vec<char>, before: usize, after: usize| Need {
+        chars,
+        before,
+        after,
+    };
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => None,
         HirKind::Literal(lit) => {
             let s = std::str::from_utf8(&lit.0).ok()?;
-            s.chars().min_by_key(|&c| weight(c)).map(|c| vec![c])
+            let (i, c) = s.char_indices().min_by_key(|&(_, c)| weight(c))?;
+            Some(at(vec![c], i, s.len() - i - c.len_utf8()))
         }
         HirKind::Class(Class::Unicode(class)) => {
             let mut out = Vec::new();
@@ -308,7 +341,7 @@ fn need(h: &Hir) -> Option<Vec<char>> {
                 }
                 out.extend(r.start()..=r.end());
             }
-            Some(out)
+            Some(at(out, 0, 0))
         }
         HirKind::Class(Class::Bytes(class)) => {
             let mut out = Vec::new();
@@ -318,16 +351,44 @@ fn need(h: &Hir) -> Option<Vec<char>> {
                 }
                 out.extend((r.start()..=r.end()).map(char::from));
             }
-            Some(out)
+            Some(at(out, 0, 0))
         }
         HirKind::Repetition(rep) if rep.min == 0 => None,
-        HirKind::Repetition(rep) => need(&rep.sub),
+        HirKind::Repetition(rep) => {
+            // The character may stand in any of the copies; beyond the
+            // bound, copies of an unbounded repetition are free characters.
+            let inner = need(&rep.sub)?;
+            let others =
+                bounded_len(&rep.sub)?.checked_mul(rep.max.unwrap_or(rep.min) as usize - 1)?;
+            Some(at(
+                inner.chars,
+                inner.before.checked_add(others)?,
+                inner.after.checked_add(others)?,
+            ))
+        }
         HirKind::Capture(cap) => need(&cap.sub),
-        HirKind::Concat(subs) => subs.iter().filter_map(need).min_by_key(|s| score(s)),
+        HirKind::Concat(subs) => {
+            let lens = subs
+                .iter()
+                .map(bounded_len)
+                .collect::<Option<Vec<usize>>>()?;
+            let (i, inner) = subs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| Some((i, need(s)?)))
+                .min_by_key(|(_, n)| score(&n.chars))?;
+            let sum = |lens: &[usize]| lens.iter().try_fold(0usize, |a, &b| a.checked_add(b));
+            let before = sum(&lens[..i])?.checked_add(inner.before)?;
+            let after = sum(&lens[i + 1..])?.checked_add(inner.after)?;
+            Some(at(inner.chars, before, after))
+        }
         HirKind::Alternation(subs) => {
-            let mut out = Vec::new();
+            let mut out = at(Vec::new(), 0, 0);
             for s in subs {
-                out.extend(need(s)?);
+                let n = need(s)?;
+                out.chars.extend(n.chars);
+                out.before = out.before.max(n.before);
+                out.after = out.after.max(n.after);
             }
             Some(out)
         }
@@ -362,6 +423,10 @@ pub(crate) struct Triggers {
 struct Group {
     /// The largest reach of the group's patterns.
     reach: usize,
+    /// The largest reach before and after a trigger (see
+    /// [`Trigger::before`]): how far a window goes either side.
+    before: usize,
+    after: usize,
     /// Free characters (the same for every pattern of the group).
     free: Vec<char>,
     /// `free` as a table for ASCII: window walks test every character.
@@ -406,13 +471,18 @@ impl Triggers {
             let key = (t.chars.as_slice(), t.free.as_slice());
             let g = match keys.iter().position(|k| *k == key) {
                 Some(g) => {
-                    groups[g].reach = groups[g].reach.max(t.reach);
+                    let group = &mut groups[g];
+                    group.reach = group.reach.max(t.reach);
+                    group.before = group.before.max(t.before);
+                    group.after = group.after.max(t.after);
                     Some(g)
                 }
                 None if keys.len() < 64 => {
                     keys.push(key);
                     groups.push(Group {
                         reach: t.reach,
+                        before: t.before,
+                        after: t.after,
                         free: t.free.clone(),
                         free_ascii: std::array::from_fn(|b| t.free.contains(&char::from(b as u8))),
                         free_bmp: bmp_bitmap(&t.free),
@@ -503,12 +573,15 @@ impl Triggers {
     /// Triggers whose windows would merge into one region are taken as one
     /// run, and a window is computed once per run, from its first and last
     /// trigger: walking the windows of the triggers in between is wasted
-    /// work. A window reaches at least `reach` bytes either side of its
-    /// run, and windows less than [`MERGE_GAP`] apart merge, so a trigger
-    /// within `2 * reach + MERGE_GAP` of the run's end joins the run. The
+    /// work. A window reaches at least `before` bytes before its run and
+    /// `after` bytes after it (or to the text's ends), and windows less
+    /// than [`MERGE_GAP`] apart merge, so a trigger at most
+    /// `before + after + MERGE_GAP` after the run's end joins the run. The
     /// run's window covers every match of its triggers: one holding a
     /// trigger inside the run lies between the run's first and last
-    /// trigger or within `reach` non-free bytes beyond them.
+    /// trigger, or within `before` non-free bytes before them and `after`
+    /// after.
+    ///
     /// On digit-dense text (tables, rosters) every digit is a trigger of
     /// a dozen groups, and that walk was most of the scan.
     pub(crate) fn regions(&self, text: &str) -> Vec<Regions> {
@@ -665,8 +738,8 @@ impl Triggers {
         let last = windows.last().map_or(0, |w| w.1);
         let (lo, hi) = if group.free.is_empty() {
             (
-                start.saturating_sub(group.reach),
-                (end + group.reach).min(text.len()),
+                start.saturating_sub(group.before),
+                (end + group.after).min(text.len()),
             )
         } else {
             match group.window(text, start, end, last) {
@@ -701,7 +774,7 @@ impl Group {
     /// How far after a run's last trigger the next one still joins the run
     /// (see [`Triggers::regions`]).
     fn join(&self) -> usize {
-        2 * self.reach + MERGE_GAP
+        self.before + self.after + MERGE_GAP
     }
 
     fn is_free(&self, c: char) -> bool {
@@ -714,8 +787,9 @@ impl Group {
         }
     }
 
-    /// The window around a trigger at `start..end`: as far either side as
-    /// `reach` bytes of non-free characters go, free ones not counted; the
+    /// The window around a trigger at `start..end`: as far as `before`
+    /// bytes of non-free characters go to the left and `after` bytes to
+    /// the right, free ones not counted; the
     /// left side need not go below `floor` (the end of the window before,
     /// which the new one is then merged with), and the right side starts no
     /// earlier than `floor` (starting later with the same budget reaches at
@@ -728,7 +802,7 @@ impl Group {
         // wide character decoded (walking `chars()` back and forth around
         // every trigger run was a tenth of a scan of Chinese prose).
         let bytes = text.as_bytes();
-        let mut budget = self.reach;
+        let mut budget = self.before;
         let mut lo = start;
         let mut steps = 0;
         let mut i = start;
@@ -752,7 +826,7 @@ impl Group {
             lo = at;
             i = at;
         }
-        let mut budget = self.reach;
+        let mut budget = self.after;
         let mut hi = end.max(floor);
         let mut steps = 0;
         while hi < bytes.len() {
@@ -896,14 +970,16 @@ mod tests {
         let gap = "c".repeat(MERGE_GAP + 10);
         let r = t.regions(&format!("ab12{gap}3"));
         let at = 4 + gap.len();
-        assert_eq!(r[0], Regions::Some(vec![(0, 6), (at - 2, at + 1)]));
+        // A digit of `[0-9]{2}` has at most one byte of the match on
+        // either side.
+        assert_eq!(r[0], Regions::Some(vec![(1, 5), (at - 1, at + 1)]));
         let r = t.regions("ab12cdefghij3");
-        assert_eq!(r[0], Regions::Some(vec![(0, 13)]), "close windows merge");
+        assert_eq!(r[0], Regions::Some(vec![(1, 13)]), "close windows merge");
         assert_eq!(r[1], Regions::None);
         assert_eq!(r[2], Regions::All);
         let r = t.regions("机密");
         assert_eq!(r[0], Regions::None);
-        assert_eq!(r[1], Regions::Some(vec![(0, 6)]));
+        assert_eq!(r[1], Regions::Some(vec![(3, 6)]), "密 is all of its match");
     }
 
     #[test]
@@ -930,7 +1006,8 @@ mod tests {
             let text = format!("ab{c}{c}cd");
             for (k, r) in t.regions(&text).iter().enumerate() {
                 let want = if j >> k & 1 == 1 {
-                    Regions::Some(vec![(0, text.len())])
+                    // The trigger opens its match: the window starts at it.
+                    Regions::Some(vec![(2, text.len())])
                 } else {
                     Regions::None
                 };
@@ -940,14 +1017,27 @@ mod tests {
     }
 
     #[test]
+    fn a_window_reaches_as_far_as_the_match_can_on_each_side() {
+        let sides = |p: &str| analyse(p).map(|t| (t.before, t.after, t.reach));
+        // 月 after one or two digits, then up to two digits and 日.
+        assert_eq!(sides("[0-9]{1,2}月[0-9]{1,2}日"), Some((2, 5, 10)));
+        // Opened by its trigger (举, the literal's rarest character): the
+        // window lies after it.
+        assert_eq!(sides("举报人[:：]"), Some((0, 9, 12)));
+        // In any of three copies, or in any branch.
+        assert_eq!(sides("(?:密x){3}"), Some((8, 9, 12)));
+        assert_eq!(sides("密|ab密cd"), Some((2, 2, 7)));
+    }
+
+    #[test]
     fn free_characters_stretch_a_window() {
         let t = Triggers::new(&[analyse(r"机[ \t]*密").clone()]);
         let text = "甲乙丙机          密丁";
         let at = text.find('密').unwrap();
         let r = t.regions(text);
-        // The trigger is 密; the reach is 6 bytes of non-free text either
-        // side, the spaces are free.
-        assert_eq!(r[0], Regions::Some(vec![(at - 10 - 6, at + 3 + 3)]));
+        // The trigger is 密, the match's last character; before it, 3 bytes
+        // of non-free text, the spaces are free.
+        assert_eq!(r[0], Regions::Some(vec![(at - 10 - 3, at + 3)]));
         let spaces = " ".repeat(MAX_FREE_RUN + 10);
         assert_eq!(t.regions(&format!("机{spaces}密"))[0], Regions::All);
         // Free characters outside ASCII (the ideographic space of `\s`)
@@ -957,7 +1047,7 @@ mod tests {
         let at = text.find('密').unwrap();
         assert_eq!(
             t.regions(text)[0],
-            Regions::Some(vec![(at - 9 - 6, at + 3 + 3)])
+            Regions::Some(vec![(at - 9 - 3, at + 3)])
         );
     }
 
