@@ -57,25 +57,24 @@ pub(crate) struct Trigger {
     pub(crate) free: Vec<char>,
 }
 
-/// Analyses a pattern (the `regex` crate's default syntax). `None` when no
-/// trigger set can be proven, or the match length cannot be bounded: the
-/// pattern then runs on the whole text.
-pub(crate) fn analyse(pattern: &str) -> Option<Trigger> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+/// Analyses a pattern (parsed with the `regex` crate's default syntax).
+/// `None` when no trigger set can be proven, or the match length cannot be
+/// bounded: the pattern then runs on the whole text.
+pub(crate) fn analyse(hir: &Hir) -> Option<Trigger> {
     let Need {
         mut chars,
         before,
         after,
-    } = need(&hir)?;
+    } = need(hir)?;
     chars.sort_unstable();
     chars.dedup();
     let mut free = Vec::new();
-    if !unbounded_chars(&hir, &mut free) {
+    if !unbounded_chars(hir, &mut free) {
         return None;
     }
     free.sort_unstable();
     free.dedup();
-    let reach = bounded_len(&hir).filter(|&r| r <= MAX_REACH)?;
+    let reach = bounded_len(hir).filter(|&r| r <= MAX_REACH)?;
     Some(Trigger {
         chars,
         reach,
@@ -125,19 +124,18 @@ impl DigitLed {
     }
 }
 
-/// Splits `pattern` into its digit-led branches and the rest (see
+/// Splits a pattern into its digit-led branches and the rest (see
 /// [`DigitLed`]); `None` when no part of it can be split off that way.
 /// The parts are expressions, not pattern text: printed and parsed again,
 /// `(?:[0-9]{2})?` came back as the lazy `[0-9]{2}?`, which is not optional.
-pub(crate) fn digit_led(pattern: &str) -> Option<DigitLed> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    if lead(&hir) == (true, false, false) {
+pub(crate) fn digit_led(hir: &Hir) -> Option<DigitLed> {
+    if lead(hir) == (true, false, false) {
         return Some(DigitLed {
-            digit: hir,
+            digit: hir.clone(),
             other: None,
         });
     }
-    let mut top = &hir;
+    let mut top = hir;
     while let HirKind::Capture(cap) = top.kind() {
         top = &cap.sub;
     }
@@ -886,16 +884,21 @@ pub(crate) fn utf8_len(b: u8) -> usize {
 mod tests {
     use super::*;
 
+    /// A pattern parsed as the scanner parses it.
+    fn hir(pattern: &str) -> Hir {
+        regex_syntax::Parser::new().parse(pattern).unwrap()
+    }
+
     fn chars(p: &str) -> Option<String> {
-        analyse(p).map(|t| t.chars.into_iter().collect())
+        analyse(&hir(p)).map(|t| t.chars.into_iter().collect())
     }
 
     #[test]
     fn splits_off_digit_led_branches() {
         let whole = |p: &str| {
-            digit_led(p)
+            digit_led(&hir(p))
                 == Some(DigitLed {
-                    digit: regex_syntax::Parser::new().parse(p).unwrap(),
+                    digit: hir(p),
                     other: None,
                 })
         };
@@ -914,14 +917,13 @@ mod tests {
             "(?:\\+86)?1[3-9][0-9]{9}",
             "x?[0-9]",
             "岁",
-            "(",
             "a|b",
         ] {
-            assert_eq!(digit_led(p), None, "{p}");
+            assert_eq!(digit_led(&hir(p)), None, "{p}");
         }
         // An optional group in a branch stays optional (it did not when
         // the branches went through pattern text).
-        let split = digit_led("[hm][0-9]{8}(?:[0-9]{2})?|[0-9]{8}|账号").expect("splits");
+        let split = digit_led(&hir("[hm][0-9]{8}(?:[0-9]{2})?|[0-9]{8}|账号")).expect("splits");
         let (digit, other) = (split.digit, split.other.expect("other branches"));
         let re = |h: &Hir| {
             use regex_syntax::hir::Look;
@@ -957,16 +959,20 @@ mod tests {
         assert_eq!(chars("x?y*"), None, "can match the empty string");
         assert_eq!(chars(r"[\p{Han}]{2}"), None, "class too large");
         assert_eq!(chars("a|.{2}"), None);
-        let t = analyse("a{2,3}").unwrap();
+        let t = analyse(&hir("a{2,3}")).unwrap();
         assert_eq!((t.reach, t.free.len()), (3, 0));
-        let t = analyse(r"机[ \t]*密").unwrap();
+        let t = analyse(&hir(r"机[ \t]*密")).unwrap();
         assert_eq!((t.reach, t.free), (6, vec!['\t', ' ']));
-        assert_eq!(analyse(r"密.*"), None, "too many free characters");
+        assert_eq!(analyse(&hir(r"密.*")), None, "too many free characters");
     }
 
     #[test]
     fn regions_cover_every_trigger_with_its_reach() {
-        let t = Triggers::new(&[analyse("[0-9]{2}").clone(), analyse("密").clone(), None]);
+        let t = Triggers::new(&[
+            analyse(&hir("[0-9]{2}")).clone(),
+            analyse(&hir("密")).clone(),
+            None,
+        ]);
         let gap = "c".repeat(MERGE_GAP + 10);
         let r = t.regions(&format!("ab12{gap}3"));
         let at = 4 + gap.len();
@@ -997,7 +1003,7 @@ mod tests {
                     .filter(|j| j >> k & 1 == 1)
                     .map(|j| chars[j - 1].to_string().repeat(2))
                     .collect();
-                analyse(&branches.join("|"))
+                analyse(&hir(&branches.join("|")))
             })
             .collect();
         assert!(patterns.iter().all(Option::is_some));
@@ -1018,7 +1024,7 @@ mod tests {
 
     #[test]
     fn a_window_reaches_as_far_as_the_match_can_on_each_side() {
-        let sides = |p: &str| analyse(p).map(|t| (t.before, t.after, t.reach));
+        let sides = |p: &str| analyse(&hir(p)).map(|t| (t.before, t.after, t.reach));
         // 月 after one or two digits, then up to two digits and 日.
         assert_eq!(sides("[0-9]{1,2}月[0-9]{1,2}日"), Some((2, 5, 10)));
         // Opened by its trigger (举, the literal's rarest character): the
@@ -1031,7 +1037,7 @@ mod tests {
 
     #[test]
     fn free_characters_stretch_a_window() {
-        let t = Triggers::new(&[analyse(r"机[ \t]*密").clone()]);
+        let t = Triggers::new(&[analyse(&hir(r"机[ \t]*密")).clone()]);
         let text = "甲乙丙机          密丁";
         let at = text.find('密').unwrap();
         let r = t.regions(text);
@@ -1042,7 +1048,7 @@ mod tests {
         assert_eq!(t.regions(&format!("机{spaces}密"))[0], Regions::All);
         // Free characters outside ASCII (the ideographic space of `\s`)
         // stretch a window too; other wide characters do not.
-        let t = Triggers::new(&[analyse(r"机\s*密").clone()]);
+        let t = Triggers::new(&[analyse(&hir(r"机\s*密")).clone()]);
         let text = "甲乙丙机\u{3000}\u{3000}\u{3000}密丁";
         let at = text.find('密').unwrap();
         assert_eq!(
@@ -1058,7 +1064,7 @@ mod tests {
         let set = crate::RuleSet::shipped();
         for r in &set.rules {
             if let crate::Matcher::Pattern { pattern, .. } = &r.matcher {
-                assert!(analyse(pattern).is_some(), "{}: {pattern}", r.id);
+                assert!(analyse(&hir(pattern)).is_some(), "{}: {pattern}", r.id);
             }
         }
     }

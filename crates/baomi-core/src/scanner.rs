@@ -1027,31 +1027,30 @@ fn compile_pattern(
     // A pattern triggered by digits only (identity numbers) runs in windows
     // around those characters already; the regex's own literal prefilter
     // then fires at almost every byte and costs more than it saves.
-    let trigger = crate::prefilter::analyse(pattern);
+    let refused = |message: String| ScannerError::Pattern {
+        origin: rule.origin.clone(),
+        rule: rule.id.to_string(),
+        message,
+    };
+    // Parsed once, for the analysis, the split and the build.
+    let hir = regex_syntax::Parser::new()
+        .parse(pattern)
+        .map_err(|e| refused(e.to_string()))?;
+    let trigger = crate::prefilter::analyse(&hir);
     let digit_triggered = trigger
         .as_ref()
         .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
     let config = Regex::config()
         .hybrid_cache_capacity(HYBRID_CACHE)
         .auto_prefilter(!digit_triggered);
-    let refused = |e: regex_automata::meta::BuildError| ScannerError::Pattern {
-        origin: rule.origin.clone(),
-        rule: rule.id.to_string(),
-        message: e.to_string(),
-    };
     let build = |hir: &regex_syntax::hir::Hir| {
         Regex::builder()
             .configure(config.clone())
             .build_from_hir(hir)
-            .map_err(refused)
+            .map_err(|e| refused(e.to_string()))
     };
-    let search = match crate::prefilter::digit_led(pattern) {
-        None => Search::Plain(
-            Regex::builder()
-                .configure(config.clone())
-                .build(pattern)
-                .map_err(refused)?,
-        ),
+    let search = match crate::prefilter::digit_led(&hir) {
+        None => Search::Plain(build(&hir)?),
         Some(split) => Search::Led {
             digit: build(&split.at_run_start())?,
             other: split.other.as_ref().map(build).transpose()?,
