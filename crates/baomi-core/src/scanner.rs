@@ -1024,9 +1024,6 @@ fn compile_pattern(
     pattern: &str,
     validator: Option<Validator>,
 ) -> Result<(CompiledPattern, Option<crate::prefilter::Trigger>), ScannerError> {
-    // A pattern triggered by digits only (identity numbers) runs in windows
-    // around those characters already; the regex's own literal prefilter
-    // then fires at almost every byte and costs more than it saves.
     let refused = |message: String| ScannerError::Pattern {
         origin: rule.origin.clone(),
         rule: rule.id.to_string(),
@@ -1037,6 +1034,9 @@ fn compile_pattern(
         .parse(pattern)
         .map_err(|e| refused(e.to_string()))?;
     let trigger = crate::prefilter::analyse(&hir);
+    // A pattern triggered by digits only (identity numbers) runs in windows
+    // around those characters already; the regex's own literal prefilter
+    // then fires at almost every byte and costs more than it saves.
     let digit_triggered = trigger
         .as_ref()
         .is_some_and(|t| t.chars.iter().all(char::is_ascii_digit));
