@@ -1033,6 +1033,9 @@ mod tests {
         // In any of three copies, or in any branch.
         assert_eq!(sides("(?:密x){3}"), Some((8, 9, 12)));
         assert_eq!(sides("密|ab密cd"), Some((2, 2, 7)));
+        // Bounds that overflow are no bounds: the pattern runs everywhere.
+        assert_eq!(sides("(?:(?:(?:密x{65535}){65535}){65535}){65535}"), None);
+        assert_eq!(sides("(?:密x{65535}){65535}(?:x{65535}){65535}"), None);
     }
 
     #[test]
