@@ -404,10 +404,9 @@ pub(crate) struct Triggers {
     ascii: [u64; 128],
     /// Basic Multilingual Plane character → index into `masks` (0: none).
     bmp: Box<[u8]>,
-    /// Basic Multilingual Plane character → whether it triggers anything
-    /// (also those only in `rest`), as a bitmap: 8 KB stay in the first
-    /// level cache, where the 64 KB of `bmp` do not, and the pass tests
-    /// every character of the text.
+    /// Basic Multilingual Plane character → whether it triggers anything,
+    /// also those only in `rest` (which `bmp` marks 0, as it does every
+    /// character that triggers nothing): what the pass's skip loop tests.
     bmp_any: Box<[u64; 1024]>,
     /// Other characters with their masks, sorted.
     rest: Vec<(char, u64)>,
@@ -641,13 +640,15 @@ impl Triggers {
                 break;
             }
             let b = bytes[i];
+            // The one-byte table's index of a three-byte character; 0 (also
+            // for a character kept in `rest`) takes the general lookup.
+            let k = match bytes.get(i..i + 3) {
+                Some(&[b @ 0xE0..0xF0, b1, b2]) => usize::from(self.bmp[three_byte(b, b1, b2)]),
+                _ => 0,
+            };
             let (mask, len, reach) = if b < 0x80 {
                 (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
-            } else if (0xE0..0xF0).contains(&b)
-                && i + 2 < bytes.len()
-                && self.bmp[three_byte(b, bytes[i + 1], bytes[i + 2])] != 0
-            {
-                let k = usize::from(self.bmp[three_byte(b, bytes[i + 1], bytes[i + 2])]);
+            } else if k != 0 {
                 (self.masks[k], 3, self.masks_reach[k])
             } else {
                 let c = text[i..].chars().next().unwrap_or('\0');
