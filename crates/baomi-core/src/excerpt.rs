@@ -219,6 +219,9 @@ pub(crate) fn forward_chars(text: &str, from: usize, n: usize) -> usize {
     text.len()
 }
 
+/// Whether `b` continues a UTF-8 character: `!text.is_char_boundary(i)`
+/// on the byte alone, without its bounds checks (with them, keywords-100k
+/// took 2 % longer, 11 interleaved rounds).
 fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
