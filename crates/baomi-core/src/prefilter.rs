@@ -336,11 +336,25 @@ fn weight(c: char) -> u32 {
         c if c.is_ascii_alphabetic() => 6,
         c if c.is_ascii() => 8,
         '，' | '。' | '、' | '：' | '；' => 30,
-        c if COMMON_100.contains(c) => 40,
-        c if COMMON_300.contains(c) => 10,
-        c if COMMON_600.contains(c) => 4,
-        _ => 1,
+        c => common_weight(c),
     }
+}
+
+/// [`weight`] of a character beyond ASCII, from a table of the common
+/// ideographs built once: the analysis weighs every character of every
+/// class beside a trigger, and searching the lists each time was most of
+/// a scanner's build.
+fn common_weight(c: char) -> u32 {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<char, u32>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        // Rarest first, so that a character in two lists keeps the higher.
+        [(COMMON_600, 4), (COMMON_300, 10), (COMMON_100, 40)]
+            .into_iter()
+            .flat_map(|(list, w)| list.chars().map(move |c| (c, w)))
+            .collect()
+    });
+    table.get(&c).copied().unwrap_or(1)
 }
 
 fn score(set: &[char]) -> u32 {
@@ -385,10 +399,18 @@ impl Need {
     /// keeps the rarest. A neighbour condition counts only for characters
     /// outside ASCII, the only ones the pass checks it for.
     fn cost(&self) -> f64 {
+        // A neighbour set weighing 256 or more says nothing: summed only
+        // that far (a class beside a class has thousands of pairs).
         let side = |set: &Option<Vec<char>>| {
-            set.as_ref().map_or(1.0, |s| {
-                (f64::from(score(s)) / 256.0).clamp(1.0 / 64.0, 1.0)
-            })
+            let Some(set) = set else { return 1.0 };
+            let mut sum = 0;
+            for &c in set {
+                sum += weight(c);
+                if sum >= 256 {
+                    return 1.0;
+                }
+            }
+            (f64::from(sum) / 256.0).max(1.0 / 64.0)
         };
         let fires: f64 = self
             .anchors
@@ -520,7 +542,9 @@ fn need(h: &Hir) -> Option<Need> {
                         run,
                     }
                 })
-                .min_by(|a, b| a.cost().total_cmp(&b.cost()))
+                .map(|n| (n.cost(), n))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| n)
         }
         HirKind::Class(Class::Unicode(class)) => {
             let mut out = Vec::new();
@@ -606,9 +630,10 @@ fn need(h: &Hir) -> Option<Need> {
                     }
                     n.first &= subs[..i].iter().all(zero_width);
                     n.last &= subs[i + 1..].iter().all(zero_width);
-                    Some((i, n))
+                    Some((n.cost(), i, n))
                 })
-                .min_by(|a, b| a.1.cost().total_cmp(&b.1.cost()))?;
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, i, n)| (i, n))?;
             let sum = |lens: &[usize]| lens.iter().try_fold(0usize, |a, &b| a.checked_add(b));
             Some(Need {
                 before: sum(&lens[..i])?.checked_add(inner.before)?,
@@ -666,9 +691,10 @@ pub(crate) struct Triggers {
     /// right neighbours (sorted), with those groups and what they accept
     /// beside the character (any one entry will do): see [`Beside`].
     beside: Vec<(char, Conditional)>,
-    /// The characters of `beside` in the Basic Multilingual Plane, as a
-    /// bitmap: the pass tests it at every trigger character it meets.
-    beside_bmp: Box<[u64; 1024]>,
+    /// Per entry of `masks`: 1 + the index of its character's conditions
+    /// in `beside`, or 0 (a character with conditions has an entry of its
+    /// own).
+    masks_beside: Vec<u32>,
     /// Per run length `l` of digits (capped at 63): the groups whose
     /// trigger needs a longer run.
     short_run: [u64; 64],
@@ -789,26 +815,6 @@ impl Triggers {
                 _ => merged.push((c, m)),
             }
         }
-        let mut masks = vec![0u64];
-        let mut bmp = vec![0u8; 0x10000].into_boxed_slice();
-        let mut rest = Vec::new();
-        let mut bmp_any = Box::new([0u64; 1024]);
-        for (c, m) in merged {
-            let u = c as usize;
-            if u < 0x10000 {
-                bmp_any[u >> 6] |= 1 << (u & 63);
-            }
-            let i = masks.iter().position(|&x| x == m).unwrap_or_else(|| {
-                masks.push(m);
-                masks.len() - 1
-            });
-            match u8::try_from(i) {
-                Ok(i) if (c as u32) < 0x10000 => bmp[c as usize] = i,
-                // Beyond the BMP, or more than 255 distinct masks: looked
-                // up in the sorted list instead.
-                _ => rest.push((c, m)),
-            }
-        }
         let mut beside: std::collections::BTreeMap<char, Conditional> = Default::default();
         for (g, map) in conditions.into_iter().enumerate() {
             for (c, sides) in map {
@@ -819,10 +825,35 @@ impl Triggers {
                 }
             }
         }
-        let mut beside_bmp = Box::new([0u64; 1024]);
-        for &c in beside.keys().filter(|&&c| u32::from(c) < 0x10000) {
+        let beside: Vec<(char, Conditional)> = beside.into_iter().collect();
+        let mut masks = vec![0u64];
+        let mut masks_beside = vec![0u32];
+        let mut bmp = vec![0u8; 0x10000].into_boxed_slice();
+        let mut rest = Vec::new();
+        let mut bmp_any = Box::new([0u64; 1024]);
+        for (c, m) in merged {
             let u = c as usize;
-            beside_bmp[u >> 6] |= 1 << (u & 63);
+            if u < 0x10000 {
+                bmp_any[u >> 6] |= 1 << (u & 63);
+            }
+            // A character with neighbours to check has an entry of its
+            // own, which says where its conditions are: the pass meets
+            // common characters (年, 在) often.
+            let conditional = beside.binary_search_by_key(&c, |e| e.0).ok();
+            let i = match masks.iter().position(|&x| x == m) {
+                Some(i) if conditional.is_none() && masks_beside[i] == 0 => i,
+                _ => {
+                    masks.push(m);
+                    masks_beside.push(conditional.map_or(0, |j| j as u32 + 1));
+                    masks.len() - 1
+                }
+            };
+            match u8::try_from(i) {
+                Ok(i) if (c as u32) < 0x10000 => bmp[c as usize] = i,
+                // Beyond the BMP, or more than 255 distinct masks: looked
+                // up in the sorted list instead.
+                _ => rest.push((c, m)),
+            }
         }
         let short_run = std::array::from_fn(|l| {
             groups
@@ -832,8 +863,8 @@ impl Triggers {
                 .fold(0u64, |m, (g, _)| m | 1 << g)
         });
         let mut triggers = Triggers {
-            beside: beside.into_iter().collect(),
-            beside_bmp,
+            beside,
+            masks_beside,
             short_run,
             groups,
             group_of,
@@ -951,14 +982,18 @@ impl Triggers {
                 Some(&[b @ 0xE0..0xF0, b1, b2]) => usize::from(self.bmp[three_byte(b, b1, b2)]),
                 _ => 0,
             };
-            let (mask, len, reach) = if b < 0x80 {
-                (self.ascii[b as usize], 1, self.ascii_reach[b as usize])
+            let (mask, len, reach, beside) = if b < 0x80 {
+                (self.ascii[b as usize], 1, self.ascii_reach[b as usize], 0)
             } else if k != 0 {
-                (self.masks[k], 3, self.masks_reach[k])
+                (self.masks[k], 3, self.masks_reach[k], self.masks_beside[k])
             } else {
                 let c = text[i..].chars().next().unwrap_or('\0');
                 let m = self.mask(c);
-                (m, c.len_utf8(), self.smallest_reach(m))
+                let beside = self
+                    .beside
+                    .binary_search_by_key(&c, |e| e.0)
+                    .map_or(0, |j| j as u32 + 1);
+                (m, c.len_utf8(), self.smallest_reach(m), beside)
             };
             if mask == 0 {
                 i += len;
@@ -984,8 +1019,9 @@ impl Triggers {
                 // bounds that of any run of digits in it.
                 let back = bytes[..i].iter().rev().take_while(|&&c| is_run(c)).count();
                 mask &= !self.short_run[(back + len).min(63)];
-            } else {
-                mask &= !self.unmet_beside(text, i);
+            } else if beside != 0 {
+                let conditional = &self.beside[beside as usize - 1].1;
+                mask &= !unmet_beside(conditional, text, i, len);
             }
             if mask == 0 {
                 i += len;
@@ -1025,39 +1061,6 @@ impl Triggers {
                 Some(g) => Regions::Some(windows[*g].clone()),
             })
             .collect()
-    }
-
-    /// The groups that a character beyond ASCII at `i` of `text` triggers
-    /// only with other neighbours than it has there (see [`Beside`]).
-    fn unmet_beside(&self, text: &str, i: usize) -> u64 {
-        let Some(c) = text[i..].chars().next() else {
-            return 0;
-        };
-        let u = c as usize;
-        if u < 0x10000 && self.beside_bmp[u >> 6] >> (u & 63) & 1 == 0 {
-            return 0;
-        }
-        let Ok(at) = self.beside.binary_search_by_key(&c, |e| e.0) else {
-            return 0;
-        };
-        let (prev, next) = (
-            text[..i].chars().next_back(),
-            text[i + c.len_utf8()..].chars().next(),
-        );
-        let accepts = |set: &Option<Vec<char>>, beside: Option<char>| {
-            set.as_ref()
-                .is_none_or(|set| beside.is_some_and(|b| set.binary_search(&b).is_ok()))
-        };
-        let mut unmet = 0;
-        for (g, sides) in &self.beside[at].1 {
-            if !sides
-                .iter()
-                .any(|(p, n)| accepts(p, prev) && accepts(n, next))
-            {
-                unmet |= 1 << g;
-            }
-        }
-        unmet
     }
 
     /// The smallest reach of the groups in `mask`.
@@ -1104,6 +1107,30 @@ impl Triggers {
             _ => windows.push((lo, hi)),
         }
     }
+}
+
+/// The groups of `conditional` (those of a character beyond ASCII, at
+/// `i..i + len` of `text`) whose patterns need other neighbours than it has
+/// there (see [`Beside`]).
+fn unmet_beside(conditional: &Conditional, text: &str, i: usize, len: usize) -> u64 {
+    let (prev, next) = (
+        text[..i].chars().next_back(),
+        text[i + len..].chars().next(),
+    );
+    let accepts = |set: &Option<Vec<char>>, beside: Option<char>| {
+        set.as_ref()
+            .is_none_or(|set| beside.is_some_and(|b| set.binary_search(&b).is_ok()))
+    };
+    let mut unmet = 0;
+    for (g, sides) in conditional {
+        if !sides
+            .iter()
+            .any(|(p, n)| accepts(p, prev) && accepts(n, next))
+        {
+            unmet |= 1 << g;
+        }
+    }
+    unmet
 }
 
 /// Adds what a pattern's trigger characters need beside them to its
