@@ -357,10 +357,6 @@ fn common_weight(c: char) -> u32 {
     table.get(&c).copied().unwrap_or(1)
 }
 
-fn score(set: &[char]) -> u32 {
-    set.iter().map(|&c| weight(c)).sum()
-}
-
 /// A set of trigger characters one of which every match of some
 /// expression holds (its *anchor*), with what the match holds around it.
 struct Need {
@@ -395,9 +391,10 @@ impl Need {
         }
     }
 
-    /// How often the trigger is expected to fire (relative): the analysis
-    /// keeps the rarest. A neighbour condition counts only for characters
-    /// outside ASCII, the only ones the pass checks it for.
+    /// What the trigger is expected to cost (relative): how often its
+    /// characters occur, and how often they open a window. The analysis
+    /// keeps the cheapest. A neighbour condition counts only for
+    /// characters outside ASCII, the only ones the pass checks it for.
     fn cost(&self) -> f64 {
         // A neighbour set weighing 256 or more says nothing: summed only
         // that far (a class beside a class has thousands of pairs).
@@ -412,6 +409,11 @@ impl Need {
             }
             (f64::from(sum) / 256.0).max(1.0 / 64.0)
         };
+        // Checking a character's neighbours costs the pass about a
+        // thirtieth of what a window costs the pattern: a common character
+        // with rare neighbours (主 of 天主教) is a worse trigger than a
+        // rare one (徒 of 教徒).
+        const CHECK: f64 = 1.0 / 32.0;
         let fires: f64 = self
             .anchors
             .iter()
@@ -420,7 +422,7 @@ impl Need {
                 if a.c.is_ascii() {
                     w
                 } else {
-                    w * side(&a.prev) * side(&a.next)
+                    w * (CHECK + side(&a.prev) * side(&a.next))
                 }
             })
             .sum();
