@@ -26,8 +26,8 @@
 //! Single characters are poor triggers when they are common (`出` of
 //! `出家`, `时` of `8时`, the digits of a year): the analysis also proves
 //! what stands *beside* a trigger character in every match (`家` after
-//! `出`, a digit before `时`), and how long a run of digits it lies in (an
-//! identity number's 17). The pass takes a character only where its
+//! `出`, a digit before `时`), and how long a run of digits it lies in (a
+//! travel permit's eight). The pass takes a character only where its
 //! neighbours, or its run, fit; on the benchmark corpus that cut the text
 //! the shipped patterns search from 26.8 MB to 3.9 MB.
 
