@@ -305,9 +305,9 @@ fn all_chars(h: &Hir, out: &mut Vec<char>) -> bool {
             }
             Err(_) => false,
         },
-        HirKind::Class(_) => match need(h) {
-            Some(n) => {
-                out.extend(n.anchors.into_iter().map(|a| a.c));
+        HirKind::Class(class) => match class_chars(class) {
+            Some(chars) => {
+                out.extend(chars);
                 out.len() <= MAX_FREE
             }
             None => false,
@@ -471,7 +471,7 @@ fn edge_chars(h: &Hir, first: bool) -> Option<Vec<char>> {
             };
             vec![c?]
         }
-        HirKind::Class(_) => need(h)?.anchors.into_iter().map(|a| a.c).collect(),
+        HirKind::Class(class) => class_chars(class)?,
         HirKind::Repetition(rep) => edge_chars(&rep.sub, first)?,
         HirKind::Capture(cap) => edge_chars(&cap.sub, first)?,
         HirKind::Concat(subs) => {
@@ -548,26 +548,16 @@ fn need(h: &Hir) -> Option<Need> {
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, n)| n)
         }
-        HirKind::Class(Class::Unicode(class)) => {
-            let mut out = Vec::new();
-            for r in class.ranges() {
-                let n = (r.end() as usize) - (r.start() as usize) + 1;
-                if out.len() + n > MAX_CLASS {
-                    return None;
-                }
-                out.extend(r.start()..=r.end());
-            }
-            Some(class_need(out))
-        }
-        HirKind::Class(Class::Bytes(class)) => {
-            let mut out = Vec::new();
-            for r in class.ranges() {
-                if r.end() >= 0x80 || out.len() + usize::from(r.end() - r.start()) + 1 > MAX_CLASS {
-                    return None;
-                }
-                out.extend((r.start()..=r.end()).map(char::from));
-            }
-            Some(class_need(out))
+        HirKind::Class(class) => {
+            // Any of its characters, the whole of its match.
+            let chars = class_chars(class)?;
+            let run = usize::from(chars.iter().all(|&c| c.is_ascii() && is_run(c as u8)));
+            Some(Need {
+                first: true,
+                last: true,
+                run,
+                ..Need::of(chars, 0, 0)
+            })
         }
         HirKind::Repetition(rep) if rep.min == 0 => None,
         HirKind::Repetition(rep) => {
@@ -660,15 +650,31 @@ fn need(h: &Hir) -> Option<Need> {
     }
 }
 
-/// The need of a class: any of its characters, the whole of its match.
-fn class_need(chars: Vec<char>) -> Need {
-    let run = usize::from(chars.iter().all(|&c| c.is_ascii() && is_run(c as u8)));
-    Need {
-        first: true,
-        last: true,
-        run,
-        ..Need::of(chars, 0, 0)
+/// The characters of a class; `None` when there are more than
+/// [`MAX_CLASS`] (they say nothing useful), or it matches bytes beyond
+/// ASCII (no characters).
+fn class_chars(class: &Class) -> Option<Vec<char>> {
+    let mut out = Vec::new();
+    match class {
+        Class::Unicode(class) => {
+            for r in class.ranges() {
+                let n = (r.end() as usize) - (r.start() as usize) + 1;
+                if out.len() + n > MAX_CLASS {
+                    return None;
+                }
+                out.extend(r.start()..=r.end());
+            }
+        }
+        Class::Bytes(class) => {
+            for r in class.ranges() {
+                if r.end() >= 0x80 || out.len() + usize::from(r.end() - r.start()) + 1 > MAX_CLASS {
+                    return None;
+                }
+                out.extend((r.start()..=r.end()).map(char::from));
+            }
+        }
     }
+    Some(out)
 }
 
 /// Trigger characters of all patterns, grouped by identical sets, with a
@@ -716,9 +722,6 @@ type Conditional = Vec<(usize, Vec<Sides>)>;
 struct Group {
     /// The largest reach of the group's patterns.
     reach: usize,
-    /// The shortest run of digits its patterns' triggers need (see
-    /// [`Trigger::run`]).
-    run: usize,
     /// The largest reach before and after a trigger (see
     /// [`Trigger::before`]): how far a window goes either side.
     before: usize,
@@ -785,7 +788,6 @@ impl Triggers {
                     add_conditions(&mut conditions[keys.len() - 1], t);
                     groups.push(Group {
                         reach: t.reach,
-                        run: t.run.min(63),
                         before: t.before,
                         after: t.after,
                         free: t.free.clone(),
@@ -858,10 +860,9 @@ impl Triggers {
             }
         }
         let short_run = std::array::from_fn(|l| {
-            groups
-                .iter()
+            keys.iter()
                 .enumerate()
-                .filter(|(_, g)| g.run.min(63) > l)
+                .filter(|(_, &(_, _, run))| run > l)
                 .fold(0u64, |m, (g, _)| m | 1 << g)
         });
         let mut triggers = Triggers {
